@@ -1,0 +1,72 @@
+package dev.fusion.common;
+
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.gateway.ModelGateway;
+import dev.fusion.common.kafka.DeadLetterPublisher;
+import dev.fusion.common.kafka.Publisher;
+import dev.fusion.common.kafka.TopicAdmin;
+import dev.fusion.common.kafka.Topics;
+import io.vertx.core.Vertx;
+
+/**
+ * What every stage of a process shares: config, topics, one Vert.x instance, one model gateway and one
+ * durable producer. A service process makes one; dev mode makes one for all stages.
+ */
+public final class StageContext implements AutoCloseable {
+  private final FusionConfig config;
+  private final Topics topics;
+  private final Vertx vertx;
+  private final boolean ownsVertx;
+  private final ModelGateway gateway;
+  private final Publisher publisher;
+  private final DeadLetterPublisher deadLetters;
+
+  public StageContext(FusionConfig config, Vertx vertx, String clientId) {
+    this.config = config;
+    this.topics = new Topics(config.topicPrefix());
+    this.ownsVertx = vertx == null;
+    this.vertx = vertx == null ? Vertx.vertx() : vertx;
+    this.gateway = new ModelGateway(this.vertx, config.gateway());
+    this.publisher = new Publisher(config.bootstrapServers(), clientId);
+    this.deadLetters = new DeadLetterPublisher(publisher, topics);
+  }
+
+  /** Creates the topics if they are missing (idempotent). */
+  public StageContext ensureTopics() {
+    TopicAdmin.ensureTopics(config.bootstrapServers(), topics, config.topicPartitions(), config.topicReplication());
+    return this;
+  }
+
+  public FusionConfig config() {
+    return config;
+  }
+
+  public Topics topics() {
+    return topics;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public ModelGateway gateway() {
+    return gateway;
+  }
+
+  public Publisher publisher() {
+    return publisher;
+  }
+
+  public DeadLetterPublisher deadLetters() {
+    return deadLetters;
+  }
+
+  @Override
+  public void close() {
+    publisher.close();
+    gateway.close();
+    if (ownsVertx) {
+      vertx.close().await();
+    }
+  }
+}

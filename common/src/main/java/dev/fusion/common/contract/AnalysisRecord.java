@@ -1,0 +1,25 @@
+package dev.fusion.common.contract;
+
+import java.util.List;
+
+/**
+ * The judge stage's output: the panel set plus the analysis, or the reason there is none
+ * ({@code judgeFailureReason}); the synthesizer answers either way and says which.
+ */
+public record AnalysisRecord(
+    int schemaVersion,
+    String jobId,
+    FusionJob job,
+    List<PanelAnswer> answers,
+    String panelCompletion,
+    long panelCompletedAtMs,
+    Analysis analysis,
+    String judgeModel,
+    String judgeFailureReason,
+    String judgeError,
+    Usage judgeUsage,
+    long judgeStartedAtMs,
+    long judgeCompletedAtMs) {
+
+  public static final int SCHEMA_VERSION = 1;
+}

@@ -1,0 +1,28 @@
+package dev.fusion.common.contract;
+
+/** Typed failure reasons, shared by every stage and reported to users verbatim. */
+public final class FailureReasons {
+  // Per model call.
+  public static final String RATE_LIMITED = "rate_limited";
+  public static final String TIMEOUT = "timeout";
+  public static final String UPSTREAM_ERROR = "upstream_error";
+  public static final String INVALID_RESPONSE = "invalid_response";
+  public static final String AUTH_FAILED = "auth_failed";
+  public static final String BAD_REQUEST = "bad_request";
+  public static final String INSUFFICIENT_CREDITS = "insufficient_credits";
+  public static final String MODEL_NOT_FOUND = "model_not_found";
+  public static final String CONNECTION_ERROR = "connection_error";
+  public static final String EMPTY_COMPLETION = "empty_completion";
+  public static final String TRUNCATED_STREAM = "truncated_stream";
+  public static final String NO_PROVIDER = "no_provider";
+
+  // Per job.
+  public static final String ALL_PANELS_FAILED = "all_panels_failed";
+  public static final String JUDGE_NOT_VALID_JSON = "judge_not_valid_json";
+  public static final String JUDGE_SCHEMA_MISMATCH = "judge_schema_mismatch";
+  public static final String JUDGE_UPSTREAM_ERROR = "judge_upstream_error";
+  public static final String JUDGE_EMPTY_COMPLETION = "judge_empty_completion";
+  public static final String SYNTHESIZER_FAILED = "synthesizer_failed";
+
+  private FailureReasons() {}
+}

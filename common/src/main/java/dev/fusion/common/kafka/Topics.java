@@ -1,0 +1,78 @@
+package dev.fusion.common.kafka;
+
+import dev.fusion.common.contract.AnalysisRecord;
+import dev.fusion.common.contract.FusionEvent;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.PanelAnswer;
+import dev.fusion.common.contract.PanelSet;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The typed topic registry: every topic of the pipeline, its key and value serdes and its cleanup
+ * policy, defined once. Every record is keyed by job ID. A prefix lets several pipelines share a broker
+ * (tests, staging).
+ */
+public final class Topics {
+  private static final Serde<String> KEY = Serdes.String();
+
+  private final TopicSpec<String, byte[]> requests;
+  private final TopicSpec<String, byte[]> rejections;
+  private final TopicSpec<String, FusionJob> jobs;
+  private final TopicSpec<String, PanelAnswer> panelAnswers;
+  private final TopicSpec<String, PanelSet> panels;
+  private final TopicSpec<String, AnalysisRecord> analyses;
+  private final TopicSpec<String, FusionResult> results;
+  private final TopicSpec<String, FusionEvent> events;
+
+  public Topics(String prefix) {
+    String p = prefix == null ? "" : prefix;
+    requests = new TopicSpec<>(p + "fusion.requests", KEY, Serdes.ByteArray(), false, Map.of());
+    rejections = new TopicSpec<>(p + "fusion.rejections", KEY, Serdes.ByteArray(), false, Map.of());
+    jobs = new TopicSpec<>(p + "fusion.jobs", KEY, new JsonSerde<>(FusionJob.class), false, Map.of());
+    panelAnswers = new TopicSpec<>(p + "fusion.panel.answers", KEY, new JsonSerde<>(PanelAnswer.class), false, Map.of());
+    panels = new TopicSpec<>(p + "fusion.panels", KEY, new JsonSerde<>(PanelSet.class), false, Map.of());
+    analyses = new TopicSpec<>(p + "fusion.analyses", KEY, new JsonSerde<>(AnalysisRecord.class), false, Map.of());
+    results = new TopicSpec<>(p + "fusion.results", KEY, new JsonSerde<>(FusionResult.class), true, Map.of());
+    events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, Map.of());
+  }
+
+  public TopicSpec<String, byte[]> requests() {
+    return requests;
+  }
+
+  public TopicSpec<String, byte[]> rejections() {
+    return rejections;
+  }
+
+  public TopicSpec<String, FusionJob> jobs() {
+    return jobs;
+  }
+
+  public TopicSpec<String, PanelAnswer> panelAnswers() {
+    return panelAnswers;
+  }
+
+  public TopicSpec<String, PanelSet> panels() {
+    return panels;
+  }
+
+  public TopicSpec<String, AnalysisRecord> analyses() {
+    return analyses;
+  }
+
+  public TopicSpec<String, FusionResult> results() {
+    return results;
+  }
+
+  public TopicSpec<String, FusionEvent> events() {
+    return events;
+  }
+
+  public List<TopicSpec<?, ?>> all() {
+    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events);
+  }
+}

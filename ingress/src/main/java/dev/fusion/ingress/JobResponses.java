@@ -1,0 +1,18 @@
+package dev.fusion.ingress;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.common.Json;
+
+/** The JSON shapes ingress answers with for jobs. */
+final class JobResponses {
+  private JobResponses() {}
+
+  static ObjectNode job(JobView job) {
+    ObjectNode body = Json.object().put("id", job.jobId()).put("object", "fusion.job").put("status", job.status())
+        .put("created_at", job.acceptedAtMs() / 1000);
+    if (job.result() != null) {
+      body.set("result", Json.MAPPER.valueToTree(job.result()));
+    }
+    return body;
+  }
+}

@@ -1,0 +1,41 @@
+package dev.fusion.judge;
+
+import dev.fusion.common.kafka.JsonSerde;
+import dev.fusion.common.kafka.Topics;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The panel aggregation topology: jobs and panel answers (co-partitioned by job ID) feed one
+ * processor with a RocksDB store (changelogged), which emits complete panels to the panels topic.
+ */
+public final class JudgeTopology {
+  private JudgeTopology() {}
+
+  public static Topology build(Topics topics, PanelCompletion completion, Duration punctuateEvery,
+      Duration keepDoneMarkers) {
+    Topology topology = new Topology();
+    Deserializer<String> keys = Serdes.String().deserializer();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Deserializer<Object> jobs = (Deserializer) topics.jobs().valueSerde().deserializer();
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    Deserializer<Object> answers = (Deserializer) topics.panelAnswers().valueSerde().deserializer();
+    topology.addSource("jobs", keys, jobs, topics.jobs().name());
+    topology.addSource("answers", keys, answers, topics.panelAnswers().name());
+    topology.addProcessor("aggregate", () -> new PanelAggregator(completion, punctuateEvery, keepDoneMarkers),
+        "jobs", "answers");
+    topology.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(PanelAggregator.STATE_STORE), Serdes.String(),
+        new JsonSerde<>(PanelState.class)).withLoggingEnabled(Map.of()), "aggregate");
+    topology.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(PanelAggregator.DUE_STORE), Serdes.String(), Serdes.String())
+        .withLoggingEnabled(Map.of()), "aggregate");
+    topology.addSink("panels", topics.panels().name(), Serdes.String().serializer(),
+        topics.panels().valueSerde().serializer(), "aggregate");
+    return topology;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.fusion.judge;
+
+import dev.fusion.common.Service;
+import dev.fusion.common.StageContext;
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.contract.PanelSet;
+import dev.fusion.common.kafka.AsyncConsumerWorker;
+import dev.fusion.common.kafka.KafkaConfigs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The judge stage: a Kafka Streams aggregation that decides when a panel is complete, and an async
+ * judge caller that consumes complete panels and calls the judge model off the Streams thread.
+ */
+public final class JudgeWorker implements Service {
+  private static final Logger LOG = LoggerFactory.getLogger(JudgeWorker.class);
+  public static final String APPLICATION = "fusion-judge-worker";
+  public static final String CALLER_GROUP = "fusion-judge-caller";
+
+  private final StageContext ctx;
+  private final KafkaStreams streams;
+  private final AsyncConsumerWorker<PanelSet> caller;
+
+  public JudgeWorker(StageContext ctx) {
+    this.ctx = ctx;
+    FusionConfig config = ctx.config();
+    PanelCompletion completion = new PanelCompletion(config.panelDeadline(), config.panelQuorum());
+    this.streams = new KafkaStreams(
+        JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30)),
+        streamsProps(config));
+    JudgeCaller judge = new JudgeCaller(ctx);
+    this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
+        KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
+        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ctx.gateway()::saturated);
+  }
+
+  private static Properties streamsProps(FusionConfig config) {
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topicPrefix() + APPLICATION);
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    // Under exactly-once, downstream sees a panel only after the commit: keep the interval short.
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.streamsCommitInterval().toMillis());
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(config).toString());
+    p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topicReplication());
+    p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    return p;
+  }
+
+  private static Path stateDir(FusionConfig config) {
+    // One directory per instance: two instances in one JVM (tests) must not share a state lock.
+    return config.dataDir().resolve("judge-streams").resolve(UUID.randomUUID().toString().substring(0, 8));
+  }
+
+  @Override
+  public void start() {
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("judge aggregation failed; replacing the stream thread", e);
+      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.start();
+    caller.start();
+  }
+
+  @Override
+  public void stop() {
+    caller.stop();
+    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+        .withTimeout(Duration.ofSeconds(10)));
+  }
+
+  @Override
+  public boolean isReady() {
+    return streams.state() == KafkaStreams.State.RUNNING && caller.isReady();
+  }
+
+  @Override
+  public String name() {
+    return "judge-worker";
+  }
+}

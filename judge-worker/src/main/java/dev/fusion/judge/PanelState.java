@@ -1,0 +1,44 @@
+package dev.fusion.judge;
+
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.PanelAnswer;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The aggregate of one job in the state store: the job once seen, the answers by panel index (so a
+ * replayed answer overwrites itself), and, once the panel was emitted, only a small "done" marker that
+ * makes late or replayed answers no-ops.
+ */
+public record PanelState(FusionJob job, Map<Integer, PanelAnswer> answers, long doneAtMs) {
+
+  public static PanelState empty() {
+    return new PanelState(null, new TreeMap<>(), 0);
+  }
+
+  public static PanelState done(long at) {
+    return new PanelState(null, Map.of(), at);
+  }
+
+  public boolean isDone() {
+    return doneAtMs > 0;
+  }
+
+  public PanelState withJob(FusionJob j) {
+    return new PanelState(j, answers, doneAtMs);
+  }
+
+  public PanelState withAnswer(PanelAnswer a) {
+    Map<Integer, PanelAnswer> copy = new TreeMap<>(answers);
+    copy.put(a.panelIndex(), a);
+    return new PanelState(job, copy, doneAtMs);
+  }
+
+  public long successes() {
+    return answers.values().stream().filter(PanelAnswer::ok).count();
+  }
+
+  public boolean allAnswered() {
+    return job != null && answers.size() >= job.panelSize();
+  }
+}

@@ -1,0 +1,114 @@
+package dev.fusion.panel;
+
+import dev.fusion.common.Service;
+import dev.fusion.common.StageContext;
+import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.Events;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.PanelAnswer;
+import dev.fusion.common.gateway.ChatRequest;
+import dev.fusion.common.gateway.ModelCallException;
+import dev.fusion.common.kafka.AsyncConsumerWorker;
+import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Consumes jobs and asks every panel model concurrently; emits one answer record per model, success or
+ * typed failure. A job's offset is committed only after all its answers were acknowledged by Kafka.
+ */
+public final class PanelWorker implements Service {
+  public static final String GROUP = "fusion-panel-worker";
+
+  private final StageContext ctx;
+  private final AsyncConsumerWorker<FusionJob> worker;
+
+  public PanelWorker(StageContext ctx) {
+    this.ctx = ctx;
+    Topics topics = ctx.topics();
+    var props = KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP,
+        "panel-worker");
+    this.worker = new AsyncConsumerWorker<>("panel-worker", topics.jobs(), props, this::handle, ctx.deadLetters(),
+        ctx.config().panelMaxInFlight(), ctx.gateway()::saturated);
+  }
+
+  CompletionStage<?> handle(String jobId, FusionJob job) {
+    Topics topics = ctx.topics();
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    for (int i = 0; i < job.analysisModels().size(); i++) {
+      int index = i;
+      String model = job.analysisModels().get(i);
+      acks.add(ctx.publisher().send(topics.events(), jobId, Events.of(jobId, EventTypes.PANEL_ADDED,
+          d -> d.put("model", model).put("panel_index", index))));
+      long started = System.currentTimeMillis();
+      ChatRequest request = new ChatRequest(model, job.messages(), job.temperature(), job.maxCompletionTokens(),
+          null, null);
+      CompletableFuture<?> answered = ctx.gateway().chat(request)
+          .map(r -> PanelAnswer.success(jobId, index, model, r.respondingModel(), r.content(), r.usage(), started,
+              System.currentTimeMillis()))
+          .otherwise(e -> failure(jobId, index, model, e, started))
+          .toCompletionStage().toCompletableFuture()
+          .thenCompose(answer -> publish(jobId, answer));
+      acks.add(answered);
+    }
+    return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<?> publish(String jobId, PanelAnswer answer) {
+    Topics topics = ctx.topics();
+    var event = answer.ok()
+        ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> d.put("model", answer.model())
+            .put("panel_index", answer.panelIndex()).put("content", answer.content())
+            .put("latency_ms", answer.latencyMs()))
+        : Events.of(jobId, EventTypes.PANEL_FAILED, d -> {
+          d.put("model", answer.model()).put("panel_index", answer.panelIndex())
+              .put("reason", answer.failureReason()).put("error", answer.error());
+          if (answer.upstreamStatus() != null) {
+            d.put("status", answer.upstreamStatus());
+          }
+        });
+    return CompletableFuture.allOf(ctx.publisher().send(topics.panelAnswers(), jobId, answer),
+        ctx.publisher().send(topics.events(), jobId, event));
+  }
+
+  private static PanelAnswer failure(String jobId, int index, String model, Throwable e, long started) {
+    if (e instanceof ModelCallException m) {
+      return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), m.getMessage(), started,
+          System.currentTimeMillis());
+    }
+    return PanelAnswer.failure(jobId, index, model, "internal_error", null, String.valueOf(e.getMessage()), started,
+        System.currentTimeMillis());
+  }
+
+  @Override
+  public void start() {
+    worker.start();
+  }
+
+  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+    return worker.awaitAssignment(timeout);
+  }
+
+  @Override
+  public void stop() {
+    worker.stop();
+  }
+
+  @Override
+  public boolean isReady() {
+    return worker.isReady();
+  }
+
+  @Override
+  public String name() {
+    return "panel-worker";
+  }
+
+  public int inFlight() {
+    return worker.inFlight();
+  }
+}

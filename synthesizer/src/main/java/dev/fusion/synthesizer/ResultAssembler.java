@@ -1,0 +1,79 @@
+package dev.fusion.synthesizer;
+
+import dev.fusion.common.contract.AnalysisRecord;
+import dev.fusion.common.contract.FailureReasons;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.FusionResult.FailedModel;
+import dev.fusion.common.contract.FusionResult.PanelResponse;
+import dev.fusion.common.contract.FusionResult.UsageReport;
+import dev.fusion.common.contract.PanelAnswer;
+import dev.fusion.common.contract.Usage;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the final result from the analysis record and the synthesizer's outcome: pure, no I/O. */
+final class ResultAssembler {
+  private ResultAssembler() {}
+
+  /** The synthesizer's outcome: an answer, or a typed failure. */
+  record Synthesis(String answer, String model, Usage usage, String failureReason, String error,
+      long startedAtMs, long completedAtMs) {}
+
+  static FusionResult assemble(AnalysisRecord record, Synthesis synthesis) {
+    List<PanelResponse> responses = record.answers().stream().filter(PanelAnswer::ok)
+        .map(a -> new PanelResponse(a.model(), a.respondingModel(), a.content(), a.usage(), a.latencyMs()))
+        .toList();
+    List<FailedModel> failed = record.answers().stream().filter(a -> !a.ok())
+        .map(a -> new FailedModel(a.model(), a.failureReason(), a.upstreamStatus(), a.error())).toList();
+
+    boolean allPanelsFailed = FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason());
+    boolean answered = synthesis != null && synthesis.failureReason() == null;
+    String status = answered ? FusionResult.COMPLETED : FusionResult.FAILED;
+    // A degraded-but-answered job keeps the judge's reason, so it never pretends the analysis happened.
+    String reason = allPanelsFailed ? FailureReasons.ALL_PANELS_FAILED
+        : !answered ? synthesis.failureReason()
+        : record.judgeFailureReason();
+    String error = allPanelsFailed ? record.judgeError() : !answered ? synthesis.error() : record.judgeError();
+
+    Map<String, Usage> byModel = new LinkedHashMap<>();
+    Usage panel = Usage.ZERO;
+    for (PanelAnswer a : record.answers()) {
+      if (a.usage() != null) {
+        byModel.merge(a.respondingModel() != null ? a.respondingModel() : a.model(), a.usage(), Usage::plus);
+        panel = panel.plus(a.usage());
+      }
+    }
+    Usage judge = record.judgeUsage() == null ? Usage.ZERO : record.judgeUsage();
+    if (record.judgeModel() != null && !allPanelsFailed) {
+      byModel.merge(record.judgeModel(), judge, Usage::plus);
+    }
+    Usage synth = synthesis == null || synthesis.usage() == null ? Usage.ZERO : synthesis.usage();
+    if (synthesis != null && synthesis.model() != null) {
+      byModel.merge(synthesis.model(), synth, Usage::plus);
+    }
+    Map<String, Usage> byStage = new LinkedHashMap<>();
+    byStage.put("panel", panel);
+    byStage.put("judge", judge);
+    byStage.put("synthesizer", synth);
+    Usage total = panel.plus(judge).plus(synth);
+
+    long accepted = record.job().acceptedAtMs();
+    long panelStart = record.answers().stream().mapToLong(PanelAnswer::startedAtMs).min().orElse(accepted);
+    long completed = synthesis != null ? synthesis.completedAtMs() : System.currentTimeMillis();
+    Map<String, Long> timings = new LinkedHashMap<>();
+    timings.put("queue", Math.max(0, panelStart - accepted));
+    timings.put("panel", Math.max(0, record.panelCompletedAtMs() - panelStart));
+    timings.put("judge", Math.max(0, record.judgeCompletedAtMs() - record.judgeStartedAtMs()));
+    if (synthesis != null) {
+      timings.put("synthesizer", Math.max(0, synthesis.completedAtMs() - synthesis.startedAtMs()));
+    }
+    timings.put("total", Math.max(0, completed - accepted));
+
+    return new FusionResult(FusionResult.SCHEMA_VERSION, record.jobId(), record.job().tenant(), status,
+        answered ? synthesis.answer() : null,
+        synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
+        FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
+        new UsageReport(byModel, byStage, total), timings, accepted, completed);
+  }
+}

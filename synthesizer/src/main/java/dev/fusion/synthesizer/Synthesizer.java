@@ -1,0 +1,125 @@
+package dev.fusion.synthesizer;
+
+import dev.fusion.common.Service;
+import dev.fusion.common.StageContext;
+import dev.fusion.common.contract.AnalysisRecord;
+import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.Events;
+import dev.fusion.common.contract.FailureReasons;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.gateway.ChatRequest;
+import dev.fusion.common.gateway.ModelCallException;
+import dev.fusion.common.kafka.AsyncConsumerWorker;
+import dev.fusion.common.kafka.KafkaConfigs;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Consumes analyses, streams the final answer from the synthesizer model (forwarding text deltas as
+ * events) and publishes the final result to the compacted results topic, keyed by job ID, so a replay
+ * overwrites rather than adds.
+ */
+public final class Synthesizer implements Service {
+  public static final String GROUP = "fusion-synthesizer";
+  /** Deltas are batched to this many characters per event, so a long answer is not thousands of records. */
+  private static final int DELTA_BATCH_CHARS = 48;
+
+  private final StageContext ctx;
+  private final AsyncConsumerWorker<AnalysisRecord> worker;
+
+  public Synthesizer(StageContext ctx) {
+    this.ctx = ctx;
+    var config = ctx.config();
+    this.worker = new AsyncConsumerWorker<>("synthesizer", ctx.topics().analyses(),
+        KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + GROUP, "synthesizer"),
+        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), ctx.gateway()::saturated);
+  }
+
+  CompletionStage<?> handle(String jobId, AnalysisRecord record) {
+    if (FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason())) {
+      return publish(ResultAssembler.assemble(record, null));
+    }
+    long started = System.currentTimeMillis();
+    String model = record.job().synthesizerModel();
+    DeltaBatcher deltas = new DeltaBatcher(jobId);
+    ChatRequest request = new ChatRequest(model, SynthesisPrompt.build(record), record.job().temperature(),
+        record.job().maxCompletionTokens(), null, null);
+    return ctx.gateway().chatStream(request, deltas::add)
+        .map(r -> new ResultAssembler.Synthesis(r.content(), r.respondingModel(), r.usage(), null, null, started,
+            System.currentTimeMillis()))
+        .otherwise(e -> new ResultAssembler.Synthesis(null, model, null, FailureReasons.SYNTHESIZER_FAILED,
+            e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage() : String.valueOf(e.getMessage()),
+            started, System.currentTimeMillis()))
+        .toCompletionStage()
+        .thenCompose(s -> deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+  }
+
+  private CompletableFuture<?> publish(FusionResult result) {
+    String jobId = result.jobId();
+    var terminal = Events.of(jobId, FusionResult.COMPLETED.equals(result.status()) ? EventTypes.COMPLETED
+        : EventTypes.FAILED, d -> {
+          d.put("status", result.status()).put("model", result.model());
+          if (result.failureReason() != null) {
+            d.put("failure_reason", result.failureReason());
+          }
+        });
+    // The result first: a client that sees the terminal event can always fetch the result.
+    return ctx.publisher().send(ctx.topics().results(), jobId, result)
+        .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal));
+  }
+
+  /** Collects streamed text into events of a few dozen characters; every send is awaited at the end. */
+  private final class DeltaBatcher {
+    private final String jobId;
+    private final StringBuilder pending = new StringBuilder();
+    private CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
+    private int index;
+
+    DeltaBatcher(String jobId) {
+      this.jobId = jobId;
+    }
+
+    synchronized void add(String delta) {
+      pending.append(delta);
+      if (pending.length() >= DELTA_BATCH_CHARS) {
+        send();
+      }
+    }
+
+    synchronized CompletableFuture<?> flush() {
+      if (pending.length() > 0) {
+        send();
+      }
+      return sent;
+    }
+
+    private void send() {
+      String text = pending.toString();
+      int i = index++;
+      pending.setLength(0);
+      var ack = ctx.publisher().send(ctx.topics().events(), jobId,
+          Events.of(jobId, EventTypes.OUTPUT_TEXT_DELTA, d -> d.put("delta", text).put("index", i)));
+      sent = CompletableFuture.allOf(sent, ack);
+    }
+  }
+
+  @Override
+  public void start() {
+    worker.start();
+  }
+
+  @Override
+  public void stop() {
+    worker.stop();
+  }
+
+  @Override
+  public boolean isReady() {
+    return worker.isReady();
+  }
+
+  @Override
+  public String name() {
+    return "synthesizer";
+  }
+}
