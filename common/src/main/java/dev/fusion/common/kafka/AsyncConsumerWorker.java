@@ -55,6 +55,7 @@ public final class AsyncConsumerWorker<V> implements Service {
   private final DeadLetters deadLetters;
   private final int maxInFlight;
   private final BooleanSupplier saturated;
+  private Duration drainTimeout = Duration.ofSeconds(30);
 
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
@@ -97,6 +98,12 @@ public final class AsyncConsumerWorker<V> implements Service {
     ready = true;
   }
 
+  /** How long a graceful stop waits for in-flight work before leaving it to be replayed. */
+  public AsyncConsumerWorker<V> drainTimeout(Duration timeout) {
+    this.drainTimeout = timeout;
+    return this;
+  }
+
   /** Waits until the group gave this worker its partitions (useful in tests and dev start-up). */
   public boolean awaitAssignment(Duration timeout) throws InterruptedException {
     return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -130,7 +137,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     }
     if (thread != null) {
       try {
-        thread.join(15_000);
+        thread.join(drainTimeout.toMillis() + 15_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -150,8 +157,15 @@ public final class AsyncConsumerWorker<V> implements Service {
         }
         maybeCommit(false);
       }
+      finishInFlight();
     } catch (WakeupException e) {
       // stop() asked us to leave the poll.
+      try {
+        finishInFlight();
+      } catch (RuntimeException failure) {
+        fatal = failure;
+        LOG.error("{}: stage failed while stopping; unfinished work will be replayed", name, failure);
+      }
     } catch (Throwable e) {
       fatal = e;
       LOG.error("{}: fatal error, stopping without committing unfinished work", name, e);
@@ -168,6 +182,25 @@ public final class AsyncConsumerWorker<V> implements Service {
       running = false;
       ready = false;
     }
+  }
+
+  /**
+   * A graceful stop takes no new records but lets in-flight work finish (up to a limit), so its offsets
+   * are committed and nothing is redone by the next owner of the partitions.
+   */
+  private void finishInFlight() {
+    long deadline = System.currentTimeMillis() + drainTimeout.toMillis();
+    consumer.pause(consumer.assignment());
+    paused = true;
+    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline && fatal == null) {
+      drainCompletions();
+      try {
+        consumer.poll(POLL); // Paused: returns nothing, but keeps the group membership alive.
+      } catch (WakeupException ignored) {
+        // A second wakeup from stop(); keep draining until the deadline.
+      }
+    }
+    drainCompletions();
   }
 
   private void dispatch(ConsumerRecord<byte[], byte[]> record) {

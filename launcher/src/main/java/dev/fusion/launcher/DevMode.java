@@ -1,0 +1,75 @@
+package dev.fusion.launcher;
+
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.simulator.ModelSimulator;
+import dev.fusion.simulator.SimulatorConfig;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code fusion dev}: an embedded KRaft broker, the model simulator and every stage in one JVM.
+ * Real providers are used for the models whose keys are set; everything else is simulated, and the
+ * start-up banner says which.
+ */
+public final class DevMode {
+  private static final Logger LOG = LoggerFactory.getLogger(DevMode.class);
+
+  private DevMode() {}
+
+  public static void run(Map<String, String> env) throws Exception {
+    Map<String, String> vars = new HashMap<>(env);
+    int kafkaPort = Integer.parseInt(vars.getOrDefault("FUSION_KAFKA_PORT", "9092"));
+    Path dataDir = Path.of(vars.getOrDefault("FUSION_DATA_DIR", ".fusion-data")).toAbsolutePath();
+    vars.put("FUSION_DATA_DIR", dataDir.toString());
+
+    long started = System.currentTimeMillis();
+    EmbeddedKafka kafka = new EmbeddedKafka(dataDir.resolve("kafka"), kafkaPort).start();
+    Vertx vertx = Vertx.vertx();
+    ModelSimulator simulator = new ModelSimulator(vertx, SimulatorConfig.fromEnv(vars));
+    int simPort = simulator.start(Integer.parseInt(vars.getOrDefault("SIM_PORT", "0"))).await();
+    vars.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    vars.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
+    FusionConfig config = FusionConfig.fromEnv(vars);
+    FusionStack stack = new FusionStack(config, vertx, config.httpPort()).start();
+
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping: HTTP and stages, then the simulator, then Kafka");
+      stack.close();
+      simulator.close();
+      vertx.close().await();
+      kafka.close();
+      stopped.countDown();
+    }, "fusion-dev-shutdown"));
+
+    banner(config, kafka, simPort, stack.httpPort(), dataDir, System.currentTimeMillis() - started);
+    stopped.await();
+  }
+
+  private static void banner(FusionConfig config, EmbeddedKafka kafka, int simPort, int httpPort, Path dataDir,
+      long tookMs) {
+    String models = config.simulatedDefaults()
+        ? "SIMULATED: no provider key is set (OPENROUTER_API_KEY), so the default panel, judge and\n"
+          + "             synthesizer are the built-in simulator's models; answers are not real model output."
+        : "real providers for non-sim/ models (" + config.gateway().providers().stream()
+            .map(p -> p.name()).toList() + ")";
+    System.out.printf("""
+
+        Fusion dev mode is up in %.1f s
+          API:        http://localhost:%d   (GET /health, POST /v1/jobs, GET /v1/jobs/{id})
+          Kafka:      %s (embedded KRaft broker; any Kafka client can connect)
+          Data:       %s (kept across restarts; delete it to start clean)
+          Simulator:  http://127.0.0.1:%d/v1
+          Models:     %s
+          Defaults:   panel %s, judge %s, synthesizer %s
+        Ctrl-C stops everything cleanly.
+
+        """, tookMs / 1000.0, httpPort, kafka.bootstrapServers(), dataDir, simPort, models, config.defaultPanel(),
+        config.defaultJudge(), config.defaultSynthesizer());
+  }
+}

@@ -1,0 +1,110 @@
+package dev.fusion.launcher;
+
+import dev.fusion.common.Service;
+import dev.fusion.common.StageContext;
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.ingress.Ingress;
+import dev.fusion.judge.JudgeWorker;
+import dev.fusion.panel.PanelWorker;
+import dev.fusion.synthesizer.Synthesizer;
+import io.vertx.core.Vertx;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every pipeline stage in one process, against any Kafka: dev mode and the end-to-end tests use it.
+ * Stages share one Vert.x, one gateway and one producer, as they would share a host. Individual stages
+ * can be restarted, which is how tests play a crashed worker.
+ */
+public final class FusionStack implements AutoCloseable {
+  private final FusionConfig config;
+  private final StageContext ctx;
+  private final int httpPort;
+  private PanelWorker panel;
+  private JudgeWorker judge;
+  private Synthesizer synthesizer;
+  private Ingress ingress;
+
+  public FusionStack(FusionConfig config, Vertx vertx, int httpPort) {
+    this.config = config;
+    this.httpPort = httpPort;
+    this.ctx = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "stack");
+  }
+
+  public FusionStack start() throws Exception {
+    ctx.ensureTopics();
+    panel = started(new PanelWorker(ctx));
+    judge = started(new JudgeWorker(ctx));
+    synthesizer = started(new Synthesizer(ctx));
+    ingress = started(new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth));
+    return this;
+  }
+
+  private static <S extends Service> S started(S service) throws Exception {
+    service.start();
+    return service;
+  }
+
+  private Map<String, Boolean> stageHealth() {
+    Map<String, Boolean> checks = new LinkedHashMap<>();
+    checks.put("panel-worker", panel != null && panel.isReady());
+    checks.put("judge-worker", judge != null && judge.isReady());
+    checks.put("synthesizer", synthesizer != null && synthesizer.isReady());
+    return checks;
+  }
+
+  public boolean isReady() {
+    return ingress != null && ingress.isReady() && stageHealth().values().stream().allMatch(b -> b);
+  }
+
+  public void restartPanelWorker() throws Exception {
+    panel.stop();
+    panel = started(new PanelWorker(ctx));
+  }
+
+  public void stopPanelWorker() {
+    panel.stop();
+  }
+
+  public void startPanelWorker() throws Exception {
+    panel = started(new PanelWorker(ctx));
+  }
+
+  public void stopJudgeWorker() {
+    judge.stop();
+  }
+
+  public void startJudgeWorker() throws Exception {
+    judge = started(new JudgeWorker(ctx));
+  }
+
+  public int httpPort() {
+    return ingress.port();
+  }
+
+  public Ingress ingress() {
+    return ingress;
+  }
+
+  public StageContext context() {
+    return ctx;
+  }
+
+  public FusionConfig config() {
+    return config;
+  }
+
+  @Override
+  public void close() {
+    // HTTP first, then the stages, in pipeline order; the broker is the caller's to stop last.
+    if (ingress != null) {
+      ingress.stop();
+    }
+    for (Service s : new Service[] {panel, judge, synthesizer}) {
+      if (s != null) {
+        s.stop();
+      }
+    }
+    ctx.close();
+  }
+}

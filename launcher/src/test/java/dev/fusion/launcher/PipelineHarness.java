@@ -1,0 +1,109 @@
+package dev.fusion.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fusion.common.Json;
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.simulator.ModelSimulator;
+import dev.fusion.simulator.SimulatorConfig;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Shared by the end-to-end tests: one real in-JVM Kafka broker and one simulator per test class, and a
+ * fresh pipeline (own topic prefix, own data dir) per test, talked to over real HTTP.
+ */
+final class PipelineHarness implements AutoCloseable {
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  final EmbeddedKafka kafka;
+  final Vertx vertx;
+  final ModelSimulator simulator;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  PipelineHarness() {
+    kafka = EmbeddedKafka.temporary().start();
+    vertx = Vertx.vertx();
+    simulator = new ModelSimulator(vertx, SimulatorConfig.defaults());
+    simulator.start(0).await();
+  }
+
+  /** A new pipeline on the shared broker; {@code overrides} are environment-style settings. */
+  FusionStack newStack(Map<String, String> overrides) throws Exception {
+    return new FusionStack(config(overrides), vertx, 0).start();
+  }
+
+  FusionConfig config(Map<String, String> overrides) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+    env.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
+    env.put("FUSION_TOPIC_PREFIX", "t" + SEQ.incrementAndGet() + ".");
+    env.put("FUSION_TOPIC_PARTITIONS", "3");
+    env.put("FUSION_DATA_DIR", Files.createTempDirectory("fusion-test").toString());
+    env.put("FUSION_MODEL_BACKOFF_MS", "5");
+    env.put("FUSION_MODEL_MAX_BACKOFF_MS", "50");
+    env.put("FUSION_MODEL_TIMEOUT_MS", "10000");
+    env.putAll(overrides);
+    return FusionConfig.fromEnv(env);
+  }
+
+  HttpResponse<String> post(FusionStack stack, String path, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(stack, path)).header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> get(FusionStack stack, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(uri(stack, path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  JsonNode getJson(FusionStack stack, String path) throws Exception {
+    return Json.tree(get(stack, path).body());
+  }
+
+  /** Submits a job and returns its ID, asserting the 202 contract on the way. */
+  String submit(FusionStack stack, String body) throws Exception {
+    HttpResponse<String> response = post(stack, "/v1/jobs", body);
+    if (response.statusCode() != 202) {
+      throw new AssertionError("expected 202, got " + response.statusCode() + ": " + response.body());
+    }
+    String id = Json.tree(response.body()).path("id").asText();
+    String location = response.headers().firstValue("location").orElse("");
+    if (!location.equals("/v1/jobs/" + id)) {
+      throw new AssertionError("Location header was '" + location + "'");
+    }
+    return id;
+  }
+
+  static String jobBody(String prompt, String... models) {
+    var body = Json.object();
+    body.putArray("messages").addObject().put("role", "user").put("content", prompt);
+    var panel = body.putArray("analysis_models");
+    for (String m : models) {
+      panel.add(m);
+    }
+    return Json.toString(body);
+  }
+
+  private static URI uri(FusionStack stack, String path) {
+    return URI.create("http://127.0.0.1:" + stack.httpPort() + path);
+  }
+
+  static Path tempDir() throws IOException {
+    return Files.createTempDirectory("fusion-test");
+  }
+
+  @Override
+  public void close() {
+    simulator.close();
+    vertx.close().await();
+    kafka.close();
+  }
+}
