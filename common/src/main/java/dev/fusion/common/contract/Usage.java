@@ -12,7 +12,14 @@ public record Usage(long promptTokens, long completionTokens, long reasoningToke
     if (other == null) {
       return this;
     }
-    Double cost = costUsd == null ? other.costUsd : other.costUsd == null ? costUsd : costUsd + other.costUsd;
+    Double cost;
+    if (costUsd == null) {
+      cost = other.costUsd;
+    } else if (other.costUsd == null) {
+      cost = costUsd;
+    } else {
+      cost = costUsd + other.costUsd;
+    }
     return new Usage(promptTokens + other.promptTokens, completionTokens + other.completionTokens,
         reasoningTokens + other.reasoningTokens, cost);
   }

@@ -1,23 +1,27 @@
 package dev.fusion.common.kafka;
 
 import dev.fusion.common.Service;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -33,17 +37,23 @@ import org.slf4j.LoggerFactory;
  * gateway is full, every assigned partition is paused, so memory stays bounded and Kafka holds the
  * backlog.
  *
- * <p>Error taxonomy: a record that cannot be deserialized is a poison pill, sent to the dead-letter
- * handler and counted as finished; a handler whose stage fails (the output could not be made durable)
- * is fatal: the worker stops without committing that offset so another instance, or a restart,
- * replays it.
+ * <p>Error taxonomy:
+ * <ul>
+ *   <li>a record that cannot be deserialized, or whose processing throws a non-Kafka error (a bug
+ *       that would fail again on replay), is a poison pill: it goes to the dead-letter topic with the
+ *       reason and counts as finished, so the partition moves on;
+ *   <li>a Kafka error (an output that could not be made durable) is retriable: the consumer is closed
+ *       without committing the unfinished offsets and reopened after a backoff, so the work is
+ *       replayed from the last commit.
+ * </ul>
  */
 public final class AsyncConsumerWorker<V> implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumerWorker.class);
   private static final Duration POLL = Duration.ofMillis(20);
   private static final long COMMIT_EVERY_MS = 200;
+  private static final long MAX_RESTART_BACKOFF_MS = 30_000;
 
-  /** Where undeserializable records go, with the reason; never blocks the partition. */
+  /** Where records that cannot be processed go, with the reason; never blocks the partition. */
   public interface DeadLetters {
     void reject(ConsumerRecord<byte[], byte[]> record, String reason);
   }
@@ -64,13 +74,26 @@ public final class AsyncConsumerWorker<V> implements Service {
   private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile boolean running;
   private volatile boolean ready;
-  private volatile Throwable fatal;
+  private volatile int restarts;
   private Thread thread;
   private KafkaConsumer<byte[], byte[]> consumer;
+  /** Bumped at every consumer restart; completions of an earlier incarnation are ignored. */
+  private int epoch;
   private long lastCommitMs;
   private boolean paused;
 
-  private record Completion(TopicPartition partition, long offset, Throwable error) {}
+  private record Completion(int epoch, ConsumerRecord<byte[], byte[]> record, Throwable error) {
+    TopicPartition partition() {
+      return new TopicPartition(record.topic(), record.partition());
+    }
+  }
+
+  /** A Kafka failure inside the loop: reopen the consumer and replay from the last commit. */
+  private static final class RetriableStageFailure extends RuntimeException {
+    RetriableStageFailure(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   public AsyncConsumerWorker(String name, TopicSpec<String, V> topic, Properties consumerProps,
       RecordHandler<V> handler, DeadLetters deadLetters, int maxInFlight, BooleanSupplier saturated) {
@@ -83,6 +106,12 @@ public final class AsyncConsumerWorker<V> implements Service {
     this.saturated = saturated == null ? () -> false : saturated;
   }
 
+  /** How long a graceful stop waits for in-flight work before leaving it to be replayed. */
+  public AsyncConsumerWorker<V> drainTimeout(Duration timeout) {
+    this.drainTimeout = timeout;
+    return this;
+  }
+
   @Override
   public String name() {
     return name;
@@ -90,18 +119,11 @@ public final class AsyncConsumerWorker<V> implements Service {
 
   @Override
   public void start() {
-    consumer = new KafkaConsumer<>(consumerProps);
     running = true;
-    thread = new Thread(this::run, name + "-consumer");
+    thread = new Thread(this::runWithRestarts, name + "-consumer");
     thread.setDaemon(true);
     thread.start();
     ready = true;
-  }
-
-  /** How long a graceful stop waits for in-flight work before leaving it to be replayed. */
-  public AsyncConsumerWorker<V> drainTimeout(Duration timeout) {
-    this.drainTimeout = timeout;
-    return this;
   }
 
   /** Waits until the group gave this worker its partitions (useful in tests and dev start-up). */
@@ -111,7 +133,7 @@ public final class AsyncConsumerWorker<V> implements Service {
 
   @Override
   public boolean isReady() {
-    return ready && running && fatal == null;
+    return ready && running;
   }
 
   public int inFlight() {
@@ -122,8 +144,9 @@ public final class AsyncConsumerWorker<V> implements Service {
     return paused;
   }
 
-  public Throwable fatalError() {
-    return fatal;
+  /** How often the consumer was reopened after a Kafka failure. */
+  public int restarts() {
+    return restarts;
   }
 
   @Override
@@ -132,8 +155,9 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     running = false;
-    if (consumer != null) {
-      consumer.wakeup();
+    KafkaConsumer<byte[], byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
     }
     if (thread != null) {
       try {
@@ -145,7 +169,39 @@ public final class AsyncConsumerWorker<V> implements Service {
     ready = false;
   }
 
-  private void run() {
+  private void runWithRestarts() {
+    long backoffMs = 500;
+    while (running) {
+      consumer = new KafkaConsumer<>(consumerProps);
+      boolean failed = runOnce();
+      if (!failed || !running) {
+        break;
+      }
+      restarts++;
+      epoch++;
+      inFlight.set(0);
+      trackers.clear();
+      committed.clear();
+      completions.clear();
+      paused = false;
+      ready = false;
+      LOG.warn("{}: reopening the consumer in {} ms; unfinished work will be replayed", name, backoffMs);
+      try {
+        Thread.sleep(backoffMs); // Backoff between reconnects of this worker's own thread.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      backoffMs = Math.min(backoffMs * 2, MAX_RESTART_BACKOFF_MS);
+      ready = true;
+    }
+    running = false;
+    ready = false;
+  }
+
+  /** One consumer incarnation; returns true when it ended on a retriable failure. */
+  private boolean runOnce() {
+    boolean failed = false;
     try {
       consumer.subscribe(List.of(topic.name()), new Rebalance());
       while (running) {
@@ -159,29 +215,31 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
       finishInFlight();
     } catch (WakeupException e) {
-      // stop() asked us to leave the poll.
       try {
-        finishInFlight();
+        finishInFlight(); // stop() asked us to leave the poll.
       } catch (RuntimeException failure) {
-        fatal = failure;
+        failed = true;
         LOG.error("{}: stage failed while stopping; unfinished work will be replayed", name, failure);
       }
-    } catch (Throwable e) {
-      fatal = e;
-      LOG.error("{}: fatal error, stopping without committing unfinished work", name, e);
+    } catch (RuntimeException e) {
+      failed = true;
+      LOG.error("{}: Kafka failure; closing without committing unfinished work", name, e);
     } finally {
       try {
-        if (fatal == null) {
+        if (!failed) {
           drainCompletions();
           maybeCommit(true);
         }
       } catch (RuntimeException e) {
         LOG.warn("{}: final commit failed; unfinished work will be replayed", name, e);
       }
-      consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-      running = false;
-      ready = false;
+      try {
+        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+      } catch (RuntimeException e) {
+        LOG.debug("{}: consumer close failed", name, e);
+      }
     }
+    return failed;
   }
 
   /**
@@ -192,7 +250,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     long deadline = System.currentTimeMillis() + drainTimeout.toMillis();
     consumer.pause(consumer.assignment());
     paused = true;
-    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline && fatal == null) {
+    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
       drainCompletions();
       try {
         consumer.poll(POLL); // Paused: returns nothing, but keeps the group membership alive.
@@ -205,10 +263,9 @@ public final class AsyncConsumerWorker<V> implements Service {
 
   private void dispatch(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-    OffsetTracker tracker = trackers.computeIfAbsent(tp, p -> new OffsetTracker());
-    tracker.started(record.offset());
+    trackers.computeIfAbsent(tp, p -> new OffsetTracker()).started(record.offset());
     inFlight.incrementAndGet();
-    String key = record.key() == null ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+    int myEpoch = epoch;
     V value;
     try {
       value = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -217,28 +274,47 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
     } catch (RuntimeException e) {
       deadLetters.reject(record, "undeserializable " + topic.name() + " record: " + rootMessage(e));
-      completions.add(new Completion(tp, record.offset(), null));
+      completions.add(new Completion(myEpoch, record, null));
       return;
     }
+    String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     try {
-      handler.handle(key, value).whenComplete((ok, error) -> completions.add(new Completion(tp, record.offset(), error)));
+      handler.handle(key, value).whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error)));
     } catch (RuntimeException e) {
-      completions.add(new Completion(tp, record.offset(), e));
+      completions.add(new Completion(myEpoch, record, e));
     }
   }
 
   private void drainCompletions() {
     Completion c;
     while ((c = completions.poll()) != null) {
+      if (c.epoch != epoch) {
+        continue; // Work of an earlier consumer incarnation; its records are being replayed.
+      }
       inFlight.decrementAndGet();
       if (c.error != null) {
-        throw new IllegalStateException("stage failed for " + c.partition + "@" + c.offset, c.error);
+        Throwable cause = unwrap(c.error);
+        if (cause instanceof KafkaException) {
+          throw new RetriableStageFailure("output of " + c.partition() + "@" + c.record.offset()
+              + " could not be made durable", cause);
+        }
+        LOG.error("{}: processing {}@{} failed; sending it to the dead-letter topic", name, c.partition(),
+            c.record.offset(), cause);
+        deadLetters.reject(c.record, "processing failed: " + rootMessage(cause));
       }
-      OffsetTracker tracker = trackers.get(c.partition);
+      OffsetTracker tracker = trackers.get(c.partition());
       if (tracker != null) {
-        tracker.finished(c.offset);
+        tracker.finished(c.record.offset());
       }
     }
+  }
+
+  private static Throwable unwrap(Throwable e) {
+    Throwable t = e;
+    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 
   private void applyBackpressure() {
@@ -250,9 +326,6 @@ public final class AsyncConsumerWorker<V> implements Service {
     } else if (!full && paused) {
       consumer.resume(assignment);
       paused = false;
-    } else if (paused) {
-      // Partitions assigned while paused must be paused too.
-      consumer.pause(assignment);
     }
   }
 
@@ -274,8 +347,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     }
     if (sync) {
       consumer.commitSync(offsets);
-      committed.putAll(offsets.entrySet().stream()
-          .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
+      offsets.forEach((tp, om) -> committed.put(tp, om.offset()));
     } else {
       consumer.commitAsync(offsets, (done, error) -> {
         if (error == null) {
@@ -291,8 +363,12 @@ public final class AsyncConsumerWorker<V> implements Service {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // Commit what is finished; unfinished records of these partitions will be replayed by the new
-      // owner (answers are idempotent, so finishing them here too is harmless).
-      drainCompletionsQuietly();
+      // owner (outputs are idempotent, so finishing them here too is harmless).
+      try {
+        drainCompletions();
+      } catch (RetriableStageFailure e) {
+        LOG.warn("{}: {}", name, e.getMessage());
+      }
       Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
       for (TopicPartition tp : partitions) {
         OffsetTracker tracker = trackers.get(tp);
@@ -307,10 +383,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       } catch (RuntimeException e) {
         LOG.warn("{}: commit on revoke failed; work will be replayed", name, e);
       }
-      partitions.forEach(tp -> {
-        trackers.remove(tp);
-        committed.remove(tp);
-      });
+      forget(partitions);
     }
 
     @Override
@@ -323,30 +396,14 @@ public final class AsyncConsumerWorker<V> implements Service {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+      forget(partitions);
+    }
+
+    private void forget(Collection<TopicPartition> partitions) {
       partitions.forEach(tp -> {
         trackers.remove(tp);
         committed.remove(tp);
       });
-    }
-  }
-
-  private void drainCompletionsQuietly() {
-    Completion c;
-    List<Completion> failed = new ArrayList<>();
-    while ((c = completions.poll()) != null) {
-      inFlight.decrementAndGet();
-      if (c.error != null) {
-        failed.add(c);
-        continue;
-      }
-      OffsetTracker tracker = trackers.get(c.partition);
-      if (tracker != null) {
-        tracker.finished(c.offset);
-      }
-    }
-    if (!failed.isEmpty()) {
-      fatal = failed.get(0).error;
-      running = false;
     }
   }
 

@@ -12,7 +12,13 @@ import org.apache.kafka.common.header.Headers;
  * or commits.
  */
 public final class Publisher implements AutoCloseable {
+  private static final String IO_THREAD_PREFIX = "kafka-producer-network-thread";
   private final KafkaProducer<byte[], byte[]> producer;
+  private final java.util.concurrent.ExecutorService handoff = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "publisher-handoff");
+    t.setDaemon(true);
+    return t;
+  });
 
   public Publisher(String bootstrapServers, String clientId) {
     this.producer = new KafkaProducer<>(KafkaConfigs.producer(bootstrapServers, clientId));
@@ -29,6 +35,12 @@ public final class Publisher implements AutoCloseable {
   }
 
   public CompletableFuture<RecordMetadata> sendRaw(String topic, byte[] key, byte[] value, Headers headers) {
+    if (Thread.currentThread().getName().startsWith(IO_THREAD_PREFIX)) {
+      // Called from another send's completion: send() may block on metadata that only this very
+      // thread can fetch (a deadlock until max.block.ms), so hand the send to another thread.
+      return CompletableFuture.supplyAsync(() -> sendRaw(topic, key, value, headers), handoff)
+          .thenCompose(f -> f);
+    }
     CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
     try {
       producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
@@ -56,5 +68,6 @@ public final class Publisher implements AutoCloseable {
   @Override
   public void close() {
     producer.close(java.time.Duration.ofSeconds(10));
+    handoff.shutdown();
   }
 }
