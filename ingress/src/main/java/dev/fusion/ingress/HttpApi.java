@@ -3,7 +3,6 @@ package dev.fusion.ingress;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
-import dev.fusion.common.contract.FusionJob;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -22,11 +21,11 @@ import org.slf4j.LoggerFactory;
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
   static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
-  static final String DEFAULT_TENANT = "default";
 
   private final StageContext ctx;
   private final JobsView view;
   private final JobRequests requests;
+  private final JobSubmitter submitter;
   private final Supplier<Map<String, Boolean>> health;
   private HttpServer server;
 
@@ -34,6 +33,7 @@ final class HttpApi {
     this.ctx = ctx;
     this.view = view;
     this.requests = new JobRequests(ctx.config());
+    this.submitter = new JobSubmitter(ctx, view);
     this.health = health;
   }
 
@@ -41,8 +41,7 @@ final class HttpApi {
     Router router = Router.router(ctx.vertx());
     router.get("/health").handler(this::health);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false));
-    router.post("/v1/jobs").handler(this::submit);
-    router.get("/v1/jobs/:id").handler(this::poll);
+    new JobsRoutes(requests, submitter, view).mount(router);
     router.route().last().handler(rc -> fail(rc, ApiError.notFound("not_found",
         "No route for " + rc.request().method() + " " + rc.request().path() + ".")));
     router.route().failureHandler(this::onFailure);
@@ -70,31 +69,6 @@ final class HttpApi {
     ObjectNode stages = body.putObject("stages");
     checks.forEach((name, ready) -> stages.put(name, ready ? "ready" : "not_ready"));
     json(rc, ok ? 200 : 503, body);
-  }
-
-  private void submit(RoutingContext rc) {
-    FusionJob job = requests.toJob(JobRequests.parseBody(rc.body().asString()), DEFAULT_TENANT);
-    Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job), rc.vertx().getOrCreateContext())
-        .onSuccess(ack -> {
-          view.accepted(job);
-          rc.response().putHeader("Location", "/v1/jobs/" + job.jobId());
-          json(rc, 202, Json.object().put("id", job.jobId()).put("object", "fusion.job").put("status", JobView.QUEUED)
-              .put("created_at", job.acceptedAtMs() / 1000));
-        })
-        .onFailure(e -> {
-          LOG.warn("job {} not accepted: Kafka did not acknowledge it", job.jobId(), e);
-          fail(rc, new ApiError(503, "service_unavailable", "kafka_unavailable", null,
-              "The job could not be stored durably; it was not accepted. Retry later."));
-        });
-  }
-
-  private void poll(RoutingContext rc) {
-    String id = rc.pathParam("id");
-    JobView job = view.read(id);
-    if (job == null) {
-      throw ApiError.notFound("job_not_found", "No job with id '" + id + "'.");
-    }
-    json(rc, 200, JobResponses.job(job));
   }
 
   private void onFailure(RoutingContext rc) {

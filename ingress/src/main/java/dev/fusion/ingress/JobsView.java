@@ -51,6 +51,8 @@ public final class JobsView implements Service {
   private final Topics topics;
   private final Path dir;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CopyOnWriteArrayList<JobListener>>
+      listeners = new java.util.concurrent.ConcurrentHashMap<>();
   private RocksDB db;
   private KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
@@ -154,6 +156,42 @@ public final class JobsView implements Service {
       }
       db.write(write, batch);
     }
+    if (!listeners.isEmpty()) {
+      notifyListeners(records);
+    }
+  }
+
+  /** Live events and results reach listeners only after they are stored, so a replay never misses one. */
+  private void notifyListeners(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      if (r.key() == null || r.value() == null) {
+        continue;
+      }
+      var subscribed = listeners.get(new String(r.key(), StandardCharsets.UTF_8));
+      if (subscribed == null) {
+        continue;
+      }
+      try {
+        if (r.topic().equals(topics.events().name())) {
+          FusionEvent event = topics.events().valueSerde().deserializer().deserialize(r.topic(), r.value());
+          subscribed.forEach(l -> l.onEvent(event, r.offset()));
+        } else if (r.topic().equals(topics.results().name())) {
+          FusionResult result = topics.results().valueSerde().deserializer().deserialize(r.topic(), r.value());
+          subscribed.forEach(l -> l.onResult(result));
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("listener of {} failed: {}", r.topic(), e.toString());
+      }
+    }
+  }
+
+  /** Follows one job live; returns a handle that unsubscribes. */
+  public AutoCloseable subscribe(String jobId, JobListener listener) {
+    listeners.computeIfAbsent(jobId, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(listener);
+    return () -> listeners.computeIfPresent(jobId, (k, list) -> {
+      list.remove(listener);
+      return list.isEmpty() ? null : list;
+    });
   }
 
   private JobView fold(JobView current, String jobId, ConsumerRecord<byte[], byte[]> r) {
