@@ -57,6 +57,12 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    // The stream thread commits (and so publishes, under exactly-once) only between polls: a short poll
+    // keeps an idle thread from holding a finished panel back for the default 100 ms.
+    p.put(StreamsConfig.POLL_MS_CONFIG, 5L);
+    // Jobs and answers need no cross-topic time ordering (an answer may come before its job), so
+    // never hold one partition's records back waiting for the other's.
+    p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");

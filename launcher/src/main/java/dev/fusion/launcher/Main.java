@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "fusion", mixinStandardHelpOptions = true, version = "fusion 0.1.0",
     description = "Multi-model deliberation as durable jobs on Apache Kafka.",
     subcommands = {Main.Dev.class, Main.Simulator.class, Main.IngressCmd.class, Main.PanelCmd.class,
-        Main.JudgeCmd.class, Main.SynthCmd.class})
+        Main.JudgeCmd.class, Main.SynthCmd.class,
+        dev.fusion.launcher.bench.BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

@@ -64,8 +64,13 @@ final class ResultAssembler {
     Map<String, Long> timings = new LinkedHashMap<>();
     timings.put("queue", Math.max(0, panelStart - accepted));
     timings.put("panel", Math.max(0, record.panelCompletedAtMs() - panelStart));
+    long lastAnswer = record.answers().stream().mapToLong(PanelAnswer::completedAtMs).max().orElse(panelStart);
+    // Hand-offs between stages: the pipeline's own overhead, as opposed to model time.
+    timings.put("panel_collect", Math.max(0, record.panelCompletedAtMs() - lastAnswer));
+    timings.put("to_judge", Math.max(0, record.judgeStartedAtMs() - record.panelCompletedAtMs()));
     timings.put("judge", Math.max(0, record.judgeCompletedAtMs() - record.judgeStartedAtMs()));
     if (synthesis != null) {
+      timings.put("to_synthesizer", Math.max(0, synthesis.startedAtMs() - record.judgeCompletedAtMs()));
       timings.put("synthesizer", Math.max(0, synthesis.completedAtMs() - synthesis.startedAtMs()));
     }
     timings.put("total", Math.max(0, completed - accepted));

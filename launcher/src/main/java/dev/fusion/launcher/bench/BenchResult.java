@@ -1,0 +1,62 @@
+package dev.fusion.launcher.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.common.Json;
+import org.HdrHistogram.Histogram;
+
+/** One run's figures, as JSON and as a Markdown table row. Latencies in milliseconds. */
+record BenchResult(String scenario, String simLatency, int panelSize, double targetRate, long jobs, long completed,
+    long failedResults, long rejected, long lost, double sendSeconds, double totalSeconds, long maxInFlight,
+    Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes, long maxRssBytes, boolean finished,
+    java.util.Map<String, Double> stageMeansMs) {
+
+  double throughput() {
+    return completed / totalSeconds;
+  }
+
+  private static double ms(Histogram h, double percentile) {
+    return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
+  }
+
+  ObjectNode toJson() {
+    ObjectNode o = Json.object().put("scenario", scenario).put("sim_latency", simLatency).put("panel_size", panelSize)
+        .put("target_rate_per_s", targetRate).put("jobs", jobs).put("completed", completed)
+        .put("failed_results", failedResults).put("rejected", rejected).put("lost", lost)
+        .put("send_seconds", round(sendSeconds)).put("total_seconds", round(totalSeconds))
+        .put("throughput_per_s", round(throughput())).put("max_in_flight", maxInFlight)
+        .put("max_heap_mb", maxHeapBytes / (1024 * 1024)).put("max_rss_mb", maxRssBytes / (1024 * 1024))
+        .put("finished", finished);
+    ObjectNode lat = o.putObject("latency_ms");
+    ObjectNode over = o.putObject("overhead_ms");
+    for (double p : new double[] {50, 90, 99, 99.9}) {
+      lat.put("p" + trim(p), round(ms(latencyMicros, p)));
+      over.put("p" + trim(p), round(ms(overheadMicros, p)));
+    }
+    lat.put("max", round(latencyMicros.getMaxValue() / 1000.0));
+    ObjectNode stages = o.putObject("stage_means_ms");
+    stageMeansMs.forEach(stages::put);
+    return o;
+  }
+
+  static String markdownHeader() {
+    return "| scenario | sim latency | rate/s | jobs | ok | errors | lost | throughput/s | p50 ms | p90 ms | p99 ms | p99.9 ms "
+        + "| overhead p50 | overhead p99 | max in flight | max heap MB | max RSS MB |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  }
+
+  String markdownRow() {
+    return String.format("| %s | %s | %.0f | %d | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d |%n",
+        scenario, simLatency, targetRate, jobs, completed - failedResults, failedResults + rejected, lost,
+        throughput(), ms(latencyMicros, 50), ms(latencyMicros, 90), ms(latencyMicros, 99), ms(latencyMicros, 99.9),
+        ms(overheadMicros, 50), ms(overheadMicros, 99), maxInFlight, maxHeapBytes / (1024 * 1024),
+        maxRssBytes / (1024 * 1024));
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 100) / 100.0;
+  }
+
+  private static String trim(double p) {
+    return p == Math.floor(p) ? String.valueOf((long) p) : String.valueOf(p);
+  }
+}

@@ -1,0 +1,278 @@
+package dev.fusion.launcher.bench;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.common.Json;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.TopicSpec;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * An open-loop load generator: jobs are sent at a fixed arrival rate whatever the system does, and each
+ * job's latency is measured from its <em>intended</em> send time, so a stall shows up in the figures
+ * instead of silently slowing the sender (no coordinated omission). Completion is observed on the
+ * results topic, the moment a result becomes visible to every ingress instance.
+ */
+final class LoadBench {
+  private final String ingressUrl;
+  private final String bootstrap;
+  private final TopicSpec<String, FusionResult> results;
+  private final LoadProfile profile;
+  private final int panelSize;
+  private final Map<String, java.util.concurrent.atomic.LongAdder> stageSums = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.LongAdder stageCount = new java.util.concurrent.atomic.LongAdder();
+
+  LoadBench(String ingressUrl, String bootstrap, TopicSpec<String, FusionResult> results, LoadProfile profile,
+      int panelSize) {
+    this.ingressUrl = ingressUrl;
+    this.bootstrap = bootstrap;
+    this.results = results;
+    this.profile = profile;
+    this.panelSize = panelSize;
+  }
+
+  /** Sends {@code rate * seconds} jobs (or {@code total} if positive) and waits for every result. */
+  BenchResult run(String scenario, double rate, int seconds, long total, Duration drainLimit) throws Exception {
+    long jobs = total > 0 ? total : Math.round(rate * seconds);
+    stageSums.clear();
+    stageCount.reset();
+    long intervalNanos = Math.round(1e9 / rate);
+    Map<String, Long> intended = new ConcurrentHashMap<>();
+    Map<String, Seen> early = new ConcurrentHashMap<>();
+    Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
+    Histogram overhead = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
+    AtomicLong completed = new AtomicLong();
+    AtomicLong failedResults = new AtomicLong();
+    AtomicLong rejected = new AtomicLong();
+    AtomicLong maxInFlight = new AtomicLong();
+    AtomicLong submitted = new AtomicLong();
+    CountDownLatch allDone = new CountDownLatch(1);
+    MemorySampler memory = new MemorySampler();
+
+    Vertx vertx = Vertx.vertx();
+    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+        new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
+    String body = jobBody();
+
+    ResultWatcher watcher = new ResultWatcher((jobId, result, seenNanos) -> {
+      Long start = intended.remove(jobId);
+      if (start == null) {
+        // The result beat the 202 back to us; the response callback settles it.
+        early.put(jobId, new Seen(result, seenNanos));
+        start = intended.remove(jobId);
+        if (start == null || early.remove(jobId) == null) {
+          return;
+        }
+      }
+      record(start, seenNanos, result, latency, overhead, failedResults);
+      if (completed.incrementAndGet() + rejected.get() >= jobs) {
+        allDone.countDown();
+      }
+    });
+    watcher.start();
+    memory.start();
+
+    long t0 = System.nanoTime();
+    for (long i = 0; i < jobs; i++) {
+      long due = t0 + i * intervalNanos;
+      long wait;
+      while ((wait = due - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(Math.min(wait, 200_000));
+      }
+      long inFlight = submitted.incrementAndGet() - completed.get() - rejected.get();
+      maxInFlight.accumulateAndGet(inFlight, Math::max);
+      http.request(new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(ingressUrl + "/v1/jobs")
+              .putHeader("content-type", "application/json"))
+          .compose(req -> req.send(Buffer.buffer(body)))
+          .compose(resp -> resp.body().map(b -> resp.statusCode() == 202 ? Json.tree(b.toString()).path("id").asText() : null))
+          .onComplete(ar -> {
+            String id = ar.succeeded() ? ar.result() : null;
+            if (id == null) {
+              if (rejected.incrementAndGet() + completed.get() >= jobs) {
+                allDone.countDown();
+              }
+              return;
+            }
+            intended.put(id, due);
+            Seen seen = early.remove(id);
+            if (seen != null && intended.remove(id) != null) {
+              record(due, seen.nanos(), seen.result(), latency, overhead, failedResults);
+              if (completed.incrementAndGet() + rejected.get() >= jobs) {
+                allDone.countDown();
+              }
+            }
+          });
+    }
+    long sendEnd = System.nanoTime();
+    boolean finished = allDone.await(drainLimit.toMillis() + seconds * 1000L, TimeUnit.MILLISECONDS);
+    long end = System.nanoTime();
+    watcher.close();
+    memory.close();
+    http.close();
+    vertx.close().await();
+    return new BenchResult(scenario, profile.toString(), panelSize, rate, jobs, completed.get(), failedResults.get(),
+        rejected.get(), jobs - completed.get() - rejected.get(), (sendEnd - t0) / 1e9, (end - t0) / 1e9,
+        maxInFlight.get(), latency, overhead, memory.maxHeapBytes(), memory.maxRssBytes(), finished, stageMeans());
+  }
+
+  private record Seen(FusionResult result, long nanos) {}
+
+  private void record(long intendedNanos, long seenNanos, FusionResult result, Histogram latency, Histogram overhead,
+      AtomicLong failedResults) {
+    long e2eMicros = Math.max(0, (seenNanos - intendedNanos) / 1000);
+    latency.recordValue(e2eMicros);
+    if (result == null || !FusionResult.COMPLETED.equals(result.status())) {
+      failedResults.incrementAndGet();
+      return;
+    }
+    long modelsMicros;
+    if (profile.fixed()) {
+      modelsMicros = profile.criticalPathMs() * 1000;
+    } else {
+      // Unknown in advance for random latency: use the measured model calls of this job.
+      long slowestPanel = result.responses().stream().mapToLong(FusionResult.PanelResponse::latencyMs).max().orElse(0);
+      modelsMicros = (slowestPanel + result.timingsMs().getOrDefault("judge", 0L)
+          + result.timingsMs().getOrDefault("synthesizer", 0L)) * 1000;
+    }
+    overhead.recordValue(Math.max(0, e2eMicros - modelsMicros));
+    result.timingsMs().forEach((stage, ms) -> stageSums.computeIfAbsent(stage, k -> new java.util.concurrent.atomic.LongAdder()).add(ms));
+    stageCount.increment();
+  }
+
+  /** Mean milliseconds per stage and hand-off over the completed jobs of the last run. */
+  Map<String, Double> stageMeans() {
+    Map<String, Double> means = new java.util.LinkedHashMap<>();
+    long n = Math.max(1, stageCount.sum());
+    stageSums.forEach((k, v) -> means.put(k, Math.round(v.sum() * 100.0 / n) / 100.0));
+    return means;
+  }
+
+  private String jobBody() {
+    ObjectNode body = Json.object();
+    body.putArray("messages").addObject().put("role", "user").put("content", "Benchmark question: what makes a good cache?");
+    var panel = body.putArray("analysis_models");
+    List<String> names = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta");
+    for (int i = 0; i < panelSize; i++) {
+      panel.add("sim/" + names.get(i) + ";" + profile.simOptions());
+    }
+    body.put("model", "sim/judge;" + profile.simOptions());
+    body.put("synthesizer", "sim/writer;" + profile.simOptions());
+    return Json.toString(body);
+  }
+
+  /** Reads the results topic from its end, on its own thread. */
+  private final class ResultWatcher implements AutoCloseable {
+    private final ResultSink sink;
+    private volatile boolean running = true;
+    private Thread thread;
+    private final CountDownLatch positioned = new CountDownLatch(1);
+
+    ResultWatcher(ResultSink sink) {
+      this.sink = sink;
+    }
+
+    void start() throws InterruptedException {
+      thread = new Thread(this::loop, "bench-results");
+      thread.setDaemon(true);
+      thread.start();
+      positioned.await(30, TimeUnit.SECONDS);
+    }
+
+    private void loop() {
+      try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaConfigs.consumer(bootstrap, null, "bench"))) {
+        List<TopicPartition> parts = consumer.partitionsFor(results.name()).stream()
+            .map(p -> new TopicPartition(results.name(), p.partition())).toList();
+        consumer.assign(parts);
+        consumer.seekToEnd(parts);
+        parts.forEach(consumer::position);
+        positioned.countDown();
+        while (running) {
+          for (var r : consumer.poll(Duration.ofMillis(20))) {
+            long seen = System.nanoTime();
+            FusionResult result = results.valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (result != null) {
+              sink.accept(result.jobId(), result, seen);
+            }
+          }
+        }
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      running = false;
+      thread.join(5_000);
+    }
+  }
+
+  @FunctionalInterface
+  private interface ResultSink {
+    void accept(String jobId, FusionResult result, long seenNanos);
+  }
+
+  /** Samples heap in use and resident memory once a second. */
+  private static final class MemorySampler implements AutoCloseable {
+    private final AtomicLong maxHeap = new AtomicLong();
+    private final AtomicLong maxRss = new AtomicLong();
+    private volatile boolean running = true;
+    private Thread thread;
+
+    void start() {
+      thread = new Thread(() -> {
+        while (running) {
+          maxHeap.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+          maxRss.accumulateAndGet(rss(), Math::max);
+          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+      }, "bench-memory");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    static long rss() {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+          if (line.startsWith("VmRSS:")) {
+            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+          }
+        }
+      } catch (Exception ignored) {
+        // Not on Linux: RSS is reported as 0.
+      }
+      return 0;
+    }
+
+    long maxHeapBytes() {
+      return maxHeap.get();
+    }
+
+    long maxRssBytes() {
+      return maxRss.get();
+    }
+
+    @Override
+    public void close() {
+      running = false;
+    }
+  }
+}
