@@ -66,6 +66,11 @@ public final class FusionStack implements AutoCloseable {
     panel.stop();
   }
 
+  /** Stops the panel worker as a crash would: in-flight jobs are abandoned uncommitted and replayed. */
+  public void crashPanelWorker() {
+    panel.stopNow();
+  }
+
   public void startPanelWorker() throws Exception {
     panel = started(new PanelWorker(ctx));
   }

@@ -98,6 +98,15 @@ public final class PanelWorker implements Service {
     worker.stop();
   }
 
+  /**
+   * Stops at once, abandoning in-flight jobs uncommitted, as a crash would: their records are replayed
+   * by the next owner. Used by tests and by an operator who cannot wait.
+   */
+  public void stopNow() {
+    worker.drainTimeout(java.time.Duration.ZERO);
+    worker.stop();
+  }
+
   @Override
   public boolean isReady() {
     return worker.isReady();
