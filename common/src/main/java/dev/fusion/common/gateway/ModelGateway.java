@@ -175,8 +175,9 @@ public final class ModelGateway implements AutoCloseable {
       Admission.Ticket ticket = admitted.result();
       long sentAt = MonotonicClock.nowMs();
       attempt(provider, model, state).onComplete(ar -> {
-        ticket.release();
+        // Ended before the next waiter is let in, so the recorded intervals never overlap beyond the cap.
         long endedAt = MonotonicClock.nowMs();
+        ticket.release();
         if (ar.succeeded()) {
           state.record(new AttemptRecord(model, attempt, queuedAt, sentAt, endedAt, AttemptRecord.OK, 200, 0));
           ChatResult r = ar.result();
