@@ -81,22 +81,10 @@ final class GatewayConfigLoader {
     sim.prefixes = List.of("sim/");
     sim.stripPrefix = false;
     if (env.optional("OPENAI_API_KEY") != null) {
-      Spec openai = spec(specs, "openai");
-      openai.baseUrl = "https://api.openai.com/v1";
-      openai.apiKeyEnv = "OPENAI_API_KEY";
-      openai.prefixes = List.of("openai-direct/");
-      openai.stripPrefix = true;
-      openai.maxConcurrency = 256;
+      knownDefaults(spec(specs, "openai"));
     }
     if (env.optional("OPENROUTER_API_KEY") != null) {
-      // Vendor/model IDs (anthropic/..., openai/..., google/...) go to OpenRouter by default.
-      Spec or = spec(specs, "openrouter");
-      or.baseUrl = "https://openrouter.ai/api/v1";
-      or.apiKeyEnv = "OPENROUTER_API_KEY";
-      or.prefixes = List.of("");
-      or.stripPrefix = false;
-      or.maxConcurrency = 256;
-      or.usageAccounting = true;
+      knownDefaults(spec(specs, "openrouter"));
     }
     if (env.optional("FUSION_LOCAL_BASE_URL") != null) {
       Spec local = spec(specs, "local");
@@ -108,12 +96,34 @@ final class GatewayConfigLoader {
     }
   }
 
+  /** Well-known providers start from their public settings, whether enabled by a variable or the file. */
+  private static void knownDefaults(Spec s) {
+    if (s.name.equals("openai")) {
+      s.baseUrl = "https://api.openai.com/v1";
+      s.apiKeyEnv = "OPENAI_API_KEY";
+      s.prefixes = List.of("openai-direct/");
+      s.stripPrefix = true;
+      s.maxConcurrency = 256;
+    } else if (s.name.equals("openrouter")) {
+      // Vendor/model IDs (anthropic/..., openai/..., google/...) go to OpenRouter by default.
+      s.baseUrl = "https://openrouter.ai/api/v1";
+      s.apiKeyEnv = "OPENROUTER_API_KEY";
+      s.prefixes = List.of("");
+      s.stripPrefix = false;
+      s.maxConcurrency = 256;
+      s.usageAccounting = true;
+    }
+  }
+
   private static Spec spec(Map<String, Spec> specs, String name) {
     return specs.computeIfAbsent(name, Spec::new);
   }
 
   private static void fromFile(Map<String, Spec> specs, String name, JsonNode node) {
     String w = "providers." + name;
+    if (!specs.containsKey(name)) {
+      knownDefaults(spec(specs, name));
+    }
     Spec s = spec(specs, name);
     s.baseUrl = orKeep(ConfigFile.stringOrNull(node, "base_url", w), s.baseUrl);
     s.apiKeyEnv = orKeep(ConfigFile.stringOrNull(node, "api_key_env", w), s.apiKeyEnv);
@@ -121,7 +131,9 @@ final class GatewayConfigLoader {
     s.prefixes = orKeep(ConfigFile.stringsOrNull(node, "prefixes", w), s.prefixes);
     s.stripPrefix = orKeep(ConfigFile.boolOrNull(node, "strip_prefix", w), s.stripPrefix);
     Long cap = ConfigFile.longOrNull(node, "max_concurrency", w);
-    s.maxConcurrency = cap == null ? s.maxConcurrency : Math.toIntExact(cap);
+    if (cap != null) {
+      s.maxConcurrency = Math.toIntExact(cap);
+    }
     s.usageAccounting = orKeep(ConfigFile.boolOrNull(node, "usage_accounting", w), s.usageAccounting);
     s.enabled = orKeep(ConfigFile.boolOrNull(node, "enabled", w), s.enabled);
     JsonNode rate = node.get("rate_limit");
