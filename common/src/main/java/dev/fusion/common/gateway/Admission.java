@@ -143,8 +143,14 @@ final class Admission {
       long nowMs = MonotonicClock.nowMs();
       long nowNanos = MonotonicClock.nowNanos();
       long nextWakeMs = Long.MAX_VALUE;
+      // Once a gate refuses a waiter it refuses every later one in this pass: skip them cheaply, so a
+      // long queue behind one busy provider costs little to scan.
+      java.util.Set<Gate> blocked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
       for (Iterator<Waiter> it = queue.iterator(); it.hasNext(); ) {
         Waiter w = it.next();
+        if (blocked.contains(w.provider) || (w.model != null && blocked.contains(w.model))) {
+          continue;
+        }
         w.provider.refill(nowNanos);
         long pw = w.provider.waitMs(nowMs);
         long mw = 0;
@@ -160,6 +166,12 @@ final class Admission {
           it.remove();
           admitted.add(w);
         } else {
+          if (pw != 0) {
+            blocked.add(w.provider);
+          }
+          if (mw != 0) {
+            blocked.add(w.model);
+          }
           long wait = Math.max(pw, mw);
           if (wait > 0) {
             nextWakeMs = Math.min(nextWakeMs, nowMs + wait);
