@@ -61,9 +61,14 @@ public final class PanelWorker implements Service {
   private CompletableFuture<?> publish(String jobId, PanelAnswer answer) {
     Topics topics = ctx.topics();
     var event = answer.ok()
-        ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> d.put("model", answer.model())
-            .put("panel_index", answer.panelIndex()).put("content", answer.content())
-            .put("latency_ms", answer.latencyMs()))
+        ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> {
+          d.put("model", answer.model()).put("panel_index", answer.panelIndex()).put("content", answer.content())
+              .put("latency_ms", answer.latencyMs());
+          // The concrete model that answered: a fallback, or the provider's own name for the model.
+          if (answer.respondingModel() != null) {
+            d.put("responding_model", answer.respondingModel());
+          }
+        })
         : Events.of(jobId, EventTypes.PANEL_FAILED, d -> {
           d.put("model", answer.model()).put("panel_index", answer.panelIndex())
               .put("reason", answer.failureReason()).put("error", answer.error());
@@ -77,6 +82,8 @@ public final class PanelWorker implements Service {
 
   private static PanelAnswer failure(String jobId, int index, String model, Throwable e, long started) {
     if (e instanceof ModelCallException m) {
+      // The typed reason (rate_limited, timeout, auth_failed, ...) reaches failed_models verbatim; the
+      // message names every model tried when fallbacks were configured, and never carries a key.
       return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), m.getMessage(), started,
           System.currentTimeMillis());
     }
