@@ -38,6 +38,7 @@ final class ChatCompletionsRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsRoutes.class);
   /** A client may ask to wait less than the configured limit (never more). */
   static final String WAIT_HEADER = "x-fusion-wait-ms";
+  static final long KEEP_ALIVE_MS = 15_000;
 
   private final StageContext ctx;
   private final JobSubmitter submitter;
@@ -66,18 +67,22 @@ final class ChatCompletionsRoutes {
 
   private void handle(RoutingContext rc) {
     ChatCall call = requests.parse(JobRequests.parseBody(rc.body().asString()));
+    long wait = waitMs(rc); // validated now: later steps run in callbacks
     if (!call.deliberates()) {
       plain(rc, call);
       return;
     }
     if (depth(rc) >= 1 || call.toolChoice() == ToolChoice.NONE) {
       // Recursion guard: an inner call reaching Fusion is answered by the outer model, never deliberated.
-      direct(rc, call, outer.call(call.outerModel(), call.rawMessages(), call.clientTools(), call.toolChoiceRaw(),
+      // "required" or a choice naming fusion refer to the fusion tool, which is not offered here.
+      JsonNode choice = call.toolChoice() == ToolChoice.NONE || call.toolChoice() == ToolChoice.CLIENT_FUNCTION
+          ? call.toolChoiceRaw() : null;
+      direct(rc, call, outer.call(call.outerModel(), call.rawMessages(), call.clientTools(), choice,
           call.temperature(), call.maxCompletionTokens()));
       return;
     }
     if (call.toolChoice() == ToolChoice.REQUIRED) {
-      deliberate(rc, call);
+      deliberate(rc, call, wait);
       return;
     }
     // auto: the outer model decides between answering, calling a client tool, or calling fusion.
@@ -88,7 +93,7 @@ final class ChatCompletionsRoutes {
         .onFailure(rc::fail)
         .onSuccess(reply -> {
           if (OuterModelCall.callsFusion(reply.path("choices").path(0).path("message"))) {
-            deliberate(rc, call);
+            deliberate(rc, call, wait);
           } else {
             direct(rc, call, Future.succeededFuture(reply));
           }
@@ -205,6 +210,9 @@ final class ChatCompletionsRoutes {
         case FailureReasons.NO_PROVIDER, FailureReasons.MODEL_NOT_FOUND ->
             new ApiError(404, "invalid_request_error", "model_not_found", "model", m.getMessage());
         case FailureReasons.BAD_REQUEST -> new ApiError(400, "invalid_request_error", "bad_request", null, m.getMessage());
+        // The provider's own text for an auth failure may quote a key: say only what happened.
+        case FailureReasons.AUTH_FAILED -> new ApiError(502, "upstream_error", "auth_failed", null,
+            "The provider rejected Fusion's credentials for model " + m.model() + ".");
         case FailureReasons.RATE_LIMITED -> new ApiError(429, "rate_limit_error", "rate_limited", null, m.getMessage());
         case FailureReasons.TIMEOUT -> new ApiError(504, "upstream_error", "timeout", null, m.getMessage());
         default -> new ApiError(502, "upstream_error", m.reason(), null, m.getMessage());
@@ -215,9 +223,8 @@ final class ChatCompletionsRoutes {
 
   // ---- deliberation ----
 
-  private void deliberate(RoutingContext rc, ChatCall call) {
+  private void deliberate(RoutingContext rc, ChatCall call, long wait) {
     FusionJob job = ChatCompletionRequests.toJob(call, Tenants.of(rc));
-    long wait = waitMs(rc);
     if (call.stream()) {
       new StreamingFollower(rc, job, wait).start();
     } else {
@@ -313,6 +320,7 @@ final class ChatCompletionsRoutes {
     private AutoCloseable subscription;
     private Sse sse;
     private long timer = -1;
+    private long keepAlive = -1;
 
     StreamingFollower(RoutingContext rc, FusionJob job, long waitMs) {
       this.rc = rc;
@@ -342,6 +350,12 @@ final class ChatCompletionsRoutes {
           finish(stored.result());
           return;
         }
+        // A comment line now and then keeps proxies from closing a quiet stream; SDKs skip comments.
+        keepAlive = ctx.vertx().setPeriodic(KEEP_ALIVE_MS, t -> context.runOnContext(x -> {
+          if (!over.get()) {
+            sse.comment("keep-alive");
+          }
+        }));
         timer = ctx.vertx().setTimer(waitMs, t -> context.runOnContext(x -> {
           if (!over.get()) {
             sse.error(new ApiError(504, "timeout", "wait_limit_reached", null, "Job " + job.jobId()
@@ -422,6 +436,9 @@ final class ChatCompletionsRoutes {
         if (timer >= 0) {
           ctx.vertx().cancelTimer(timer);
         }
+        if (keepAlive >= 0) {
+          ctx.vertx().cancelTimer(keepAlive);
+        }
       }
     }
   }
@@ -445,6 +462,12 @@ final class ChatCompletionsRoutes {
     void data(JsonNode json) {
       if (!response.ended() && !response.closed()) {
         response.write(Buffer.buffer("data: ").appendBytes(Json.toBytes(json)).appendString("\n\n"));
+      }
+    }
+
+    void comment(String text) {
+      if (!response.ended() && !response.closed()) {
+        response.write(": " + text + "\n\n");
       }
     }
 

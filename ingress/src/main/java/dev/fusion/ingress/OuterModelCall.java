@@ -81,7 +81,12 @@ final class OuterModelCall {
             root = null;
           }
           if (resp.statusCode() != 200 || root == null || !root.path("choices").path(0).has("message")) {
-            String upstream = root == null ? "" : root.path("error").path("message").asText("");
+            // Auth errors may quote (part of) a key: never pass their text on.
+            boolean auth = resp.statusCode() == 401 || resp.statusCode() == 403;
+            String upstream = root == null || auth ? "" : root.path("error").path("message").asText("");
+            if (upstream.length() > 300) {
+              upstream = upstream.substring(0, 300) + "…";
+            }
             throw new ApiError(502, "upstream_error", "upstream_error", null, "The model " + model
                 + " answered HTTP " + resp.statusCode() + (upstream.isEmpty() ? "" : ": " + upstream));
           }

@@ -128,8 +128,8 @@ class ChatCompletionsEndToEndTest {
     for (String line : response.body().split("\n")) {
       if (line.startsWith("data: ")) {
         data.add(line.substring(6));
-      } else {
-        assertThat(line).as("only data lines and blank separators").isEmpty();
+      } else if (!line.startsWith(": ")) { // keep-alive comments are allowed
+        assertThat(line).as("only data lines, comments and blank separators").isEmpty();
       }
     }
     assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
