@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The deliberation presets a chat-completions client picks by model ID: {@code fusion} (= quality),
+ * The deliberation presets a chat-completions client picks by model ID: {@code fusion} (= quality, also
+ * reachable as the hosted feature's {@code openrouter/fusion}),
  * {@code fusion/quality}, {@code fusion/fast}, {@code fusion/budget}. Each names a panel, a judge and
  * the outer model (which routes and writes the final answer). Every part can be set by environment
  * ({@code FUSION_PRESET_<NAME>_PANEL|_JUDGE|_SYNTHESIZER}); with no provider key the defaults are
@@ -16,6 +17,8 @@ import java.util.Map;
 public final class Presets {
   public static final String FUSION = "fusion";
   public static final String PREFIX = "fusion/";
+  /** The hosted feature's model slug, so its clients work unchanged. */
+  public static final String HOSTED_ALIAS = "openrouter/fusion";
 
   /** One preset: who deliberates, who judges, who writes. */
   public record Preset(String name, List<String> panel, String judge, String synthesizer) {}
@@ -46,6 +49,7 @@ public final class Presets {
         simulated ? "sim/writer" : "openai/gpt-5-nano");
     Map<String, Preset> map = new LinkedHashMap<>();
     map.put(FUSION, quality);
+    map.put(HOSTED_ALIAS, quality);
     map.put(PREFIX + "quality", quality);
     map.put(PREFIX + "fast", fast);
     map.put(PREFIX + "budget", budget);
@@ -71,6 +75,6 @@ public final class Presets {
   }
 
   public boolean isFusionModel(String modelId) {
-    return modelId != null && (modelId.equals(FUSION) || modelId.startsWith(PREFIX));
+    return modelId != null && (modelId.equals(FUSION) || modelId.equals(HOSTED_ALIAS) || modelId.startsWith(PREFIX));
   }
 }

@@ -41,6 +41,7 @@ class ChatCompletionRequestsTest {
   void presetsPickTheirPanels() {
     assertThat(parse("{\"model\":\"fusion/budget\"," + MSG + "}").fusion().panel()).containsExactly("sim/alpha");
     assertThat(parse("{\"model\":\"fusion/fast\"," + MSG + "}").fusion().panel()).hasSize(2);
+    assertThat(parse("{\"model\":\"openrouter/fusion\"," + MSG + "}").outerModel()).isEqualTo("sim/writer");
     rejected("{\"model\":\"fusion/nope\"," + MSG + "}", "model", "model_not_found");
   }
 
