@@ -42,6 +42,8 @@ final class HttpApi {
     router.get("/health").handler(this::health);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false));
     new JobsRoutes(requests, submitter, view).mount(router);
+    ChatCompletionsRoutes.create(ctx, submitter, view).mount(router);
+    new RejudgeRoutes(ctx, view).mount(router);
     router.route().last().handler(rc -> fail(rc, ApiError.notFound("not_found",
         "No route for " + rc.request().method() + " " + rc.request().path() + ".")));
     router.route().failureHandler(this::onFailure);
