@@ -74,6 +74,7 @@ final class ResultAssembler {
         answered ? synthesis.answer() : null,
         synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
         FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
-        new UsageReport(byModel, byStage, total), timings, accepted, completed);
+        new UsageReport(byModel, byStage, total), timings, accepted, completed)
+        .withReply(record.job().submission());
   }
 }

@@ -36,6 +36,9 @@ public final class Synthesizer implements Service {
   }
 
   CompletionStage<?> handle(String jobId, AnalysisRecord record) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      return CompletableFuture.completedFuture(null); // Cancelled: its cancelled result is already published.
+    }
     if (FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason())) {
       return publish(ResultAssembler.assemble(record, null));
     }
@@ -105,6 +108,7 @@ public final class Synthesizer implements Service {
 
   @Override
   public void start() {
+    ctx.cancellations(); // Know every earlier cancellation before the first analysis is handled.
     worker.start();
   }
 

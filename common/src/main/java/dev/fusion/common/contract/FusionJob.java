@@ -16,9 +16,23 @@ public record FusionJob(
     String synthesizerModel,
     Double temperature,
     Integer maxCompletionTokens,
-    long acceptedAtMs) {
+    long acceptedAtMs,
+    Submission submission) {
 
   public static final int SCHEMA_VERSION = 1;
+
+  /** Without submission details (tests, internal callers); {@code submission} is then null. */
+  public FusionJob(int schemaVersion, String jobId, String tenant, List<ChatMessage> messages,
+      List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
+      Integer maxCompletionTokens, long acceptedAtMs) {
+    this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
+        maxCompletionTokens, acceptedAtMs, null);
+  }
+
+  public FusionJob withSubmission(Submission s) {
+    return new FusionJob(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel,
+        temperature, maxCompletionTokens, acceptedAtMs, s);
+  }
 
   public int panelSize() {
     return analysisModels.size();
