@@ -200,7 +200,7 @@ class JobsApiTest {
       HttpResponse<String> limited = client.get("/v1/jobs");
       assertError(limited, 429, "rate_limit_exceeded");
       assertThat(Long.parseLong(limited.headers().firstValue("retry-after").orElseThrow())).isPositive();
-      assertThat(client.get("/health").statusCode()).isEqualTo(200);
+      assertThat(client.get("/health").statusCode()).isNotEqualTo(429); // Health is never limited.
     }
   }
 
