@@ -36,12 +36,15 @@ public record IngressOptions(
     if (maxPanel < 1 || maxPanel > JobRequests.MAX_PANEL) {
       throw new IllegalArgumentException("FUSION_MAX_PANEL must be from 1 to " + JobRequests.MAX_PANEL);
     }
+    ApiKeys keys = ApiKeys.parse(env.optional("FUSION_API_KEYS"), file == null ? null : Path.of(file));
+    // The limit is per key: without keys (dev mode) it is off unless set explicitly.
+    String defaultRps = keys.isEmpty() ? "0" : "50";
     return new IngressOptions(
-        ApiKeys.parse(env.optional("FUSION_API_KEYS"), file == null ? null : Path.of(file)),
+        keys,
         env.longValue("FUSION_MAX_BODY_BYTES", 1024 * 1024),
         new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256), env.longValue("FUSION_MAX_PROMPT_CHARS", 400_000),
             maxPanel),
-        Double.parseDouble(env.get("FUSION_RATE_LIMIT_RPS", "50")),
+        Double.parseDouble(env.get("FUSION_RATE_LIMIT_RPS", defaultRps)),
         Double.parseDouble(env.get("FUSION_RATE_LIMIT_BURST", "200")),
         Duration.ofMillis(env.longValue("FUSION_RESULT_RETENTION_MS", Duration.ofDays(7).toMillis())),
         Boolean.parseBoolean(env.get("FUSION_KAFKA_SUBMISSION", "true")));
