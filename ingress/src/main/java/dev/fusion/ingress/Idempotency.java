@@ -6,6 +6,7 @@ import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.Submission;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,8 @@ public final class Idempotency {
       return submitter.submit(job).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
     }
     String slot = tenant + "\n" + key;
-    Pending mine = new Pending(hash, Future.future(p -> { }));
+    Promise<Outcome> promise = Promise.promise();
+    Pending mine = new Pending(hash, promise.future());
     Pending earlier = pending.putIfAbsent(slot, mine);
     if (earlier != null) {
       // The same key is being submitted right now on this instance: share its outcome.
@@ -80,7 +82,7 @@ public final class Idempotency {
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
-    return outcome.andThen(x -> pending.remove(slot, mine));
+    return outcome.andThen(x -> pending.remove(slot, mine)).andThen(promise);
   }
 
   private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job) {
