@@ -179,6 +179,31 @@ class JobsApiTest {
   }
 
   @Test
+  void aJobCancelledBeforeItsPanelStartedMakesNoModelCallsAtAll() throws Exception {
+    try (FusionStack stack = JobsTestClient.stack(harness, Map.of("FUSION_PANEL_DEADLINE_MS", "300")).start()) {
+      JobsTestClient client = new JobsTestClient(stack.httpPort(), null);
+      // Given a job accepted while no panel worker runs
+      stack.stopPanelWorker();
+      var body = (com.fasterxml.jackson.databind.node.ObjectNode) Json.tree(PipelineHarness.jobBody("Never asked",
+          "sim/early-a", "sim/early-b"));
+      body.put("model", "sim/judge-early").put("synthesizer", "sim/writer-early");
+      String id = client.submit(Json.toString(body));
+      // When it is cancelled, and only then a panel worker starts
+      assertThat(client.delete("/v1/jobs/" + id).statusCode()).isEqualTo(200);
+      stack.startPanelWorker();
+      // Then the panel worker passes the job, the aggregation times the empty panel out, the judge caller
+      // passes that too, and no model was ever called for it
+      awaitCommittedPast(stack.config().topicPrefix() + dev.fusion.panel.PanelWorker.GROUP,
+          awaitRecord(stack.context().topics().jobs().name(), id));
+      awaitCommittedPast(stack.config().topicPrefix() + JudgeWorker.CALLER_GROUP,
+          awaitRecord(stack.context().topics().panels().name(), id));
+      assertThat(harness.simulator.callCounts()).doesNotContainKeys("sim/early-a", "sim/early-b", "sim/judge-early",
+          "sim/writer-early");
+      assertThat(client.getJson("/v1/jobs/" + id).path("status").asText()).isEqualTo("cancelled");
+    }
+  }
+
+  @Test
   void requestLimitsAndTheRateLimitAnswerInTheOpenAiErrorShape() throws Exception {
     try (FusionStack stack = JobsTestClient.stack(harness, Map.of("FUSION_MAX_BODY_BYTES", "4096",
         "FUSION_MAX_MESSAGES", "3", "FUSION_MAX_PROMPT_CHARS", "200", "FUSION_MAX_PANEL", "2",
