@@ -64,6 +64,34 @@ public final class KafkaRequests {
     return requests.toJob(body, tenant, jobId).withSubmission(Submission.kafka(correlationId, replyTo));
   }
 
+  /** Where a rejected request asked its reply to go, if it can be told at all: (topic, correlation ID) or null. */
+  public static String[] replyRouteOf(Map<String, String> headers, byte[] key, byte[] value) {
+    String topic = headers.get(REPLY_HEADER);
+    String correlation = headers.get(CORRELATION_HEADER);
+    if (value != null && (topic == null || correlation == null)) {
+      try {
+        JsonNode body = dev.fusion.common.Json.MAPPER.readTree(value);
+        if (body != null && body.isObject()) {
+          topic = topic != null ? topic : textOrNull(body.get("reply_to"));
+          correlation = correlation != null ? correlation : textOrNull(body.get("correlation_id"));
+        }
+      } catch (java.io.IOException | RuntimeException e) {
+        // Not JSON: only headers can route the reply.
+      }
+    }
+    if (correlation == null && key != null && key.length > 0) {
+      correlation = new String(key, StandardCharsets.UTF_8);
+    }
+    if (topic == null || correlation == null || !TOPIC.matcher(topic).matches()) {
+      return null;
+    }
+    return new String[] {topic, correlation};
+  }
+
+  private static String textOrNull(JsonNode n) {
+    return n != null && n.isTextual() ? n.asText() : null;
+  }
+
   /** The reason written to the rejections topic: the code, the field and the message. */
   public static String reason(ApiError e) {
     return e.code() + (e.param() != null ? " (" + e.param() + ")" : "") + ": " + e.getMessage();

@@ -128,7 +128,7 @@ public final class RequestsTopicIngest implements Service {
         throw ApiError.invalid("reply_to", "unknown_topic", "The reply topic '" + replyTo + "' does not exist.");
       }
     } catch (ApiError e) {
-      return ctx.deadLetters().publish(r, KafkaRequests.reason(e));
+      return CompletableFuture.allOf(ctx.deadLetters().publish(r, KafkaRequests.reason(e)), replyRejected(r, e));
     } catch (RuntimeException e) {
       return ctx.deadLetters().publish(r, "unprocessable request: " + e.getMessage());
     }
@@ -136,6 +136,25 @@ public final class RequestsTopicIngest implements Service {
       return CompletableFuture.completedFuture(null); // Accepted before a crash; the replay changes nothing.
     }
     return submitter.submit(job).toCompletionStage().toCompletableFuture();
+  }
+
+  /**
+   * A producer waiting for its reply learns of the rejection too: if the record names an existing reply
+   * topic, an error (the OpenAI error shape) goes there keyed by the correlation ID. Best effort.
+   */
+  private CompletableFuture<?> replyRejected(ConsumerRecord<byte[], byte[]> r, ApiError e) {
+    String[] route = KafkaRequests.replyRouteOf(headers(r), r.key(), r.value());
+    if (route == null || !replyTopicExists(route[0])) {
+      return CompletableFuture.completedFuture(null);
+    }
+    var body = e.body().put("object", "fusion.rejection").put("status", "rejected").put("correlation_id", route[1]);
+    var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+    headers.add(KafkaRequests.CORRELATION_HEADER, route[1].getBytes(StandardCharsets.UTF_8));
+    return ctx.publisher().sendRaw(route[0], route[1].getBytes(StandardCharsets.UTF_8),
+        dev.fusion.common.Json.toBytes(body), headers).exceptionally(x -> {
+          LOG.warn("rejection reply to {} could not be delivered: {}", route[0], x.toString());
+          return null;
+        });
   }
 
   /** Same record, same job: the topic, partition and offset name it. */

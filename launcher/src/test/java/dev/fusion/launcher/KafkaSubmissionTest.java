@@ -63,9 +63,16 @@ class KafkaSubmissionTest {
           PipelineHarness.jobBody("What is a topic?", "sim/alpha"));
       withFields.put("correlation_id", "corr-2").put("reply_to", replies);
       producer.send(record(requests, null, Json.toString(withFields), "fusion-tenant", "alice")).get();
+      // and an invalid one that names the reply topic
+      producer.send(record(requests, "corr-3", "{\"messages\": []}", "fusion-tenant", "alice",
+          "fusion-reply-to", replies)).get();
       // Then both results arrive on the reply topic, keyed by their correlation IDs
-      Map<String, ConsumerRecord<byte[], byte[]>> byKey = readKeyed(replies, 2);
-      assertThat(byKey).containsOnlyKeys("corr-1", "corr-2");
+      Map<String, ConsumerRecord<byte[], byte[]>> byKey = readKeyed(replies, 3);
+      assertThat(byKey).containsOnlyKeys("corr-1", "corr-2", "corr-3");
+      // and the invalid one gets its rejection there, in the OpenAI error shape
+      JsonNode rejection = Json.tree(new String(byKey.remove("corr-3").value(), StandardCharsets.UTF_8));
+      assertThat(rejection.path("status").asText()).isEqualTo("rejected");
+      assertThat(rejection.path("error").path("param").asText()).isEqualTo("messages");
       for (var entry : byKey.entrySet()) {
         JsonNode result = Json.tree(new String(entry.getValue().value(), StandardCharsets.UTF_8));
         assertThat(result.path("status").asText()).isEqualTo("completed");
