@@ -44,10 +44,19 @@ public record IngressOptions(
         env.longValue("FUSION_MAX_BODY_BYTES", 1024 * 1024),
         new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256), env.longValue("FUSION_MAX_PROMPT_CHARS", 400_000),
             maxPanel),
-        Double.parseDouble(env.get("FUSION_RATE_LIMIT_RPS", defaultRps)),
-        Double.parseDouble(env.get("FUSION_RATE_LIMIT_BURST", "200")),
+        decimal(env, "FUSION_RATE_LIMIT_RPS", defaultRps),
+        decimal(env, "FUSION_RATE_LIMIT_BURST", "200"),
         Duration.ofMillis(env.longValue("FUSION_RESULT_RETENTION_MS", Duration.ofDays(7).toMillis())),
         Boolean.parseBoolean(env.get("FUSION_KAFKA_SUBMISSION", "true")));
+  }
+
+  private static double decimal(Env env, String name, String fallback) {
+    String v = env.get(name, fallback);
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+    }
   }
 
   /** Without keys every request is the default tenant's: only acceptable in dev mode or when opted in. */

@@ -54,7 +54,9 @@ public final class Synthesizer implements Service {
             e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage() : String.valueOf(e.getMessage()),
             started, System.currentTimeMillis()))
         .toCompletionStage()
-        .thenCompose(s -> deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+        .thenCompose(s -> ctx.cancellations().isCancelled(jobId)
+            ? CompletableFuture.completedFuture(null) // Cancelled while it was written: keep the cancelled result.
+            : deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
   }
 
   private CompletableFuture<?> publish(FusionResult result) {
