@@ -34,6 +34,9 @@ final class JudgeCaller {
   }
 
   CompletionStage<?> handle(String jobId, PanelSet panel) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      return CompletableFuture.completedFuture(null); // Cancelled: no judge call, nothing downstream.
+    }
     long started = System.currentTimeMillis();
     List<PanelAnswer> successful = panel.successful();
     String judgeModel = panel.job().judgeModel();

@@ -37,6 +37,11 @@ public final class PanelWorker implements Service {
   }
 
   CompletionStage<?> handle(String jobId, FusionJob job) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      // Cancelled before its panel started: no model calls. The aggregation times the panel out and the
+      // judge caller skips it too, so the job's state is still cleaned up.
+      return CompletableFuture.completedFuture(null);
+    }
     Topics topics = ctx.topics();
     List<CompletableFuture<?>> acks = new ArrayList<>();
     for (int i = 0; i < job.analysisModels().size(); i++) {
@@ -93,6 +98,7 @@ public final class PanelWorker implements Service {
 
   @Override
   public void start() {
+    ctx.cancellations(); // Know every earlier cancellation before the first job is handled.
     worker.start();
   }
 

@@ -86,6 +86,7 @@ final class ResultAssembler {
         synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
         FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
         new UsageReport(byModel, byStage, total), timings, accepted, completed,
-        record.job().rejudgeOf(), record.job());
+        record.job().rejudgeOf(), record.job(), null, null)
+        .withReply(record.job().submission());
   }
 }

@@ -8,7 +8,8 @@ import java.util.List;
  * ingress to the jobs topic; every later record carries it so each stage is self-contained.
  *
  * <p>{@code maxToolCalls} and {@code reasoning} come from the chat-completions fusion plugin;
- * {@code rejudgeOf} names the job whose stored panel answers a rejudge reuses (no panel calls).
+ * {@code rejudgeOf} names the job whose stored panel answers a rejudge reuses (no panel calls);
+ * {@code submission} says how the job came in (idempotency key, Kafka correlation ID and reply topic).
  */
 public record FusionJob(
     int schemaVersion,
@@ -23,16 +24,31 @@ public record FusionJob(
     long acceptedAtMs,
     Integer maxToolCalls,
     JsonNode reasoning,
-    String rejudgeOf) {
+    String rejudgeOf,
+    Submission submission) {
 
   public static final int SCHEMA_VERSION = 1;
 
-  /** A job without the optional chat-completions settings (jobs API, tests). */
+  /** A job with none of the optional settings (jobs API defaults, tests). */
   public FusionJob(int schemaVersion, String jobId, String tenant, List<ChatMessage> messages,
       List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
       Integer maxCompletionTokens, long acceptedAtMs) {
     this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
-        maxCompletionTokens, acceptedAtMs, null, null, null);
+        maxCompletionTokens, acceptedAtMs, null, null, null, null);
+  }
+
+  /** With the chat-completions plugin settings, and the rejudge link if any. */
+  public FusionJob(int schemaVersion, String jobId, String tenant, List<ChatMessage> messages,
+      List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
+      Integer maxCompletionTokens, long acceptedAtMs, Integer maxToolCalls, JsonNode reasoning, String rejudgeOf) {
+    this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
+        maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, null);
+  }
+
+  /** The same job with how it was submitted (idempotency key, Kafka correlation and reply topic). */
+  public FusionJob withSubmission(Submission s) {
+    return new FusionJob(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel,
+        temperature, maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, s);
   }
 
   public int panelSize() {

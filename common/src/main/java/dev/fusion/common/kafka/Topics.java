@@ -4,6 +4,7 @@ import dev.fusion.common.contract.AnalysisRecord;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import java.util.List;
@@ -27,6 +28,7 @@ public final class Topics {
   private final TopicSpec<String, AnalysisRecord> analyses;
   private final TopicSpec<String, FusionResult> results;
   private final TopicSpec<String, FusionEvent> events;
+  private final TopicSpec<String, JobCancellation> cancellations;
 
   public Topics(String prefix) {
     String p = prefix == null ? "" : prefix;
@@ -38,6 +40,8 @@ public final class Topics {
     analyses = new TopicSpec<>(p + "fusion.analyses", KEY, new JsonSerde<>(AnalysisRecord.class), false, Map.of());
     results = new TopicSpec<>(p + "fusion.results", KEY, new JsonSerde<>(FusionResult.class), true, Map.of());
     events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, Map.of());
+    cancellations = new TopicSpec<>(p + "fusion.cancellations", KEY, new JsonSerde<>(JobCancellation.class), true,
+        Map.of());
   }
 
   public TopicSpec<String, byte[]> requests() {
@@ -72,7 +76,12 @@ public final class Topics {
     return events;
   }
 
+  /** Compacted, keyed by job ID: which jobs were cancelled (tombstoned when the job is retained away). */
+  public TopicSpec<String, JobCancellation> cancellations() {
+    return cancellations;
+  }
+
   public List<TopicSpec<?, ?>> all() {
-    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events);
+    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events, cancellations);
   }
 }
