@@ -24,6 +24,7 @@ public record FusionConfig(
     Duration panelDeadline,
     int panelQuorum,
     Duration streamsCommitInterval,
+    boolean streamsExactlyOnce,
     List<String> defaultPanel,
     String defaultJudge,
     String defaultSynthesizer,
@@ -72,14 +73,24 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_PANEL_DEADLINE_MS", 180_000)),
         env.integer("FUSION_PANEL_QUORUM", 1),
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
+        streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "exactly_once_v2")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
         gateway, simBase);
+  }
+
+  private static boolean streamsExactlyOnce(String guarantee) {
+    return switch (guarantee) {
+      case "exactly_once_v2" -> true;
+      case "at_least_once" -> false;
+      default -> throw new IllegalArgumentException(
+          "FUSION_STREAMS_GUARANTEE must be exactly_once_v2 or at_least_once, got '" + guarantee + "'");
+    };
   }
 
   /** Copy with another bootstrap server list (tests, dev mode). */
   public FusionConfig withBootstrap(String servers) {
     return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
         panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
-        defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
+        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
   }
 }
