@@ -1,12 +1,16 @@
 package dev.fusion.ingress;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.common.gateway.ChatResult;
+import dev.fusion.common.gateway.ToolCall;
+import java.util.List;
 
 /**
  * The wire shapes of {@code /v1/chat/completions}: OpenAI {@code chat.completion} and
@@ -73,6 +77,42 @@ public final class ChatCompletionResponses {
       f.put("rejudge_of", result.rejudgeOf());
     }
     return f;
+  }
+
+  /** A model's answer as an assistant message: text (null when it only calls tools), tool calls, reasoning. */
+  public static ObjectNode message(ChatResult r) {
+    ObjectNode message = Json.object().put("role", "assistant");
+    if (r.content().isEmpty() && !r.toolCalls().isEmpty()) {
+      message.putNull("content");
+    } else {
+      message.put("content", r.content());
+    }
+    message.putNull("refusal");
+    if (r.reasoning() != null) {
+      message.put("reasoning", r.reasoning());
+    }
+    if (!r.toolCalls().isEmpty()) {
+      ArrayNode calls = message.putArray("tool_calls");
+      r.toolCalls().forEach(tc -> calls.add(toolCall(tc)));
+    }
+    return message;
+  }
+
+  /** Tool calls in a streamed delta: the message shape plus each call's {@code index}. */
+  public static void addToolCallDeltas(ObjectNode delta, List<ToolCall> toolCalls) {
+    if (toolCalls.isEmpty()) {
+      return;
+    }
+    ArrayNode calls = delta.putArray("tool_calls");
+    for (int i = 0; i < toolCalls.size(); i++) {
+      calls.add(toolCall(toolCalls.get(i)).put("index", i));
+    }
+  }
+
+  private static ObjectNode toolCall(ToolCall tc) {
+    ObjectNode call = Json.object().put("id", tc.id()).put("type", tc.type() == null ? "function" : tc.type());
+    call.putObject("function").put("name", tc.name()).put("arguments", tc.arguments());
+    return call;
   }
 
   public static ObjectNode usage(Usage u) {

@@ -3,6 +3,7 @@ package dev.fusion.ingress;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.EventTypes;
@@ -11,6 +12,7 @@ import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.gateway.ChatRequest;
+import dev.fusion.common.gateway.ChatResult;
 import dev.fusion.common.gateway.ModelCallException;
 import dev.fusion.common.gateway.ModelGateway;
 import dev.fusion.ingress.ChatCompletionRequests.ChatCall;
@@ -39,12 +41,12 @@ final class ChatCompletionsRoutes {
   /** A client may ask to wait less than the configured limit (never more). */
   static final String WAIT_HEADER = "x-fusion-wait-ms";
   static final long KEEP_ALIVE_MS = 15_000;
+  static final String FUSION_TOOL = "fusion";
 
   private final StageContext ctx;
   private final JobSubmitter submitter;
   private final JobsView view;
   private final ChatCompletionRequests requests;
-  private final OuterModelCall outer;
   private final long maxWaitMs;
 
   ChatCompletionsRoutes(StageContext ctx, JobSubmitter submitter, JobsView view, Presets presets, long maxWaitMs) {
@@ -52,7 +54,6 @@ final class ChatCompletionsRoutes {
     this.submitter = submitter;
     this.view = view;
     this.requests = new ChatCompletionRequests(presets);
-    this.outer = new OuterModelCall(ctx);
     this.maxWaitMs = maxWaitMs;
   }
 
@@ -77,8 +78,7 @@ final class ChatCompletionsRoutes {
       // "required" or a choice naming fusion refer to the fusion tool, which is not offered here.
       JsonNode choice = call.toolChoice() == ToolChoice.NONE || call.toolChoice() == ToolChoice.CLIENT_FUNCTION
           ? call.toolChoiceRaw() : null;
-      direct(rc, call, outer.call(call.outerModel(), call.rawMessages(), call.clientTools(), choice,
-          call.temperature(), call.maxCompletionTokens()));
+      direct(rc, call, ctx.gateway().chat(outerRequest(call, call.clientTools(), choice)));
       return;
     }
     if (call.toolChoice() == ToolChoice.REQUIRED) {
@@ -86,18 +86,44 @@ final class ChatCompletionsRoutes {
       return;
     }
     // auto: the outer model decides between answering, calling a client tool, or calling fusion.
-    ArrayNode tools = Json.MAPPER.createArrayNode().add(OuterModelCall.fusionTool());
+    // The routing call's usage is not part of the deliberation's usage (the job is built before it exists).
+    ArrayNode tools = Json.MAPPER.createArrayNode().add(fusionTool());
     tools.addAll(call.clientTools());
-    outer.call(call.outerModel(), call.rawMessages(), tools, call.toolChoiceRaw(), call.temperature(),
-            call.maxCompletionTokens())
-        .onFailure(rc::fail)
+    ctx.gateway().chat(outerRequest(call, tools, call.toolChoiceRaw()))
+        .onFailure(e -> rc.fail(upstream(e)))
         .onSuccess(reply -> {
-          if (OuterModelCall.callsFusion(reply.path("choices").path(0).path("message"))) {
+          if (reply.toolCalls().stream().anyMatch(t -> FUSION_TOOL.equals(t.name()))) {
             deliberate(rc, call, wait);
           } else {
             direct(rc, call, Future.succeededFuture(reply));
           }
         });
+  }
+
+  /** The fusion tool as the outer model sees it: a function without arguments. */
+  static ObjectNode fusionTool() {
+    ObjectNode tool = Json.object().put("type", "function");
+    ObjectNode fn = tool.putObject("function").put("name", FUSION_TOOL).put("description",
+        "Ask a panel of AI models to answer the conversation independently, have a judge compare their answers, "
+            + "and get the comparison to write a better final answer. Use it for research, comparisons, expert "
+            + "critique and questions where being wrong is costly; answer simple questions directly.");
+    fn.putObject("parameters").put("type", "object").put("additionalProperties", false).putObject("properties");
+    return tool;
+  }
+
+  /**
+   * The outer model's call: the client's conversation as given (tool turns included), with the offered
+   * tools when there are any. It goes through the gateway like every other model call.
+   */
+  private static ChatRequest outerRequest(ChatCall call, ArrayNode tools, JsonNode toolChoice) {
+    ObjectNode extra = null;
+    if (tools != null && !tools.isEmpty()) {
+      extra = Json.object();
+      extra.set("tools", tools);
+      extra.set("tool_choice", toolChoice == null ? TextNode.valueOf("auto") : toolChoice);
+    }
+    return new ChatRequest(call.outerModel(), call.messages(), call.temperature(), call.maxCompletionTokens(), null,
+        extra, call.rawMessages());
   }
 
   /** {@code x-fusion-depth}: absent is 0; anything unreadable counts as nested, to stay on the safe side. */
@@ -124,60 +150,52 @@ final class ChatCompletionsRoutes {
 
   // ---- the outer model answered itself (or called a client tool) ----
 
-  private void direct(RoutingContext rc, ChatCall call, Future<JsonNode> reply) {
-    reply.onFailure(rc::fail).onSuccess(r -> {
-      ObjectNode body = ((ObjectNode) r).deepCopy();
-      body.put("object", "chat.completion");
-      body.put("router", FusionResult.ROUTER);
+  private void direct(RoutingContext rc, ChatCall call, Future<ChatResult> reply) {
+    reply.onFailure(e -> rc.fail(upstream(e))).onSuccess(r -> {
+      String id = newCompletionId();
+      long created = System.currentTimeMillis() / 1000;
+      String finish = r.finishReason() == null ? "stop" : r.finishReason();
       if (!call.stream()) {
+        ObjectNode body = ChatCompletionResponses.completion(id, created, r.respondingModel(),
+            ChatCompletionResponses.message(r), finish, ChatCompletionResponses.usage(r.usage()));
+        body.put("router", FusionResult.ROUTER);
         HttpApi.json(rc, 200, body);
         return;
       }
+      // The answer is complete already: one delta with all of it, then the closing chunk.
       Sse sse = Sse.start(rc);
-      String id = body.path("id").asText(ChatCompletionResponses.completionId(UUID.randomUUID().toString()));
-      long created = body.path("created").asLong(System.currentTimeMillis() / 1000);
-      String model = body.path("model").asText(call.outerModel());
-      JsonNode choice = body.path("choices").path(0);
-      JsonNode message = choice.path("message");
       ObjectNode delta = Json.object().put("role", "assistant");
-      if (message.hasNonNull("content")) {
-        delta.put("content", message.get("content").asText());
+      if (!r.content().isEmpty() || r.toolCalls().isEmpty()) {
+        delta.put("content", r.content());
       }
-      if (message.path("tool_calls").isArray() && !message.path("tool_calls").isEmpty()) {
-        ArrayNode calls = delta.putArray("tool_calls");
-        int i = 0;
-        for (JsonNode tc : message.get("tool_calls")) {
-          ObjectNode c = ((ObjectNode) tc).deepCopy();
-          c.put("index", i++);
-          calls.add(c);
-        }
-      }
-      sse.data(ChatCompletionResponses.chunk(id, created, model, delta, null));
-      ObjectNode last = ChatCompletionResponses.chunk(id, created, model, Json.object(),
-          choice.path("finish_reason").asText("stop"));
-      if (body.has("usage")) {
-        last.set("usage", body.get("usage"));
-      }
+      ChatCompletionResponses.addToolCallDeltas(delta, r.toolCalls());
+      sse.data(ChatCompletionResponses.chunk(id, created, r.respondingModel(), delta, null));
+      ObjectNode last = ChatCompletionResponses.chunk(id, created, r.respondingModel(), Json.object(), finish);
+      last.set("usage", ChatCompletionResponses.usage(r.usage()));
       last.put("router", FusionResult.ROUTER);
       sse.data(last);
       sse.done();
     });
   }
 
+  private static String newCompletionId() {
+    return ChatCompletionResponses.completionId(UUID.randomUUID().toString().replace("-", ""));
+  }
+
   // ---- plain completions through the gateway ----
 
   private void plain(RoutingContext rc, ChatCall call) {
     ChatRequest request = new ChatRequest(call.model(), call.messages(), call.temperature(),
-        call.maxCompletionTokens(), null, call.passthrough().isEmpty() ? null : call.passthrough());
-    String id = ChatCompletionResponses.completionId(UUID.randomUUID().toString().replace("-", ""));
+        call.maxCompletionTokens(), null, call.passthrough().isEmpty() ? null : call.passthrough(),
+        call.rawMessages());
+    String id = newCompletionId();
     long created = System.currentTimeMillis() / 1000;
     if (!call.stream()) {
       ctx.gateway().chat(request)
           .onFailure(e -> rc.fail(upstream(e)))
           .onSuccess(r -> {
-            ObjectNode message = Json.object().put("role", "assistant").put("content", r.content());
-            message.putNull("refusal");
-            HttpApi.json(rc, 200, ChatCompletionResponses.completion(id, created, r.respondingModel(), message,
+            HttpApi.json(rc, 200, ChatCompletionResponses.completion(id, created, r.respondingModel(),
+                ChatCompletionResponses.message(r),
                 r.finishReason() == null ? "stop" : r.finishReason(), ChatCompletionResponses.usage(r.usage())));
           });
       return;
@@ -192,6 +210,11 @@ final class ChatCompletionsRoutes {
           if (ar.failed()) {
             sse.error(upstream(ar.cause()));
             return;
+          }
+          if (!ar.result().toolCalls().isEmpty()) {
+            ObjectNode calls = Json.object();
+            ChatCompletionResponses.addToolCallDeltas(calls, ar.result().toolCalls());
+            sse.data(ChatCompletionResponses.chunk(id, created, call.model(), calls, null));
           }
           ObjectNode last = ChatCompletionResponses.chunk(id, created, ar.result().respondingModel(), Json.object(),
               ar.result().finishReason() == null ? "stop" : ar.result().finishReason());

@@ -8,6 +8,7 @@ import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Submission;
+import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Topics;
 import java.nio.ByteBuffer;
@@ -490,12 +491,7 @@ public final class JobsView implements Service {
       return;
     }
     running = false;
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(10));
     closeDb();
   }
 

@@ -3,6 +3,7 @@ package dev.fusion.ingress;
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.KafkaConfigs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -148,13 +149,7 @@ public final class RequestsTopicIngest implements Service {
       return CompletableFuture.completedFuture(null);
     }
     var body = e.body().put("object", "fusion.rejection").put("status", "rejected").put("correlation_id", route[1]);
-    var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
-    headers.add(KafkaRequests.CORRELATION_HEADER, route[1].getBytes(StandardCharsets.UTF_8));
-    return ctx.publisher().sendRaw(route[0], route[1].getBytes(StandardCharsets.UTF_8),
-        dev.fusion.common.Json.toBytes(body), headers).exceptionally(x -> {
-          LOG.warn("rejection reply to {} could not be delivered: {}", route[0], x.toString());
-          return null;
-        });
+    return ResultReplies.send(ctx, route[0], route[1], null, body);
   }
 
   /** Same record, same job: the topic, partition and offset name it. */
@@ -192,15 +187,7 @@ public final class RequestsTopicIngest implements Service {
       return;
     }
     running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    try {
-      thread.join(15_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(15));
     admin.close(Duration.ofSeconds(5));
   }
 

@@ -52,13 +52,22 @@ public final class ResultReplies implements Service {
     if (result == TOMBSTONE || result.replyTopic() == null || result.correlationId() == null) {
       return CompletableFuture.completedFuture(null);
     }
+    return send(ctx, result.replyTopic(), result.correlationId(), jobId, result);
+  }
+
+  /**
+   * One reply, keyed and headed by the correlation ID (and the job ID when there is one). Best effort:
+   * a reply that cannot be delivered is logged and completes normally, so nothing stalls on it.
+   */
+  static CompletableFuture<?> send(StageContext ctx, String topic, String correlationId, String jobId, Object body) {
     RecordHeaders headers = new RecordHeaders();
-    headers.add(KafkaRequests.CORRELATION_HEADER, result.correlationId().getBytes(StandardCharsets.UTF_8));
-    headers.add(KafkaRequests.JOB_ID_HEADER, jobId.getBytes(StandardCharsets.UTF_8));
-    return ctx.publisher().sendRaw(result.replyTopic(), result.correlationId().getBytes(StandardCharsets.UTF_8),
-            Json.toBytes(result), headers)
+    headers.add(KafkaRequests.CORRELATION_HEADER, correlationId.getBytes(StandardCharsets.UTF_8));
+    if (jobId != null) {
+      headers.add(KafkaRequests.JOB_ID_HEADER, jobId.getBytes(StandardCharsets.UTF_8));
+    }
+    return ctx.publisher().sendRaw(topic, correlationId.getBytes(StandardCharsets.UTF_8), Json.toBytes(body), headers)
         .exceptionally(e -> {
-          LOG.warn("reply for job {} to {} could not be delivered: {}", jobId, result.replyTopic(), e.toString());
+          LOG.warn("reply (job {}) to {} could not be delivered: {}", jobId, topic, e.toString());
           return null;
         });
   }

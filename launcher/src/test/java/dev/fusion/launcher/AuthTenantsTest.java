@@ -5,30 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import java.net.http.HttpResponse;
-import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** API keys map to tenants; every /v1 endpoint needs one; a tenant sees only its own jobs. */
-class AuthTenantsTest {
+class AuthTenantsTest extends PipelineTestBase {
   private static final String ALICE_KEY = "sk-alice-0123456789";
   private static final String BOB_KEY = "sk-bob-9876543210";
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
 
   private static FusionStack securedStack() throws Exception {
-    return JobsTestClient.stack(harness, Map.of("FUSION_API_KEYS",
-        JobsTestClient.apiKeys("alice", ALICE_KEY, "bob", BOB_KEY))).start();
+    return JobsTestClient.twoTenantStack(harness, ALICE_KEY, BOB_KEY);
   }
 
   @Test

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -23,23 +21,8 @@ import org.junit.jupiter.api.Test;
  * {@code POST /v1/chat/completions} over real HTTP against a real pipeline (in-JVM Kafka, simulator),
  * asserting the exact OpenAI wire shape the SDKs parse. Model calls are counted at the simulator.
  */
-class ChatCompletionsEndToEndTest {
+class ChatCompletionsEndToEndTest extends SharedPipelineTestBase {
   private static final Set<String> PANEL = Set.of("sim/alpha", "sim/beta", "sim/gamma");
-  private static PipelineHarness harness;
-  private static FusionStack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    harness = new PipelineHarness();
-    stack = harness.newStack(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    stack.close();
-    harness.close();
-  }
-
   @BeforeEach
   void resetCounts() {
     harness.simulator.resetCounts();

@@ -9,23 +9,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** GET /v1/jobs/{id}/events: replay then live, Last-Event-ID resumption, and across ingress instances. */
-class EventsStreamTest {
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
+class EventsStreamTest extends PipelineTestBase {
 
   @Test
   void reconnectingWithLastEventIdYieldsEveryEventExactlyOnce() throws Exception {

@@ -30,8 +30,7 @@ import org.junit.jupiter.api.Test;
  * Kafka while calls wait for the cap, so the backlog stays in Kafka instead of in memory. The provider
  * is a small real HTTP server that holds every request until the test lets them go.
  */
-class GatewayBackpressureTest {
-  private static PipelineHarness harness;
+class GatewayBackpressureTest extends PipelineTestBase {
   private static HttpServer held;
   private static final ConcurrentLinkedQueue<HttpServerResponse> pending = new ConcurrentLinkedQueue<>();
   private static final AtomicInteger open = new AtomicInteger();
@@ -44,8 +43,7 @@ class GatewayBackpressureTest {
        "usage":{"prompt_tokens":5,"completion_tokens":4}}""";
 
   @BeforeAll
-  static void start() {
-    harness = new PipelineHarness();
+  static void startHeldProvider() {
     held = harness.vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
       peakOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
       if (releaseAll) {
@@ -62,9 +60,8 @@ class GatewayBackpressureTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stopHeldProvider() {
     held.close().await();
-    harness.close();
   }
 
   @Test

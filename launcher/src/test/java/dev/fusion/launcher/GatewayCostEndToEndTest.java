@@ -12,8 +12,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,24 +19,13 @@ import org.junit.jupiter.api.Test;
  * that fails over to a fallback, one that fails for good. The final result's usage per model, per
  * stage and in total must add up and match the price table.
  */
-class GatewayCostEndToEndTest {
+class GatewayCostEndToEndTest extends PipelineTestBase {
   private static final Map<String, double[]> PRICES = Map.of(
       "sim/alpha", new double[] {1.0, 4.0},
       "sim/beta", new double[] {2.0, 8.0},
       "sim/delta", new double[] {0.5, 1.5},
       "sim/judge", new double[] {3.0, 15.0},
       "sim/writer", new double[] {10.0, 30.0});
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void start() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stop() {
-    harness.close();
-  }
 
   @Test
   void usageAndCostAddUpPerModelPerStageAndInTotal() throws Exception {

@@ -25,23 +25,10 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The jobs API: several instances, listing, idempotency, cancellation, limits and retention. */
-class JobsApiTest {
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
+class JobsApiTest extends PipelineTestBase {
 
   @Test
   void aJobSubmittedThroughOneInstanceIsPolledListedAndReplayedThroughAnother() throws Exception {

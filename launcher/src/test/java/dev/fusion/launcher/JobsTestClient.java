@@ -40,6 +40,11 @@ final class JobsTestClient {
     return new FusionStack(harness.config(overrides), harness.vertx, 0, IngressOptions.fromEnv(overrides));
   }
 
+  /** A started stack that accepts the API keys of two tenants, {@code alice} and {@code bob}. */
+  static FusionStack twoTenantStack(PipelineHarness harness, String aliceKey, String bobKey) throws Exception {
+    return stack(harness, Map.of("FUSION_API_KEYS", apiKeys("alice", aliceKey, "bob", bobKey))).start();
+  }
+
   /** {@code FUSION_API_KEYS} for tenant:key pairs, hashed as an operator would. */
   static String apiKeys(String... tenantAndKey) {
     List<String> entries = new ArrayList<>();

@@ -26,29 +26,15 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Jobs submitted by producing to fusion.requests: replies, rejections, tenants from a trusted header. */
-class KafkaSubmissionTest {
+class KafkaSubmissionTest extends PipelineTestBase {
   private static final String ALICE_KEY = "sk-alice-kafka";
   private static final String BOB_KEY = "sk-bob-kafka";
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
 
   private static FusionStack stack() throws Exception {
-    return JobsTestClient.stack(harness, Map.of("FUSION_API_KEYS",
-        JobsTestClient.apiKeys("alice", ALICE_KEY, "bob", BOB_KEY))).start();
+    return JobsTestClient.twoTenantStack(harness, ALICE_KEY, BOB_KEY);
   }
 
   @Test

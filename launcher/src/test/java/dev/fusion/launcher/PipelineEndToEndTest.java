@@ -16,24 +16,11 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A fusion job flows end to end over real HTTP, a real Kafka broker and the simulator. */
-class PipelineEndToEndTest {
+class PipelineEndToEndTest extends PipelineTestBase {
   private static final String[] PANEL = {"sim/alpha", "sim/beta", "sim/gamma"};
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
 
   @Test
   void fiftyJobsWithAThreeModelPanelAllComplete() throws Exception {

@@ -9,28 +9,11 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /v1/jobs/{id}/rejudge} reuses the stored panel answers: zero panel calls, a linked result. */
-class RejudgeEndToEndTest {
+class RejudgeEndToEndTest extends SharedPipelineTestBase {
   private static final Set<String> PANEL = Set.of("sim/alpha", "sim/beta", "sim/gamma;fault=http500");
-  private static PipelineHarness harness;
-  private static FusionStack stack;
-
-  @BeforeAll
-  static void start() throws Exception {
-    harness = new PipelineHarness();
-    stack = harness.newStack(Map.of());
-  }
-
-  @AfterAll
-  static void stop() {
-    stack.close();
-    harness.close();
-  }
-
   private static JsonNode awaitCompleted(String id) {
     return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
         .until(() -> harness.getJson(stack, "/v1/jobs/" + id), j -> j.path("status").asText().matches("completed|failed"));

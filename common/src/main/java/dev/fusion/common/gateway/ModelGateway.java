@@ -309,9 +309,13 @@ public final class ModelGateway implements AutoCloseable {
     // Provider-specific fields (plugins, provider, reasoning, ...) pass through; ours win on conflict.
     ObjectNode body = request.extra() == null ? Json.object() : request.extra().deepCopy();
     body.put("model", provider.wireModel(model));
-    ArrayNode messages = body.putArray("messages");
-    for (ChatMessage m : request.messages()) {
-      messages.addObject().put("role", m.role()).put("content", m.content());
+    if (request.wireMessages() != null) {
+      body.set("messages", request.wireMessages().deepCopy());
+    } else {
+      ArrayNode messages = body.putArray("messages");
+      for (ChatMessage m : request.messages()) {
+        messages.addObject().put("role", m.role()).put("content", m.content());
+      }
     }
     if (request.temperature() != null) {
       body.put("temperature", request.temperature());

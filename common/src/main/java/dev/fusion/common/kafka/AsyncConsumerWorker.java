@@ -160,17 +160,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     running = false;
-    KafkaConsumer<byte[], byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    if (thread != null) {
-      try {
-        thread.join(drainTimeout.toMillis() + 15_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    ConsumerThreads.wakeAndJoin(consumer, thread, drainTimeout.plusSeconds(15));
     ready = false;
   }
 

@@ -100,11 +100,6 @@ public final class Cancellations implements AutoCloseable {
       return;
     }
     running = false;
-    consumer.wakeup();
-    try {
-      thread.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(10));
   }
 }

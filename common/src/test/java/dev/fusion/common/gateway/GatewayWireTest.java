@@ -3,6 +3,7 @@ package dev.fusion.common.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.ChatMessage;
@@ -130,6 +131,35 @@ class GatewayWireTest {
       assertThat(r.respondingModel()).isEqualTo("deepseek/deepseek-r1");
       assertThat(r.usage().promptTokens()).isEqualTo(7);
       assertThat(r.usage().costUsd()).isEqualTo(0.001);
+    }
+  }
+
+  @Test
+  void toolTurnsAreSentAsGivenAndToolCallsComeBack() throws Exception {
+    script = (body, resp) -> resp.putHeader("content-type", "application/json").end("""
+        {"id":"gen-2","model":"openai/gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":null,
+         "tool_calls":[{"id":"call_9","type":"function","function":{"name":"lookup_order","arguments":"{\\"id\\":7}"}}]},
+         "finish_reason":"tool_calls"}],"usage":{"prompt_tokens":30,"completion_tokens":8}}""");
+    ArrayNode conversation = (ArrayNode) Json.tree("""
+        [{"role":"user","content":"Where is order 6?"},
+         {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
+           "function":{"name":"lookup_order","arguments":"{\\"id\\":6}"}}]},
+         {"role":"tool","tool_call_id":"call_1","content":"shipped"},
+         {"role":"user","content":"And order 7?"}]""");
+    ObjectNode extra = Json.object();
+    extra.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "lookup_order");
+    extra.put("tool_choice", "auto");
+    try (ModelGateway gateway = gateway(Map.of())) {
+      ChatResult r = await(gateway.chat(new ChatRequest("openai/gpt-4o", List.of(ChatMessage.user("ignored")),
+          null, null, null, extra).withWireMessages(conversation)));
+      JsonNode sent = lastBody.get();
+      assertThat(sent.path("messages")).isEqualTo(conversation);
+      assertThat(sent.path("tools").get(0).path("function").path("name").asText()).isEqualTo("lookup_order");
+      assertThat(sent.path("tool_choice").asText()).isEqualTo("auto");
+      assertThat(r.toolCalls()).containsExactly(new ToolCall("call_9", "function", "lookup_order", "{\"id\":7}"));
+      assertThat(r.finishReason()).isEqualTo("tool_calls");
+      assertThat(r.content()).isEmpty();
+      assertThat(r.usage().promptTokens()).isEqualTo(30);
     }
   }
 
