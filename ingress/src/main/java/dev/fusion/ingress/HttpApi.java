@@ -27,9 +27,11 @@ final class HttpApi {
   private final JobRequests requests;
   private final JobSubmitter submitter;
   private final Supplier<Map<String, Boolean>> health;
+  private final BatchService batches;
   private HttpServer server;
 
-  HttpApi(StageContext ctx, JobsView view, Supplier<Map<String, Boolean>> health) {
+  HttpApi(StageContext ctx, JobsView view, BatchService batches, Supplier<Map<String, Boolean>> health) {
+    this.batches = batches;
     this.ctx = ctx;
     this.view = view;
     this.requests = new JobRequests(ctx.config());
@@ -40,6 +42,8 @@ final class HttpApi {
   Router router() {
     Router router = Router.router(ctx.vertx());
     router.get("/health").handler(this::health);
+    // Batches first: the upload streams its body, so it must not go through the buffering BodyHandler.
+    new BatchRoutes(batches, requests, view).mount(router);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false));
     new JobsRoutes(requests, submitter, view).mount(router);
     router.route().last().handler(rc -> fail(rc, ApiError.notFound("not_found",

@@ -13,6 +13,7 @@ public final class Ingress implements Service {
   private final StageContext ctx;
   private final JobsView view;
   private final HttpApi http;
+  private final BatchService batches;
   private final int port;
   private volatile boolean started;
 
@@ -23,7 +24,8 @@ public final class Ingress implements Service {
     this.ctx = ctx;
     this.port = port;
     this.view = new JobsView(ctx.config(), ctx.topics(), viewDir);
-    this.http = new HttpApi(ctx, view, () -> {
+    this.batches = new BatchService(ctx, view, viewDir.resolveSibling(viewDir.getFileName() + "-batches"));
+    this.http = new HttpApi(ctx, view, batches, () -> {
       Map<String, Boolean> checks = new LinkedHashMap<>();
       checks.put("ingress", isReady());
       if (otherStages != null) {
@@ -38,6 +40,7 @@ public final class Ingress implements Service {
     ctx.publisher().warm(ctx.topics().jobs().name());
     view.start();
     view.awaitCaughtUp(Duration.ofMinutes(5));
+    batches.start();
     http.listen(port).await();
     started = true;
   }
@@ -54,12 +57,13 @@ public final class Ingress implements Service {
   public void stop() {
     started = false;
     http.close().await();
+    batches.stop();
     view.stop();
   }
 
   @Override
   public boolean isReady() {
-    return started && view.isReady();
+    return started && view.isReady() && batches.isReady();
   }
 
   @Override
