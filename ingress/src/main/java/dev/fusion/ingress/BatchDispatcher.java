@@ -47,6 +47,8 @@ final class BatchDispatcher {
   /** Readable from any thread, for status requests. */
   private final Map<String, Live> snapshot = new ConcurrentHashMap<>();
   private int inFlight;
+  /** Submissions not yet acknowledged: a graceful stop waits for them, so a restart sees every job sent. */
+  private final java.util.Set<java.util.concurrent.CompletableFuture<?>> submitting = ConcurrentHashMap.newKeySet();
   private boolean retryScheduled;
   private volatile boolean stopped;
 
@@ -227,7 +229,11 @@ final class BatchDispatcher {
         return 0;
       }
       b.dispatched++;
-      submitter.submit(item.job()).onFailure(e -> run(() -> {
+      var sent = submitter.submit(item.job());
+      var acked = sent.toCompletionStage().toCompletableFuture();
+      submitting.add(acked);
+      acked.whenComplete((r, e) -> submitting.remove(acked));
+      sent.onFailure(e -> run(() -> {
         LOG.warn("batch {}: job {} not accepted by Kafka; will retry", b.batchId, jobId);
         AutoCloseable s = b.following.remove(jobId);
         if (s != null) {
@@ -337,8 +343,12 @@ final class BatchDispatcher {
     executor.shutdownNow();
     try {
       executor.awaitTermination(5, TimeUnit.SECONDS);
+      java.util.concurrent.CompletableFuture.allOf(submitting.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+          .get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      LOG.warn("stopping with unacknowledged batch submissions; a restart resubmits them (same job IDs)");
     }
     for (Live b : snapshot.values()) {
       b.following.values().forEach(BatchDispatcher::close);

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.ingress.Ingress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -79,6 +80,38 @@ class BatchEndToEndTest {
       assertThat(perJob).hasSize(10_000);
       // The results topic is compacted and upserted by job ID: a replayed stage may rewrite a result,
       // but the batch's result file (asserted above) has exactly one line per custom_id.
+    }
+  }
+
+  @Test
+  void restartingIngressMidBatchLosesNoLineAndDispatchesNoLineTwice() throws Exception {
+    System.setProperty(MAX_IN_FLIGHT, "50");
+    try (FusionStack stack = harness.newStack(Map.of())) {
+      String body = jsonl(2_000, i -> "{\"custom_id\":\"i-" + i + "\",\"prompt\":\"Ingress restart " + i + "\"}");
+      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=20", body).path("id").asText();
+      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 300);
+
+      // When ingress (HTTP, jobs view, batch store and dispatcher) stops and a new one starts on its data
+      stack.ingress().stop();
+      Ingress again = new Ingress(stack.context(), 0, stack.config().dataDir().resolve("ingress-view"), null);
+      again.start();
+      try {
+        String base = "http://127.0.0.1:" + again.port();
+        JsonNode done = await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(200))
+            .until(() -> Json.tree(get(base + "/v1/batches/" + id)), b -> b.path("status").asText().equals("completed"));
+        // Then every line has exactly one result, in input order, and no line was dispatched twice
+        assertThat(done.path("request_counts").path("completed").asLong()).isEqualTo(2_000);
+        List<JsonNode> results = parseLines(get(base + "/v1/batches/" + id + "/results"));
+        assertThat(results).hasSize(2_000);
+        for (int i = 0; i < results.size(); i++) {
+          assertThat(results.get(i).path("custom_id").asText()).isEqualTo("i-" + i);
+        }
+        Map<String, Integer> jobs = recordsPerKey(stack.context().topics().jobs().name(), "job_" + id + "_");
+        assertThat(jobs).hasSize(2_000);
+        assertThat(jobs.values()).allMatch(n -> n == 1);
+      } finally {
+        again.stop();
+      }
     }
   }
 
@@ -198,8 +231,16 @@ class BatchEndToEndTest {
         .until(() -> harness.getJson(stack, "/v1/batches/" + id), b -> b.path("status").asText().equals(status));
   }
 
+  private static String get(String url) throws Exception {
+    return harness.http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
   static List<JsonNode> results(FusionStack stack, String id) throws Exception {
-    String text = harness.get(stack, "/v1/batches/" + id + "/results").body();
+    return parseLines(harness.get(stack, "/v1/batches/" + id + "/results").body());
+  }
+
+  static List<JsonNode> parseLines(String text) {
     List<JsonNode> out = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (!line.isBlank()) {
