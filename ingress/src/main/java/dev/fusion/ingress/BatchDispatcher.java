@@ -100,6 +100,10 @@ final class BatchDispatcher {
   void onState(BatchState state) {
     run(() -> {
       Live b = live.get(state.batchId());
+      BatchState stored = store.state(state.batchId());
+      if (b == null && stored != null && stored.isTerminal()) {
+        return; // a late copy of an earlier state of a finished batch
+      }
       if (b == null && (BatchState.IN_PROGRESS.equals(state.status()) || BatchState.CANCELLING.equals(state.status()))) {
         b = new Live(state);
         b.cancelled = BatchState.CANCELLING.equals(state.status());

@@ -134,6 +134,19 @@ public final class BatchStore implements Service {
   }
 
   private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
+    List<BatchState> applied = write(records, write);
+    applied.forEach(s -> {
+      try {
+        stateListener.accept(s);
+      } catch (RuntimeException e) {
+        LOG.warn("batch state listener failed", e);
+      }
+    });
+  }
+
+  /** Synchronized with {@link #putState}, so a local write and a replayed older state cannot interleave. */
+  private synchronized List<BatchState> write(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write)
+      throws RocksDBException {
     List<BatchState> applied = new ArrayList<>();
     Map<String, BatchState> pending = new HashMap<>();
     try (WriteBatch batch = new WriteBatch()) {
@@ -161,13 +174,7 @@ public final class BatchStore implements Service {
       }
       db.write(write, batch);
     }
-    applied.forEach(s -> {
-      try {
-        stateListener.accept(s);
-      } catch (RuntimeException e) {
-        LOG.warn("batch state listener failed", e);
-      }
-    });
+    return applied;
   }
 
   /** Status ranks: a state is applied only if it is at least as far along as the stored one. */

@@ -47,6 +47,34 @@ class CliViewTest {
   }
 
   @Test
+  void anEventStreamIsRenderedUntilTheTerminalEvent() throws Exception {
+    String sse = """
+        id: 3
+        event: response.fusion_call.panel.completed
+        data: {"job_id":"j","type":"response.fusion_call.panel.completed","data":{"model":"sim/beta","latency_ms":7,"content":"hi"}}
+
+        : keep-alive
+
+        id: 9
+        event: response.output_text.delta
+        data: {"job_id":"j","type":"response.output_text.delta","data":{"delta":"Done."}}
+
+        event: response.completed
+        data: {"job_id":"j","type":"response.completed","data":{"status":"completed"}}
+
+        event: response.output_text.delta
+        data: {"data":{"delta":"never shown"}}
+
+        """;
+    var bytes = new java.io.ByteArrayOutputStream();
+    boolean terminal = dev.fusion.launcher.cli.AskCommand.renderEventStream(new java.io.StringReader(sse), new AskView(),
+        new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+    String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(terminal).isTrue();
+    assertThat(text).contains("✓ sim/beta answered in 7 ms: hi", "Answer:\nDone.").doesNotContain("never shown");
+  }
+
+  @Test
   void aTornLastLineIsDroppedAndDuplicatesAreNeverWritten() throws Exception {
     Path file = Files.createTempFile("results", ".jsonl");
     Files.writeString(file, "{\"custom_id\":\"a\"}\n{\"custom_id\":\"b\"}\n{\"custom_id\":\"c\",\"resp");

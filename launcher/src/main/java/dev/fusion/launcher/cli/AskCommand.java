@@ -106,28 +106,38 @@ public final class AskCommand implements Callable<Integer> {
     if (response == null) {
       return false;
     }
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      StringBuilder data = new StringBuilder();
-      String type = null;
-      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        if (line.startsWith("event:")) {
-          type = line.substring(6).trim();
-        } else if (line.startsWith("data:")) {
-          data.append(line.substring(5).trim());
-        } else if (line.isEmpty() && data.length() > 0) {
-          JsonNode event = Json.tree(data.toString());
-          String t = type != null ? type : event.path("type").asText();
-          out.print(view.event(t, event.has("data") ? event.path("data") : event));
-          out.flush();
-          data.setLength(0);
-          type = null;
-          if (t.equals("response.completed") || t.equals("response.failed")) {
-            return true;
-          }
+    try (var body = response.body()) {
+      renderEventStream(new InputStreamReader(body, StandardCharsets.UTF_8), view, out);
+    }
+    return true;
+  }
+
+  /**
+   * Renders a server-sent event stream ({@code event:} the event type, {@code data:} the event JSON)
+   * until the job's terminal event; true if that event was seen.
+   */
+  public static boolean renderEventStream(java.io.Reader source, AskView view, PrintStream out) throws IOException {
+    BufferedReader reader = new BufferedReader(source);
+    StringBuilder data = new StringBuilder();
+    String type = null;
+    for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+      if (line.startsWith("event:")) {
+        type = line.substring(6).trim();
+      } else if (line.startsWith("data:")) {
+        data.append(line.substring(5).trim());
+      } else if (line.isEmpty() && data.length() > 0) {
+        JsonNode event = Json.tree(data.toString());
+        String t = type != null ? type : event.path("type").asText();
+        out.print(view.event(t, event.has("data") ? event.path("data") : event));
+        out.flush();
+        data.setLength(0);
+        type = null;
+        if (t.equals("response.completed") || t.equals("response.failed")) {
+          return true;
         }
       }
     }
-    return true;
+    return false;
   }
 
   private JsonNode awaitTerminal(CliHttp http, String id) throws IOException, InterruptedException {

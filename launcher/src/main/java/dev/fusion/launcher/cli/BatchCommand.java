@@ -111,7 +111,9 @@ public final class BatchCommand implements Callable<Integer> {
     String id = Files.readString(sidecar).trim();
     try {
       JsonNode batch = http.getJson("/v1/batches/" + id);
-      return "failed".equals(batch.path("status").asText()) ? null : id;
+      // A failed or cancelled batch will not deliver the missing lines: submit them anew instead.
+      String status = batch.path("status").asText();
+      return status.equals("failed") || status.equals("cancelled") ? null : id;
     } catch (CliHttp.CliException e) {
       if (e.status == 404) {
         return null;
@@ -192,8 +194,13 @@ public final class BatchCommand implements Callable<Integer> {
     }
     try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
       for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-        if (!line.isBlank()) {
-          results.append(Json.tree(line));
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode result = Json.tree(line);
+        // A line that never ran (the batch was cancelled) is not a result: leave it for a rerun.
+        if (!"batch_cancelled".equals(result.path("error").path("code").asText())) {
+          results.append(result);
         }
       }
     }
