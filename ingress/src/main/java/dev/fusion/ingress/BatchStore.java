@@ -112,7 +112,8 @@ public final class BatchStore implements Service {
     remaining.values().removeIf(end -> end == 0);
     try (WriteOptions write = new WriteOptions()) {
       while (running) {
-        var records = consumer.poll(Duration.ofMillis(50));
+        // poll returns as soon as records arrive; the timeout only bounds idle wake-ups.
+        var records = consumer.poll(Duration.ofMillis(500));
         if (!records.isEmpty()) {
           apply(records, write);
         }

@@ -20,9 +20,10 @@ import picocli.CommandLine.Parameters;
  * ({@code GET /v1/jobs/{id}/events}, server-sent events) where the server has it, otherwise by polling
  * {@code GET /v1/jobs/{id}}.
  */
-@Command(name = "ask", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Ask the fusion panel one question and watch the deliberation:",
-        "each panel model as it answers, a compact view of the judge's analysis, then the final answer.", ""},
+@Command(name = "ask", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    description = {"Ask the fusion panel one question and watch the deliberation live.",
+        "Shows each panel model as it answers, a compact view of the judge's analysis,",
+        "then the final answer.", ""},
     footer = {"", "Examples:",
         "  fusion ask \"What limits the battery life of electric cars?\"",
         "  fusion ask --models sim/alpha,sim/beta --judge sim/judge \"Is P = NP?\"",

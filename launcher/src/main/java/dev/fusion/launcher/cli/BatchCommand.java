@@ -26,21 +26,25 @@ import picocli.CommandLine.Parameters;
  * resumes: it re-attaches to the batch it started (remembered next to the output) or, if that is gone,
  * submits only the lines whose custom IDs are not in the output yet.
  */
-@Command(name = "batch", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "batch", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
     description = {
         "Run a JSONL file of prompts through fusion as a batch and collect the results.",
         "",
-        "Each input line is either the shorthand {\"custom_id\": \"q1\", \"prompt\": \"...\"} or an OpenAI",
-        "Batch line {\"custom_id\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", \"body\": {...}}",
-        "whose body has \"model\": \"fusion\" and optional plugins:[{\"id\":\"fusion\", \"analysis_models\":[...]}].",
+        "Each line is either the shorthand",
+        "  {\"custom_id\": \"q1\", \"prompt\": \"...\"}",
+        "or an OpenAI Batch line",
+        "  {\"custom_id\": \"q1\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\",",
+        "   \"body\": {\"model\": \"fusion\", \"messages\": [...],",
+        "            \"plugins\": [{\"id\": \"fusion\", \"analysis_models\": [...]}]}}",
         "",
-        "Results are appended to the output (one JSON line per custom_id) as they finish. Interrupt it any",
-        "time and run the same command again: custom IDs already in the output are skipped.",
+        "Results are appended to the output, one JSON line per custom_id, as they finish.",
+        "Interrupt it any time and run the same command again: it picks up where it",
+        "stopped, and custom IDs already in the output are skipped.",
         ""},
     footer = {"", "Examples:",
         "  fusion batch prompts.jsonl -o results.jsonl",
-        "  fusion batch prompts.jsonl -o out.jsonl --models sim/alpha,sim/beta --judge sim/judge",
-        "  FUSION_API_KEY=... fusion batch prompts.jsonl -o out.jsonl --url https://fusion.example.com"})
+        "  fusion batch prompts.jsonl -o out.jsonl --models sim/alpha,sim/beta",
+        "  FUSION_API_KEY=... fusion batch in.jsonl -o out.jsonl --url https://fusion.example.com"})
 public final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "INPUT", description = "JSONL file, one request per line")
   Path input;
