@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class BatchRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRoutes.class);
-  static final int MAX_REPORTED_ERRORS = 1000;
+  /** Bounded so the batch state record stays far below Kafka's 1 MB message limit. */
+  static final int MAX_REPORTED_ERRORS = 500;
+  private static final int MAX_ERROR_CHARS = 300;
   private static final int PAUSE_AT = 1000;
   private static final int RESUME_AT = 500;
   private static final int RESULTS_CHUNK = 256;
@@ -136,7 +138,8 @@ final class BatchRoutes {
       if (outcome.error() != null) {
         invalid++;
         if (errors.size() < MAX_REPORTED_ERRORS) {
-          errors.add(outcome.error());
+          LineError e = outcome.error();
+          errors.add(new LineError(e.line(), clip(e.customId(), 100), e.code(), clip(e.message(), MAX_ERROR_CHARS)));
         }
         return;
       }
@@ -213,6 +216,10 @@ final class BatchRoutes {
           BatchState.IN_PROGRESS.equals(status) ? Long.valueOf(now) : null, null,
           BatchState.FAILED.equals(status) ? Long.valueOf(now) : null, error);
     }
+  }
+
+  private static String clip(String s, int max) {
+    return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
   }
 
   private static ApiError unavailable() {

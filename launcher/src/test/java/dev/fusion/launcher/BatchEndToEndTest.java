@@ -153,6 +153,31 @@ class BatchEndToEndTest {
   }
 
   @Test
+  void anUploadLargerThanTheJsonBodyLimitIsStreamedLineByLine() throws Exception {
+    System.setProperty(MAX_IN_FLIGHT, "5");
+    try (FusionStack stack = harness.newStack(Map.of())) {
+      // ~6 MB, chunked (no content-length), well over the 4 MB limit buffered request bodies have
+      String padding = "x".repeat(3_000);
+      HttpResponse<String> response = harness.http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + stack.httpPort() + "/v1/batches?analysis_models=sim/alpha%3Blatency_ms=50"))
+          .header("content-type", "application/jsonl")
+          .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+              java.util.Collections.enumeration(java.util.stream.IntStream.range(0, 2_000)
+                  .mapToObj(i -> (java.io.InputStream) new java.io.ByteArrayInputStream(
+                      ("{\"custom_id\":\"big-" + i + "\",\"prompt\":\"" + padding + "\"}\n").getBytes()))
+                  .toList()))))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      JsonNode batch = Json.tree(response.body());
+      assertThat(batch.path("request_counts").path("total").asLong()).isEqualTo(2_000);
+      assertThat(batch.path("invalid_lines").asLong()).isZero();
+      String id = batch.path("id").asText();
+      assertThat(post(stack, "/v1/batches/" + id + "/cancel", "").statusCode()).isEqualTo(200);
+      awaitStatus(stack, id, "cancelled", Duration.ofMinutes(1));
+    }
+  }
+
+  @Test
   void cancelStopsDispatchingAndLetsInFlightJobsFinish() throws Exception {
     System.setProperty(MAX_IN_FLIGHT, "20");
     try (FusionStack stack = harness.newStack(Map.of())) {
