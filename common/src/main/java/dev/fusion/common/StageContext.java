@@ -2,6 +2,7 @@ package dev.fusion.common;
 
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.gateway.ModelGateway;
+import dev.fusion.common.kafka.Cancellations;
 import dev.fusion.common.kafka.DeadLetterPublisher;
 import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
@@ -20,6 +21,7 @@ public final class StageContext implements AutoCloseable {
   private final ModelGateway gateway;
   private final Publisher publisher;
   private final DeadLetterPublisher deadLetters;
+  private Cancellations cancellations;
 
   public StageContext(FusionConfig config, Vertx vertx, String clientId) {
     this.config = config;
@@ -61,8 +63,21 @@ public final class StageContext implements AutoCloseable {
     return deadLetters;
   }
 
+  /** The cancelled-jobs set shared by the stages of this process; started (and caught up) on first use. */
+  public synchronized Cancellations cancellations() {
+    if (cancellations == null) {
+      cancellations = new Cancellations(config.bootstrapServers(), topics.cancellations()).start();
+    }
+    return cancellations;
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (cancellations != null) {
+        cancellations.close();
+      }
+    }
     publisher.close();
     gateway.close();
     if (ownsVertx) {

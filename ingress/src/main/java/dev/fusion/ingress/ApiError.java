@@ -12,6 +12,7 @@ public final class ApiError extends RuntimeException {
   private final String type;
   private final String param;
   private final String code;
+  private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
   public ApiError(int status, String type, String code, String param, String message) {
     super(message, null, false, false);
@@ -27,6 +28,31 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError notFound(String code, String message) {
     return new ApiError(404, "invalid_request_error", code, null, message);
+  }
+
+  public static ApiError unauthorized(String message) {
+    return new ApiError(401, "invalid_request_error", "invalid_api_key", null, message)
+        .withHeader("WWW-Authenticate", "Bearer");
+  }
+
+  public static ApiError conflict(String code, String message) {
+    return new ApiError(409, "invalid_request_error", code, null, message);
+  }
+
+  public static ApiError rateLimited(long retryAfterSeconds) {
+    return new ApiError(429, "rate_limit_error", "rate_limit_exceeded", null,
+        "Rate limit reached for this API key; retry after " + retryAfterSeconds + " s.")
+        .withHeader("Retry-After", Long.toString(retryAfterSeconds));
+  }
+
+  /** An HTTP header to send with the error (Retry-After, WWW-Authenticate). */
+  public ApiError withHeader(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+
+  public java.util.Map<String, String> headers() {
+    return headers;
   }
 
   public int status() {

@@ -20,32 +20,45 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  static final long MAX_BODY_BYTES = 4L * 1024 * 1024;
 
   private final StageContext ctx;
   private final JobsView view;
+  private final IngressOptions options;
   private final JobRequests requests;
   private final JobSubmitter submitter;
+  private final Idempotency idempotency;
   private final Supplier<Map<String, Boolean>> health;
   private final BatchService batches;
   private HttpServer server;
 
-  HttpApi(StageContext ctx, JobsView view, BatchService batches, Supplier<Map<String, Boolean>> health) {
+  HttpApi(StageContext ctx, JobsView view, IngressOptions options, BatchService batches,
+      Supplier<Map<String, Boolean>> health) {
     this.batches = batches;
     this.ctx = ctx;
     this.view = view;
-    this.requests = new JobRequests(ctx.config());
+    this.options = options;
+    this.requests = new JobRequests(ctx.config(), options.limits());
     this.submitter = new JobSubmitter(ctx, view);
+    this.idempotency = new Idempotency(view, submitter);
     this.health = health;
   }
 
   Router router() {
     Router router = Router.router(ctx.vertx());
+    // Public: health and the API description. Everything under /v1 needs a key (when keys are configured).
     router.get("/health").handler(this::health);
-    // Batches first: the upload streams its body, so it must not go through the buffering BodyHandler.
+    router.get("/openapi.json").handler(rc -> rc.response().putHeader("content-type", "application/json")
+        .end(OpenApi.document()));
+    router.route("/v1/*").handler(new AuthHandler(options.apiKeys(),
+        new RateLimiter(options.rateLimitPerSecond(), options.rateLimitBurst())));
+    // Batches after auth but before the body handler: the upload streams its body, never buffered.
     new BatchRoutes(batches, requests, view).mount(router);
-    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(MAX_BODY_BYTES).setHandleFileUploads(false));
-    new JobsRoutes(requests, submitter, view).mount(router);
+    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(options.maxBodyBytes())
+        .setHandleFileUploads(false));
+    new JobsRoutes(requests, submitter, idempotency, view).mount(router);
+    new EventsRoutes(view).mount(router);
+    ChatCompletionsRoutes.create(ctx, submitter, view).mount(router);
+    new RejudgeRoutes(ctx, view).mount(router);
     router.route().last().handler(rc -> fail(rc, ApiError.notFound("not_found",
         "No route for " + rc.request().method() + " " + rc.request().path() + ".")));
     router.route().failureHandler(this::onFailure);
@@ -56,6 +69,14 @@ final class HttpApi {
     server = ctx.vertx().createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setHost("0.0.0.0")
         .setCompressionSupported(true));
     return server.requestHandler(router()).listen(port);
+  }
+
+  JobSubmitter submitter() {
+    return submitter;
+  }
+
+  JobRequests requests() {
+    return requests;
   }
 
   int port() {
@@ -81,7 +102,7 @@ final class HttpApi {
       writeError(rc, api);
     } else if (rc.statusCode() == 413) {
       writeError(rc, new ApiError(413, "invalid_request_error", "request_too_large", null,
-          "The request body is larger than " + MAX_BODY_BYTES + " bytes."));
+          "The request body is larger than " + options.maxBodyBytes() + " bytes."));
     } else if (rc.statusCode() >= 400 && rc.statusCode() < 500) {
       writeError(rc, new ApiError(rc.statusCode(), "invalid_request_error", "bad_request", null,
           "The request could not be processed."));
@@ -96,7 +117,8 @@ final class HttpApi {
   }
 
   private static void writeError(RoutingContext rc, ApiError error) {
-    if (!rc.response().ended()) {
+    if (!rc.response().ended() && !rc.response().headWritten()) {
+      error.headers().forEach(rc.response()::putHeader);
       json(rc, error.status(), error.body());
     }
   }

@@ -8,24 +8,37 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
 
-/** The ingress service: the jobs view plus the HTTP API in front of it. */
+/**
+ * The ingress service: the jobs view, the HTTP API in front of it, Kafka submission (the requests
+ * topic), reply forwarding for Kafka submitters, and retention of finished jobs.
+ */
 public final class Ingress implements Service {
   private final StageContext ctx;
+  private final IngressOptions options;
   private final JobsView view;
   private final HttpApi http;
   private final BatchService batches;
   private final int port;
+  private final RequestsTopicIngest requestsIngest;
+  private final ResultReplies replies;
+  private final Retention retention;
   private volatile boolean started;
 
   /**
    * @param otherStages readiness of other stages in this process (dev mode), shown by {@code /health}
    */
   public Ingress(StageContext ctx, int port, Path viewDir, Supplier<Map<String, Boolean>> otherStages) {
+    this(ctx, port, viewDir, otherStages, IngressOptions.defaults());
+  }
+
+  public Ingress(StageContext ctx, int port, Path viewDir, Supplier<Map<String, Boolean>> otherStages,
+      IngressOptions options) {
     this.ctx = ctx;
     this.port = port;
-    this.view = new JobsView(ctx.config(), ctx.topics(), viewDir);
+    this.options = options;
+    this.view = new JobsView(ctx.config(), ctx.topics(), viewDir, options.resultRetention());
     this.batches = new BatchService(ctx, view, viewDir.resolveSibling(viewDir.getFileName() + "-batches"));
-    this.http = new HttpApi(ctx, view, batches, () -> {
+    this.http = new HttpApi(ctx, view, options, batches, () -> {
       Map<String, Boolean> checks = new LinkedHashMap<>();
       checks.put("ingress", isReady());
       if (otherStages != null) {
@@ -33,6 +46,12 @@ public final class Ingress implements Service {
       }
       return checks;
     });
+    this.requestsIngest = options.kafkaSubmission()
+        ? new RequestsTopicIngest(ctx, view, http.submitter(), new KafkaRequests(http.requests(),
+            options.apiKeys().tenants()))
+        : null;
+    this.replies = new ResultReplies(ctx);
+    this.retention = new Retention(ctx, view, options.resultRetention());
   }
 
   @Override
@@ -41,6 +60,11 @@ public final class Ingress implements Service {
     view.start();
     view.awaitCaughtUp(Duration.ofMinutes(5));
     batches.start();
+    replies.start();
+    if (requestsIngest != null) {
+      requestsIngest.start();
+    }
+    retention.start();
     http.listen(port).await();
     started = true;
   }
@@ -53,11 +77,20 @@ public final class Ingress implements Service {
     return view;
   }
 
+  public IngressOptions options() {
+    return options;
+  }
+
   @Override
   public void stop() {
     started = false;
     http.close().await();
     batches.stop();
+    retention.close();
+    if (requestsIngest != null) {
+      requestsIngest.stop();
+    }
+    replies.stop();
     view.stop();
   }
 

@@ -23,9 +23,15 @@ public final class JobRequests {
       "temperature", "max_completion_tokens");
 
   private final FusionConfig config;
+  private final IngressOptions.RequestLimits limits;
 
   public JobRequests(FusionConfig config) {
+    this(config, IngressOptions.RequestLimits.DEFAULT);
+  }
+
+  public JobRequests(FusionConfig config, IngressOptions.RequestLimits limits) {
     this.config = config;
+    this.limits = limits;
   }
 
   public static JsonNode parseBody(String body) {
@@ -46,6 +52,11 @@ public final class JobRequests {
   }
 
   public FusionJob toJob(JsonNode body, String tenant) {
+    return toJob(body, tenant, newJobId());
+  }
+
+  /** With a given job ID (Kafka submissions derive it from the record's position, so a replay reuses it). */
+  public FusionJob toJob(JsonNode body, String tenant, String jobId) {
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!FIELDS.contains(field)) {
@@ -53,7 +64,12 @@ public final class JobRequests {
       }
     }
     List<ChatMessage> messages = messages(body.get("messages"));
+    checkLimits(messages);
     List<String> panel = body.has("analysis_models") ? models(body.get("analysis_models")) : config.defaultPanel();
+    if (panel.size() > limits.maxPanel()) {
+      throw ApiError.invalid("analysis_models", "invalid_value", "analysis_models may name at most "
+          + limits.maxPanel() + " models on this server; got " + panel.size() + ".");
+    }
     String judge = optionalString(body, "model", config.defaultJudge());
     String synthesizer = optionalString(body, "synthesizer", config.defaultSynthesizer());
     Double temperature = null;
@@ -73,8 +89,28 @@ public final class JobRequests {
       }
       maxTokens = m.asInt();
     }
-    return new FusionJob(FusionJob.SCHEMA_VERSION, newJobId(), tenant, messages, panel, judge, synthesizer,
+    return new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, messages, panel, judge, synthesizer,
         temperature, maxTokens, System.currentTimeMillis());
+  }
+
+  /** The message count and total prompt length limits, checked before anything is published. */
+  void checkLimits(List<ChatMessage> messages) {
+    if (messages.size() > limits.maxMessages()) {
+      throw ApiError.invalid("messages", "too_many_messages", "messages may hold at most " + limits.maxMessages()
+          + " messages; got " + messages.size() + ".");
+    }
+    long chars = messages.stream().mapToLong(m -> m.content().length()).sum();
+    if (chars > limits.maxPromptChars()) {
+      throw ApiError.invalid("messages", "prompt_too_long", "The messages hold " + chars
+          + " characters; the limit is " + limits.maxPromptChars() + ".");
+    }
+  }
+
+  private static final java.util.regex.Pattern JOB_ID = java.util.regex.Pattern.compile("job_[0-9a-f]{32}");
+
+  /** Job IDs are always generated here; anything else cannot name a job (and never reaches storage). */
+  public static boolean isJobId(String id) {
+    return id != null && JOB_ID.matcher(id).matches();
   }
 
   public static String newJobId() {

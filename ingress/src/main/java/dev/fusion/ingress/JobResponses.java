@@ -7,6 +7,16 @@ import dev.fusion.common.Json;
 final class JobResponses {
   private JobResponses() {}
 
+  /** A job in a list: no result body, which can be large. */
+  static ObjectNode summary(JobView job) {
+    ObjectNode body = Json.object().put("id", job.jobId()).put("object", "fusion.job").put("status", job.status())
+        .put("created_at", job.acceptedAtMs() / 1000);
+    if (job.result() != null) {
+      body.put("completed_at", job.result().completedAtMs() / 1000);
+    }
+    return body;
+  }
+
   static ObjectNode job(JobView job) {
     ObjectNode body = Json.object().put("id", job.jobId()).put("object", "fusion.job").put("status", job.status())
         .put("created_at", job.acceptedAtMs() / 1000);

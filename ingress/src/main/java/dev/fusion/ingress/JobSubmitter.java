@@ -2,7 +2,13 @@ package dev.fusion.ingress;
 
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.Events;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.JobCancellation;
 import io.vertx.core.Future;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +25,37 @@ public final class JobSubmitter {
   public JobSubmitter(StageContext ctx, JobsView view) {
     this.ctx = ctx;
     this.view = view;
+  }
+
+  /**
+   * Cancels a job that has not finished: the cancellation record first (workers stop working on it), then
+   * the {@code cancelled} result and the terminal event. Completes once Kafka acknowledged all three.
+   */
+  public Future<JobView> cancel(JobView job) {
+    long now = System.currentTimeMillis();
+    String id = job.jobId();
+    FusionResult result = new FusionResult(FusionResult.SCHEMA_VERSION, id, job.tenant(), FusionResult.CANCELLED,
+        null, null, FusionResult.ROUTER, null, List.of(), List.of(), null, "The job was cancelled by its owner.",
+        null, Map.of("total", Math.max(0, now - job.acceptedAtMs())), job.acceptedAtMs(), now)
+        .withReply(job.submission());
+    var topics = ctx.topics();
+    var publisher = ctx.publisher();
+    return Future.fromCompletionStage(publisher.send(topics.cancellations(), id,
+            new JobCancellation(JobCancellation.SCHEMA_VERSION, id, job.tenant(), now))
+        .thenCompose(x -> publisher.send(topics.results(), id, result))
+        .thenCompose(x -> publisher.send(topics.events(), id, Events.of(id, EventTypes.CANCELLED,
+            d -> d.put("status", FusionResult.CANCELLED)))))
+        .map(x -> {
+          JobView cancelled = new JobView(id, job.tenant(), FusionResult.CANCELLED, job.acceptedAtMs(), now, result,
+              job.submission());
+          view.recordLocally(cancelled);
+          return cancelled;
+        })
+        .recover(e -> {
+          LOG.warn("cancelling job {} failed: Kafka did not acknowledge it", id, e);
+          return Future.failedFuture(new ApiError(503, "service_unavailable", "kafka_unavailable", null,
+              "The cancellation could not be stored durably; retry."));
+        });
   }
 
   /** Completes once Kafka acknowledged the job; fails with a 503 {@link ApiError} if it did not. */

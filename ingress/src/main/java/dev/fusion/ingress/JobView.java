@@ -1,15 +1,21 @@
 package dev.fusion.ingress;
 
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.Submission;
 
 /** What a poll sees of a job: its status, and the result once there is one. */
 public record JobView(String jobId, String tenant, String status, long acceptedAtMs, long updatedAtMs,
-    FusionResult result) {
+    FusionResult result, Submission submission) {
 
   public static final String QUEUED = "queued";
   public static final String RUNNING = "running";
 
-  /** Status only moves forward: queued, running, then completed or failed. */
+  public JobView(String jobId, String tenant, String status, long acceptedAtMs, long updatedAtMs,
+      FusionResult result) {
+    this(jobId, tenant, status, acceptedAtMs, updatedAtMs, result, null);
+  }
+
+  /** Status only moves forward: queued, running, then completed, failed or cancelled. */
   static int rank(String status) {
     return switch (status) {
       case QUEUED -> 0;
@@ -20,5 +26,14 @@ public record JobView(String jobId, String tenant, String status, long acceptedA
 
   public boolean isTerminal() {
     return rank(status) == 2;
+  }
+
+  public boolean isCancelled() {
+    return FusionResult.CANCELLED.equals(status);
+  }
+
+  /** Whether {@code tenant} may see this job; a job whose owner is not known yet is nobody's. */
+  public boolean ownedBy(String tenant) {
+    return this.tenant != null && this.tenant.equals(tenant);
   }
 }

@@ -7,6 +7,7 @@ import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.Submission;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Topics;
 import java.nio.ByteBuffer;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
@@ -58,10 +60,18 @@ public final class JobsView implements Service {
   private Thread thread;
   private volatile boolean running;
 
+  private final Duration retention;
+
   public JobsView(FusionConfig config, Topics topics, Path dir) {
+    this(config, topics, dir, Duration.ofDays(7));
+  }
+
+  /** @param retention how long finished jobs are kept (see {@link Retention}) */
+  public JobsView(FusionConfig config, Topics topics, Path dir, Duration retention) {
     this.config = config;
     this.topics = topics;
     this.dir = dir;
+    this.retention = retention;
   }
 
   @Override
@@ -129,27 +139,45 @@ public final class JobsView implements Service {
   }
 
   private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
+    // Final state per job in this batch; a null value means the job was deleted (a results tombstone).
     Map<String, JobView> touched = new HashMap<>();
     Map<TopicPartition, Long> positions = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> r : records) {
-      positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
-      if (r.key() == null || r.value() == null) {
-        continue;
-      }
-      String jobId = new String(r.key(), StandardCharsets.UTF_8);
-      try {
-        JobView current = touched.containsKey(jobId) ? touched.get(jobId) : read(jobId);
-        JobView next = fold(current, jobId, r);
-        if (next != current) {
-          touched.put(jobId, next);
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-      }
-    }
     try (WriteBatch batch = new WriteBatch()) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+        if (r.key() == null) {
+          continue;
+        }
+        String jobId = new String(r.key(), StandardCharsets.UTF_8);
+        try {
+          JobView current = touched.containsKey(jobId) ? touched.get(jobId) : read(jobId);
+          if (r.value() == null) {
+            if (r.topic().equals(topics.results().name()) && current != null) {
+              deleteJob(batch, jobId, current);
+              touched.put(jobId, null);
+            }
+            continue;
+          }
+          if (r.topic().equals(topics.events().name())) {
+            FusionEvent event = topics.events().valueSerde().deserializer().deserialize(r.topic(), r.value());
+            if (current == null && event.timestampMs() < System.currentTimeMillis() - maxAgeMs()) {
+              continue; // An event of a job already retained away (a rebuild re-reads it).
+            }
+            batch.put(eventKey(jobId, r.offset()), r.value());
+          }
+          JobView next = fold(current, jobId, r);
+          if (next != current) {
+            index(batch, current, next);
+            touched.put(jobId, next);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+      }
       for (var e : touched.entrySet()) {
-        batch.put(e.getKey().getBytes(StandardCharsets.UTF_8), Json.toBytes(e.getValue()));
+        if (e.getValue() != null) {
+          batch.put(e.getKey().getBytes(StandardCharsets.UTF_8), Json.toBytes(e.getValue()));
+        }
       }
       for (var e : positions.entrySet()) {
         batch.put(positionKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
@@ -159,6 +187,50 @@ public final class JobsView implements Service {
     if (!listeners.isEmpty()) {
       notifyListeners(records);
     }
+  }
+
+  /** Secondary keys: the tenant's job list, idempotency keys, and finished jobs by completion time. */
+  private void index(WriteBatch batch, JobView current, JobView next) throws RocksDBException {
+    if (next.tenant() != null && (current == null || current.tenant() == null)) {
+      batch.put(tenantKey(next.tenant(), next.acceptedAtMs(), next.jobId()), EMPTY);
+      Submission s = next.submission();
+      if (s != null && s.idempotencyKey() != null) {
+        batch.put(idempotencyKey(next.tenant(), s.idempotencyKey()), next.jobId().getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    if (next.isTerminal() && (current == null || !current.isTerminal())) {
+      batch.put(finishedKey(finishedAt(next), next.jobId()), EMPTY);
+    }
+  }
+
+  private void deleteJob(WriteBatch batch, String jobId, JobView current) throws RocksDBException {
+    batch.delete(jobId.getBytes(StandardCharsets.UTF_8));
+    byte[] from = key(EVENTS, jobId + "/");
+    byte[] to = key(EVENTS, jobId + "0"); // '0' follows '/': the end of this job's event range.
+    batch.deleteRange(from, to);
+    if (current.tenant() != null) {
+      batch.delete(tenantKey(current.tenant(), current.acceptedAtMs(), jobId));
+      Submission s = current.submission();
+      if (s != null && s.idempotencyKey() != null) {
+        byte[] idem = idempotencyKey(current.tenant(), s.idempotencyKey());
+        byte[] owner = db.get(idem);
+        if (owner != null && jobId.equals(new String(owner, StandardCharsets.UTF_8))) {
+          batch.delete(idem);
+        }
+      }
+    }
+    if (current.isTerminal()) {
+      batch.delete(finishedKey(finishedAt(current), jobId));
+    }
+  }
+
+  private static long finishedAt(JobView view) {
+    return view.result() != null ? view.result().completedAtMs() : view.updatedAtMs();
+  }
+
+  /** Job and event records older than this with no state here belong to jobs already retained away. */
+  private long maxAgeMs() {
+    return retention.toMillis() + Duration.ofDays(1).toMillis();
   }
 
   /** Live events and results reach listeners only after they are stored, so a replay never misses one. */
@@ -197,15 +269,27 @@ public final class JobsView implements Service {
   private JobView fold(JobView current, String jobId, ConsumerRecord<byte[], byte[]> r) {
     long now = System.currentTimeMillis();
     if (r.topic().equals(topics.jobs().name())) {
-      if (current != null) {
-        return current;
-      }
       FusionJob job = topics.jobs().valueSerde().deserializer().deserialize(r.topic(), r.value());
-      return new JobView(jobId, job.tenant(), JobView.QUEUED, job.acceptedAtMs(), now, null);
+      if (current == null) {
+        if (job.acceptedAtMs() < now - maxAgeMs()) {
+          return null; // Retained away already; a rebuild must not bring it back as queued.
+        }
+        return new JobView(jobId, job.tenant(), JobView.QUEUED, job.acceptedAtMs(), now, null, job.submission());
+      }
+      if (current.tenant() == null) {
+        // Events arrived before the job record: now the owner is known.
+        return new JobView(jobId, job.tenant(), current.status(), job.acceptedAtMs(), now, current.result(),
+            job.submission());
+      }
+      return current;
     }
     if (r.topic().equals(topics.results().name())) {
       FusionResult result = topics.results().valueSerde().deserializer().deserialize(r.topic(), r.value());
-      return new JobView(jobId, result.tenant(), result.status(), result.acceptedAtMs(), now, result);
+      if (current != null && current.isCancelled() && !FusionResult.CANCELLED.equals(result.status())) {
+        return current; // A stage that finished just as the job was cancelled: cancelled stays.
+      }
+      return new JobView(jobId, result.tenant(), result.status(), result.acceptedAtMs(), now, result,
+          current == null ? null : current.submission());
     }
     // An event: the job is running unless it is already further along.
     if (current != null && JobView.rank(current.status()) >= JobView.rank(JobView.RUNNING)) {
@@ -216,21 +300,170 @@ public final class JobsView implements Service {
       return current; // Terminal status comes with the result record, never from an event alone.
     }
     return current == null
-        ? new JobView(jobId, null, JobView.RUNNING, event.timestampMs(), now, null)
-        : new JobView(jobId, current.tenant(), JobView.RUNNING, current.acceptedAtMs(), now, null);
+        ? new JobView(jobId, null, JobView.RUNNING, event.timestampMs(), now, null, null)
+        : new JobView(jobId, current.tenant(), JobView.RUNNING, current.acceptedAtMs(), now, null,
+            current.submission());
   }
 
   /** Records a job this instance just accepted, so a poll right after the 202 finds it. */
   public void accepted(FusionJob job) {
     try {
-      byte[] key = job.jobId().getBytes(StandardCharsets.UTF_8);
-      if (db.get(key) == null) {
-        db.put(key, Json.toBytes(new JobView(job.jobId(), job.tenant(), JobView.QUEUED, job.acceptedAtMs(),
-            System.currentTimeMillis(), null)));
+      if (db.get(job.jobId().getBytes(StandardCharsets.UTF_8)) == null) {
+        recordLocally(new JobView(job.jobId(), job.tenant(), JobView.QUEUED, job.acceptedAtMs(),
+            System.currentTimeMillis(), null, job.submission()));
       }
     } catch (RocksDBException e) {
       LOG.warn("cannot record accepted job {} locally; it will appear when the view reads it", job.jobId(), e);
     }
+  }
+
+  /** Writes a state this instance caused (accepted, cancelled) before the topics bring it back. */
+  public void recordLocally(JobView next) {
+    try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
+      JobView current = read(next.jobId());
+      index(batch, current, next);
+      batch.put(next.jobId().getBytes(StandardCharsets.UTF_8), Json.toBytes(next));
+      db.write(write, batch);
+    } catch (RocksDBException e) {
+      LOG.warn("cannot record job {} locally; it will appear when the view reads it", next.jobId(), e);
+    }
+  }
+
+  /** One stored event of a job, with its offset in its partition (the SSE event ID). */
+  public record StoredEvent(long offset, FusionEvent event) {}
+
+  /** The job's stored events after {@code afterOffset} (exclusive), in order. */
+  public List<StoredEvent> events(String jobId, long afterOffset) {
+    List<StoredEvent> out = new ArrayList<>();
+    byte[] prefix = key(EVENTS, jobId + "/");
+    try (RocksIterator it = db.newIterator()) {
+      it.seek(eventKey(jobId, Math.max(0, afterOffset + 1)));
+      for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        long offset = Long.parseLong(new String(it.key(), prefix.length, it.key().length - prefix.length,
+            StandardCharsets.UTF_8));
+        out.add(new StoredEvent(offset, topics.events().valueSerde().deserializer()
+            .deserialize(topics.events().name(), it.value())));
+      }
+    }
+    return out;
+  }
+
+  /** A page of a tenant's jobs, newest first. */
+  public record Page(List<JobView> jobs, boolean hasMore) {}
+
+  /**
+   * The tenant's jobs, newest first, optionally only those with {@code status}, starting after the job
+   * {@code afterJobId} (a cursor from an earlier page; unknown cursors start from the top).
+   */
+  public Page list(String tenant, String status, int limit, String afterJobId) {
+    byte[] prefix = key(TENANT_JOBS, tenant + "/");
+    List<JobView> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      JobView after = afterJobId == null ? null : read(afterJobId);
+      if (after != null && after.ownedBy(tenant)) {
+        it.seek(tenantKey(tenant, after.acceptedAtMs(), after.jobId()));
+        if (it.isValid()) {
+          it.next();
+        }
+      } else {
+        it.seek(prefix);
+      }
+      for (; it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        String k = new String(it.key(), StandardCharsets.UTF_8);
+        JobView job = read(k.substring(k.lastIndexOf('/') + 1));
+        if (job == null || (status != null && !status.equals(job.status()))) {
+          continue;
+        }
+        if (out.size() == limit) {
+          return new Page(out, true);
+        }
+        out.add(job);
+      }
+    }
+    return new Page(out, false);
+  }
+
+  /** The job a tenant's idempotency key names, or null. */
+  public String jobForIdempotencyKey(String tenant, String idempotencyKey) {
+    try {
+      byte[] v = db.get(idempotencyKey(tenant, idempotencyKey));
+      return v == null ? null : new String(v, StandardCharsets.UTF_8);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("jobs view unreadable", e);
+    }
+  }
+
+  /** Finished jobs whose completion is before {@code cutoffMs}, oldest first (at most {@code max}). */
+  public List<JobView> finishedBefore(long cutoffMs, int max) {
+    List<JobView> out = new ArrayList<>();
+    byte[] end = finishedKey(cutoffMs, "");
+    try (RocksIterator it = db.newIterator()) {
+      for (it.seek(key(FINISHED, "")); it.isValid() && out.size() < max && startsWith(it.key(), key(FINISHED, ""))
+          && compare(it.key(), end) < 0; it.next()) {
+        String k = new String(it.key(), StandardCharsets.UTF_8);
+        JobView job = read(k.substring(k.lastIndexOf('/') + 1));
+        if (job != null) {
+          out.add(job);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Removes a job and everything indexed for it from this instance's view. */
+  public void delete(String jobId) {
+    try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
+      JobView current = read(jobId);
+      if (current != null) {
+        deleteJob(batch, jobId, current);
+        db.write(write, batch);
+      }
+    } catch (RocksDBException e) {
+      LOG.warn("cannot delete job {} from the view", jobId, e);
+    }
+  }
+
+  private static final byte[] EMPTY = new byte[0];
+  private static final String EVENTS = "\u0000ev/";
+  private static final String TENANT_JOBS = "\u0000tj/";
+  private static final String IDEMPOTENCY = "\u0000idem/";
+  private static final String FINISHED = "\u0000fin/";
+
+  private static byte[] key(String prefix, String rest) {
+    return (prefix + rest).getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] eventKey(String jobId, long offset) {
+    return key(EVENTS, jobId + "/" + String.format("%020d", offset));
+  }
+
+  /** Newest first: the time part is inverted so RocksDB's ascending order lists recent jobs first. */
+  static byte[] tenantKey(String tenant, long acceptedAtMs, String jobId) {
+    return key(TENANT_JOBS, tenant + "/" + String.format("%019d", Long.MAX_VALUE - acceptedAtMs) + "/" + jobId);
+  }
+
+  static byte[] idempotencyKey(String tenant, String idempotencyKey) {
+    return key(IDEMPOTENCY, tenant + "/" + idempotencyKey);
+  }
+
+  static byte[] finishedKey(long finishedAtMs, String jobId) {
+    return key(FINISHED, String.format("%019d", Math.max(0, finishedAtMs)) + "/" + jobId);
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    if (key.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (key[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int compare(byte[] a, byte[] b) {
+    return java.util.Arrays.compareUnsigned(a, b);
   }
 
   public JobView read(String jobId) {

@@ -14,6 +14,8 @@ import dev.fusion.common.gateway.ChatRequest;
 import dev.fusion.common.gateway.ChatResult;
 import dev.fusion.common.gateway.ModelCallException;
 import io.vertx.core.Future;
+import dev.fusion.common.contract.ChatMessage;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,9 @@ final class JudgeCaller {
   }
 
   CompletionStage<?> handle(String jobId, PanelSet panel) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      return CompletableFuture.completedFuture(null); // Cancelled: no judge call, nothing downstream.
+    }
     long started = System.currentTimeMillis();
     List<PanelAnswer> successful = panel.successful();
     String judgeModel = panel.job().judgeModel();
@@ -44,9 +49,9 @@ final class JudgeCaller {
             .put("responses", successful.size())));
     JudgePrompt prompt = JudgePrompt.build(panel.job(), successful, new Random(jobId.hashCode()));
     ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, panel.job().maxCompletionTokens(),
-        AnalysisSchema.responseFormat(), null);
+        AnalysisSchema.responseFormat(), extra(panel));
     Future<AnalysisRecord> judged = ctx.gateway().chat(request)
-        .map(r -> fromReply(panel, prompt, r, started))
+        .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
         .otherwise(e -> {
           String error = e instanceof ModelCallException m ? m.getMessage() : String.valueOf(e.getMessage());
           return record(panel, null, judgeModel, FailureReasons.JUDGE_UPSTREAM_ERROR, error, Usage.ZERO, started);
@@ -54,12 +59,58 @@ final class JudgeCaller {
     return inProgress.thenCompose(x -> judged.toCompletionStage()).thenCompose(this::publish);
   }
 
-  private AnalysisRecord fromReply(PanelSet panel, JudgePrompt prompt, ChatResult reply, long started) {
+  /** The plugin's reasoning settings go to the judge as they came (the judge always runs at temperature 0). */
+  private static com.fasterxml.jackson.databind.node.ObjectNode extra(PanelSet panel) {
+    var reasoning = panel.job().reasoning();
+    if (reasoning == null || !reasoning.isObject()) {
+      return null;
+    }
+    var extra = Json.object();
+    extra.set("reasoning", reasoning.deepCopy());
+    return extra;
+  }
+
+  /**
+   * A reply that is not valid JSON or off-schema gets exactly one repair attempt: the judge sees its
+   * own reply and the precise complaint. If the repair fails too, the record carries the reason of the
+   * last reply and the synthesizer answers from the raw panel answers.
+   */
+  private Future<AnalysisRecord> judgeOrRepair(PanelSet panel, JudgePrompt prompt, ChatRequest request,
+      ChatResult first, long started) {
+    AnalysisRecord firstTry = fromReply(panel, prompt, first, Usage.ZERO, started);
+    if (firstTry.analysis() != null || !repairable(firstTry.judgeFailureReason())) {
+      return Future.succeededFuture(firstTry);
+    }
+    ChatRequest repair = new ChatRequest(request.model(), repairMessages(prompt, first.content(),
+        firstTry.judgeError()), 0.0, request.maxCompletionTokens(), request.responseFormat(), request.extra());
+    return ctx.gateway().chat(repair)
+        .map(second -> fromReply(panel, prompt, second, first.usage(), started))
+        // The repair call itself failing leaves the first complaint as the honest reason.
+        .otherwise(e -> firstTry);
+  }
+
+  static boolean repairable(String reason) {
+    return FailureReasons.JUDGE_NOT_VALID_JSON.equals(reason) || FailureReasons.JUDGE_SCHEMA_MISMATCH.equals(reason);
+  }
+
+  static List<ChatMessage> repairMessages(JudgePrompt prompt, String badReply, String complaint) {
+    List<ChatMessage> messages = new ArrayList<>(prompt.messages());
+    // The bad reply is defused like panel text: it is shown back as data, not trusted as instructions.
+    messages.add(ChatMessage.assistant(JudgePrompt.defuse(badReply)));
+    messages.add(ChatMessage.user("Your previous reply was rejected: " + complaint + ". Reply again with only "
+        + "the JSON object for the " + AnalysisSchema.NAME + " schema: exactly the keys consensus, contradictions, "
+        + "partial_coverage, unique_insights and blind_spots, each an array; no prose and no code fence."));
+    return messages;
+  }
+
+  private AnalysisRecord fromReply(PanelSet panel, JudgePrompt prompt, ChatResult reply, Usage earlier,
+      long started) {
+    Usage usage = earlier.plus(reply.usage());
     try {
       Analysis analysis = AnalysisSchema.withModelNames(AnalysisSchema.parse(reply.content()), prompt.labelToModel());
-      return record(panel, analysis, reply.respondingModel(), null, null, reply.usage(), started);
+      return record(panel, analysis, reply.respondingModel(), null, null, usage, started);
     } catch (AnalysisSchema.Invalid invalid) {
-      return record(panel, null, reply.respondingModel(), invalid.reason, invalid.getMessage(), reply.usage(), started);
+      return record(panel, null, reply.respondingModel(), invalid.reason, invalid.getMessage(), usage, started);
     }
   }
 

@@ -49,7 +49,8 @@ public final class JudgeWorker implements Service {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topicPrefix() + APPLICATION);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+        config.streamsExactlyOnce() ? StreamsConfig.EXACTLY_ONCE_V2 : StreamsConfig.AT_LEAST_ONCE);
     // Under exactly-once, downstream sees a panel only after the commit: keep the interval short.
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.streamsCommitInterval().toMillis());
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(config).toString());

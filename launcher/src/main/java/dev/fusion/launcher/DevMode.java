@@ -35,7 +35,8 @@ public final class DevMode {
     vars.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     vars.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
     FusionConfig config = FusionConfig.fromEnv(vars);
-    FusionStack stack = new FusionStack(config, vertx, config.httpPort()).start();
+    dev.fusion.ingress.IngressOptions ingressOptions = dev.fusion.ingress.IngressOptions.fromEnv(vars);
+    FusionStack stack = new FusionStack(config, vertx, config.httpPort(), ingressOptions).start();
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -48,6 +49,10 @@ public final class DevMode {
     }, "fusion-dev-shutdown"));
 
     banner(config, kafka, simPort, stack.httpPort(), dataDir, System.currentTimeMillis() - started);
+    if (!ingressOptions.authEnabled()) {
+      System.out.println("  !!! AUTH IS OFF: no FUSION_API_KEYS set, so anyone who can reach port " + stack.httpPort()
+          + " acts as tenant 'default'. Dev only. !!!\n");
+    }
     stopped.await();
   }
 

@@ -4,11 +4,14 @@ import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.ingress.Ingress;
+import dev.fusion.ingress.IngressOptions;
 import dev.fusion.judge.JudgeWorker;
 import dev.fusion.panel.PanelWorker;
 import dev.fusion.synthesizer.Synthesizer;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,14 +23,24 @@ public final class FusionStack implements AutoCloseable {
   private final FusionConfig config;
   private final StageContext ctx;
   private final int httpPort;
+  private final IngressOptions ingressOptions;
+  private final Vertx vertx;
+  private final List<Ingress> extraIngresses = new ArrayList<>();
+  private final List<StageContext> extraContexts = new ArrayList<>();
   private PanelWorker panel;
   private JudgeWorker judge;
   private Synthesizer synthesizer;
   private Ingress ingress;
 
   public FusionStack(FusionConfig config, Vertx vertx, int httpPort) {
+    this(config, vertx, httpPort, IngressOptions.defaults());
+  }
+
+  public FusionStack(FusionConfig config, Vertx vertx, int httpPort, IngressOptions ingressOptions) {
     this.config = config;
     this.httpPort = httpPort;
+    this.ingressOptions = ingressOptions;
+    this.vertx = vertx;
     this.ctx = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "stack");
   }
 
@@ -36,8 +49,23 @@ public final class FusionStack implements AutoCloseable {
     panel = started(new PanelWorker(ctx));
     judge = started(new JudgeWorker(ctx));
     synthesizer = started(new Synthesizer(ctx));
-    ingress = started(new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth));
+    ingress = started(new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth,
+        ingressOptions));
     return this;
+  }
+
+  /**
+   * Starts another ingress instance against the same cluster, with its own producer, jobs view and HTTP
+   * port, as a second ingress process would have (tests of multi-instance behaviour).
+   */
+  public Ingress addIngress() throws Exception {
+    int n = extraIngresses.size() + 2;
+    StageContext own = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "ingress-" + n);
+    extraContexts.add(own);
+    Ingress extra = started(new Ingress(own, 0, config.dataDir().resolve("ingress-view-" + n), null,
+        ingressOptions));
+    extraIngresses.add(extra);
+    return extra;
   }
 
   private static <S extends Service> S started(S service) throws Exception {
@@ -64,6 +92,11 @@ public final class FusionStack implements AutoCloseable {
 
   public void stopPanelWorker() {
     panel.stop();
+  }
+
+  /** Stops the panel worker as a crash would: in-flight jobs are abandoned uncommitted and replayed. */
+  public void crashPanelWorker() {
+    panel.stopNow();
   }
 
   public void startPanelWorker() throws Exception {
@@ -97,6 +130,8 @@ public final class FusionStack implements AutoCloseable {
   @Override
   public void close() {
     // HTTP first, then the stages, in pipeline order; the broker is the caller's to stop last.
+    extraIngresses.forEach(Ingress::stop);
+    extraContexts.forEach(StageContext::close);
     if (ingress != null) {
       ingress.stop();
     }

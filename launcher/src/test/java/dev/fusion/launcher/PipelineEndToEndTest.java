@@ -93,16 +93,18 @@ class PipelineEndToEndTest {
 
   @Test
   void restartingThePanelAndJudgeWorkersMidRunLosesNothingAndDuplicatesNothing() throws Exception {
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    // A small in-flight cap keeps most jobs waiting in Kafka while the workers are down.
+    try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "2"))) {
       // Given 30 jobs whose panel models take a moment to answer
       List<String> ids = new ArrayList<>();
       for (int i = 0; i < 30; i++) {
         ids.add(harness.submit(stack, PipelineHarness.jobBody("Restart question " + i,
             "sim/alpha;latency_ms=150", "sim/beta;latency_ms=100", "sim/gamma")));
       }
-      // When both workers are stopped and started again while jobs are still in flight
+      // When the panel worker crashes (in-flight jobs abandoned uncommitted) and the judge worker is
+      // stopped, while jobs are still in flight, and both are started again
       await().atMost(Duration.ofSeconds(30)).until(() -> countStatus(stack, ids, "completed") >= 1);
-      stack.stopPanelWorker();
+      stack.crashPanelWorker();
       stack.stopJudgeWorker();
       long doneWhileStopped = countStatus(stack, ids, "completed");
       stack.startPanelWorker();

@@ -37,6 +37,11 @@ public final class PanelWorker implements Service {
   }
 
   CompletionStage<?> handle(String jobId, FusionJob job) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      // Cancelled before its panel started: no model calls. The aggregation times the panel out and the
+      // judge caller skips it too, so the job's state is still cleaned up.
+      return CompletableFuture.completedFuture(null);
+    }
     Topics topics = ctx.topics();
     List<CompletableFuture<?>> acks = new ArrayList<>();
     for (int i = 0; i < job.analysisModels().size(); i++) {
@@ -61,9 +66,14 @@ public final class PanelWorker implements Service {
   private CompletableFuture<?> publish(String jobId, PanelAnswer answer) {
     Topics topics = ctx.topics();
     var event = answer.ok()
-        ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> d.put("model", answer.model())
-            .put("panel_index", answer.panelIndex()).put("content", answer.content())
-            .put("latency_ms", answer.latencyMs()))
+        ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> {
+          d.put("model", answer.model()).put("panel_index", answer.panelIndex()).put("content", answer.content())
+              .put("latency_ms", answer.latencyMs());
+          // The concrete model that answered: a fallback, or the provider's own name for the model.
+          if (answer.respondingModel() != null) {
+            d.put("responding_model", answer.respondingModel());
+          }
+        })
         : Events.of(jobId, EventTypes.PANEL_FAILED, d -> {
           d.put("model", answer.model()).put("panel_index", answer.panelIndex())
               .put("reason", answer.failureReason()).put("error", answer.error());
@@ -77,6 +87,8 @@ public final class PanelWorker implements Service {
 
   private static PanelAnswer failure(String jobId, int index, String model, Throwable e, long started) {
     if (e instanceof ModelCallException m) {
+      // The typed reason (rate_limited, timeout, auth_failed, ...) reaches failed_models verbatim; the
+      // message names every model tried when fallbacks were configured, and never carries a key.
       return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), m.getMessage(), started,
           System.currentTimeMillis());
     }
@@ -86,6 +98,7 @@ public final class PanelWorker implements Service {
 
   @Override
   public void start() {
+    ctx.cancellations(); // Know every earlier cancellation before the first job is handled.
     worker.start();
   }
 
@@ -95,6 +108,15 @@ public final class PanelWorker implements Service {
 
   @Override
   public void stop() {
+    worker.stop();
+  }
+
+  /**
+   * Stops at once, abandoning in-flight jobs uncommitted, as a crash would: their records are replayed
+   * by the next owner. Used by tests and by an operator who cannot wait.
+   */
+  public void stopNow() {
+    worker.drainTimeout(java.time.Duration.ZERO);
     worker.stop();
   }
 

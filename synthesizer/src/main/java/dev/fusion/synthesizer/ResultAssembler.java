@@ -20,6 +20,10 @@ final class ResultAssembler {
   record Synthesis(String answer, String model, Usage usage, String failureReason, String error,
       long startedAtMs, long completedAtMs) {}
 
+  private static boolean isEmpty(Usage u) {
+    return u.promptTokens() == 0 && u.completionTokens() == 0 && (u.costUsd() == null || u.costUsd() == 0);
+  }
+
   static FusionResult assemble(AnalysisRecord record, Synthesis synthesis) {
     List<PanelResponse> responses = record.answers().stream().filter(PanelAnswer::ok)
         .map(a -> new PanelResponse(a.model(), a.respondingModel(), a.content(), a.usage(), a.latencyMs()))
@@ -38,18 +42,20 @@ final class ResultAssembler {
 
     Map<String, Usage> byModel = new LinkedHashMap<>();
     Usage panel = Usage.ZERO;
+    // Keyed by the concrete model that answered (a fallback, or the provider's name for it); a call
+    // that failed without using tokens cost nothing and is listed under failed_models instead.
     for (PanelAnswer a : record.answers()) {
-      if (a.usage() != null) {
+      if (a.usage() != null && (a.ok() || !isEmpty(a.usage()))) {
         byModel.merge(a.respondingModel() != null ? a.respondingModel() : a.model(), a.usage(), Usage::plus);
         panel = panel.plus(a.usage());
       }
     }
     Usage judge = record.judgeUsage() == null ? Usage.ZERO : record.judgeUsage();
-    if (record.judgeModel() != null && !allPanelsFailed) {
+    if (record.judgeModel() != null && !allPanelsFailed && (record.analysis() != null || !isEmpty(judge))) {
       byModel.merge(record.judgeModel(), judge, Usage::plus);
     }
     Usage synth = synthesis == null || synthesis.usage() == null ? Usage.ZERO : synthesis.usage();
-    if (synthesis != null && synthesis.model() != null) {
+    if (synthesis != null && synthesis.model() != null && (answered || !isEmpty(synth))) {
       byModel.merge(synthesis.model(), synth, Usage::plus);
     }
     Map<String, Usage> byStage = new LinkedHashMap<>();
@@ -79,6 +85,8 @@ final class ResultAssembler {
         answered ? synthesis.answer() : null,
         synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
         FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
-        new UsageReport(byModel, byStage, total), timings, accepted, completed);
+        new UsageReport(byModel, byStage, total), timings, accepted, completed,
+        record.job().rejudgeOf(), record.job(), null, null)
+        .withReply(record.job().submission());
   }
 }

@@ -36,6 +36,9 @@ public final class Synthesizer implements Service {
   }
 
   CompletionStage<?> handle(String jobId, AnalysisRecord record) {
+    if (ctx.cancellations().isCancelled(jobId)) {
+      return CompletableFuture.completedFuture(null); // Cancelled: its cancelled result is already published.
+    }
     if (FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason())) {
       return publish(ResultAssembler.assemble(record, null));
     }
@@ -51,7 +54,9 @@ public final class Synthesizer implements Service {
             e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage() : String.valueOf(e.getMessage()),
             started, System.currentTimeMillis()))
         .toCompletionStage()
-        .thenCompose(s -> deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+        .thenCompose(s -> ctx.cancellations().isCancelled(jobId)
+            ? CompletableFuture.completedFuture(null) // Cancelled while it was written: keep the cancelled result.
+            : deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
   }
 
   private CompletableFuture<?> publish(FusionResult result) {
@@ -105,6 +110,7 @@ public final class Synthesizer implements Service {
 
   @Override
   public void start() {
+    ctx.cancellations(); // Know every earlier cancellation before the first analysis is handled.
     worker.start();
   }
 

@@ -1,16 +1,15 @@
 package dev.fusion.common.config;
 
 import dev.fusion.common.gateway.GatewayConfig;
-import dev.fusion.common.gateway.Provider;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Everything a Fusion process is configured with, read from environment variables (see
- * docs/configuration.md for every key). One record serves every service; each reads what it needs.
+ * Everything a Fusion process is configured with, read from environment variables and, for the model
+ * gateway, an optional YAML file named by {@code FUSION_CONFIG} (see docs/configuration.md for every
+ * key; environment variables override the file). One record serves every service; each reads what it needs.
  */
 public record FusionConfig(
     String bootstrapServers,
@@ -25,6 +24,7 @@ public record FusionConfig(
     Duration panelDeadline,
     int panelQuorum,
     Duration streamsCommitInterval,
+    boolean streamsExactlyOnce,
     List<String> defaultPanel,
     String defaultJudge,
     String defaultSynthesizer,
@@ -45,36 +45,21 @@ public record FusionConfig(
 
   public static FusionConfig fromEnv(Map<String, String> vars) {
     Env env = new Env(vars);
+    String path = env.optional("FUSION_CONFIG");
+    ConfigFile file = path == null ? ConfigFile.empty() : ConfigFile.read(Path.of(path));
     String simBase = env.get("FUSION_SIMULATOR_URL", "http://127.0.0.1:" + env.integer("SIM_PORT", 8090) + "/v1");
-    List<Provider> providers = new ArrayList<>();
-    providers.add(new Provider("simulator", simBase, null, List.of("sim/"), false, 100_000));
-    String openRouterKey = env.optional("OPENROUTER_API_KEY");
-    String openAiKey = env.optional("OPENAI_API_KEY");
-    if (openAiKey != null) {
-      providers.add(new Provider("openai", env.get("OPENAI_BASE_URL", "https://api.openai.com/v1"), openAiKey,
-          List.of("openai-direct/"), true, 256));
-    }
-    if (openRouterKey != null) {
-      // Vendor/model IDs (anthropic/..., openai/..., google/...) go to OpenRouter by default.
-      providers.add(new Provider("openrouter", env.get("OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1"),
-          openRouterKey, List.of(""), false, 256));
-    }
-    String localBase = env.optional("FUSION_LOCAL_BASE_URL");
-    if (localBase != null) {
-      providers.add(new Provider("local", localBase, env.optional("FUSION_LOCAL_API_KEY"),
-          List.of(env.get("FUSION_LOCAL_PREFIX", "local/")), true, 64));
-    }
-    boolean simulated = openRouterKey == null;
-    List<String> panel = env.list("FUSION_DEFAULT_PANEL", simulated ? SIM_PANEL : QUALITY_PANEL);
-    String judge = env.get("FUSION_DEFAULT_JUDGE", simulated ? SIM_JUDGE : "openai/gpt-5");
-    String synth = env.get("FUSION_DEFAULT_SYNTHESIZER", simulated ? SIM_SYNTHESIZER : "openai/gpt-5");
-    GatewayConfig gateway = new GatewayConfig(providers,
-        Duration.ofMillis(env.longValue("FUSION_MODEL_TIMEOUT_MS", 120_000)),
-        Duration.ofMillis(env.longValue("FUSION_MODEL_FIRST_TOKEN_TIMEOUT_MS", 60_000)),
-        env.integer("FUSION_MODEL_MAX_ATTEMPTS", 3),
-        Duration.ofMillis(env.longValue("FUSION_MODEL_BACKOFF_MS", 250)),
-        Duration.ofMillis(env.longValue("FUSION_MODEL_MAX_BACKOFF_MS", 20_000)),
-        env.integer("FUSION_MODEL_POOL_SIZE", 512));
+    GatewayConfig gateway = GatewayConfigLoader.load(env, file, simBase);
+    // Real defaults only when a catch-all provider (OpenRouter) exists; otherwise the simulated ones.
+    boolean simulated = gateway.provider("openrouter") == null;
+    var defaults = file.section("defaults").node;
+    List<String> filePanel = defaults.isMissingNode() ? null : ConfigFile.stringsOrNull(defaults, "panel", "defaults");
+    String fileJudge = defaults.isMissingNode() ? null : ConfigFile.stringOrNull(defaults, "judge", "defaults");
+    String fileSynth = defaults.isMissingNode() ? null : ConfigFile.stringOrNull(defaults, "synthesizer", "defaults");
+    List<String> panel = env.list("FUSION_DEFAULT_PANEL",
+        filePanel != null ? filePanel : simulated ? SIM_PANEL : QUALITY_PANEL);
+    String judge = env.get("FUSION_DEFAULT_JUDGE", fileJudge != null ? fileJudge : simulated ? SIM_JUDGE : "openai/gpt-5");
+    String synth = env.get("FUSION_DEFAULT_SYNTHESIZER",
+        fileSynth != null ? fileSynth : simulated ? SIM_SYNTHESIZER : "openai/gpt-5");
     return new FusionConfig(
         env.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
         env.get("FUSION_TOPIC_PREFIX", ""),
@@ -88,14 +73,24 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_PANEL_DEADLINE_MS", 180_000)),
         env.integer("FUSION_PANEL_QUORUM", 1),
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
+        streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "exactly_once_v2")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
         gateway, simBase);
+  }
+
+  private static boolean streamsExactlyOnce(String guarantee) {
+    return switch (guarantee) {
+      case "exactly_once_v2" -> true;
+      case "at_least_once" -> false;
+      default -> throw new IllegalArgumentException(
+          "FUSION_STREAMS_GUARANTEE must be exactly_once_v2 or at_least_once, got '" + guarantee + "'");
+    };
   }
 
   /** Copy with another bootstrap server list (tests, dev mode). */
   public FusionConfig withBootstrap(String servers) {
     return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
         panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
-        defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
+        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
   }
 }

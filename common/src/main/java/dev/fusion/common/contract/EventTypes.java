@@ -13,10 +13,12 @@ public final class EventTypes {
   public static final String OUTPUT_TEXT_DELTA = "response.output_text.delta";
   public static final String COMPLETED = "response.completed";
   public static final String FAILED = "response.failed";
+  /** The job was cancelled (DELETE /v1/jobs/{id}); no stage works on it any more. */
+  public static final String CANCELLED = "response.cancelled";
 
   private EventTypes() {}
 
   public static boolean isTerminal(String type) {
-    return COMPLETED.equals(type) || FAILED.equals(type);
+    return COMPLETED.equals(type) || FAILED.equals(type) || CANCELLED.equals(type);
   }
 }

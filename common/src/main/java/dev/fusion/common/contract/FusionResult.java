@@ -20,11 +20,38 @@ public record FusionResult(
     UsageReport usage,
     Map<String, Long> timingsMs,
     long acceptedAtMs,
-    long completedAtMs) {
+    long completedAtMs,
+    String rejudgeOf,
+    FusionJob job,
+    String correlationId,
+    String replyTopic) {
 
   public static final int SCHEMA_VERSION = 1;
   public static final String COMPLETED = "completed";
   public static final String FAILED = "failed";
+  public static final String CANCELLED = "cancelled";
+
+  /**
+   * Without the rejudge link, the job and reply routing. {@code job} is kept in full results so a rejudge
+   * can rebuild the panel (conversation and settings) from the compacted results topic alone.
+   */
+  public FusionResult(int schemaVersion, String jobId, String tenant, String status, String answer, String model,
+      String router, Analysis analysis, List<PanelResponse> responses, List<FailedModel> failedModels,
+      String failureReason, String error, UsageReport usage, Map<String, Long> timingsMs, long acceptedAtMs,
+      long completedAtMs) {
+    this(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses, failedModels,
+        failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs, null, null, null, null);
+  }
+
+  /** The same result routed back to a Kafka submitter, when the job named a reply topic. */
+  public FusionResult withReply(Submission submission) {
+    if (submission == null || submission.correlationId() == null) {
+      return this;
+    }
+    return new FusionResult(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses,
+        failedModels, failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs, rejudgeOf, job,
+        submission.correlationId(), submission.replyTopic());
+  }
   public static final String ROUTER = "fusion";
 
   /** A panel model's answer as reported to users. */

@@ -1,21 +1,23 @@
 package dev.fusion.common.gateway;
 
+import java.util.List;
+
 /**
- * A model call that failed for good (after retries), with a typed reason from
+ * A model call that failed for good (after retries and fallbacks), with a typed reason from
  * {@link dev.fusion.common.contract.FailureReasons}. Messages never include API keys.
  */
 public final class ModelCallException extends RuntimeException {
   private final String model;
   private final String reason;
   private final Integer status;
-  private final int attempts;
+  private final List<AttemptRecord> history;
 
-  public ModelCallException(String model, String reason, Integer status, String message, int attempts) {
+  public ModelCallException(String model, String reason, Integer status, String message, List<AttemptRecord> history) {
     super(message, null, false, false);
     this.model = model;
     this.reason = reason;
     this.status = status;
-    this.attempts = attempts;
+    this.history = history == null ? List.of() : List.copyOf(history);
   }
 
   public String model() {
@@ -30,7 +32,12 @@ public final class ModelCallException extends RuntimeException {
     return status;
   }
 
+  /** HTTP attempts made, retries and fallbacks included. */
   public int attempts() {
-    return attempts;
+    return history.size();
+  }
+
+  public List<AttemptRecord> history() {
+    return history;
   }
 }

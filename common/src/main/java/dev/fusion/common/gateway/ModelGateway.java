@@ -17,6 +17,9 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -24,8 +27,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every model call in Fusion goes through here: OpenAI-compatible {@code POST {base}/chat/completions},
- * non-streaming or SSE streaming, with a per-call timeout, one retry loop (exponential backoff with
- * jitter, honouring {@code Retry-After}) and typed failures. Safe to share across a process.
+ * non-streaming or SSE streaming. Per call: the provider is chosen by model-ID prefix; each attempt
+ * waits for the process-wide limits ({@link Admission}); a per-attempt timeout (and a first-token
+ * timeout for streams); one retry loop with exponential backoff and jitter that honours
+ * {@code Retry-After}, where a 429 cools the whole provider down; then the model's fallbacks in order;
+ * typed failures; cost from the provider or the price table. Safe to share across a process.
  */
 public final class ModelGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelGateway.class);
@@ -35,6 +41,7 @@ public final class ModelGateway implements AutoCloseable {
   private final Vertx vertx;
   private final GatewayConfig config;
   private final HttpClientAgent http;
+  private final Admission admission;
 
   public ModelGateway(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
@@ -42,6 +49,7 @@ public final class ModelGateway implements AutoCloseable {
     this.http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(5_000),
         new PoolOptions().setHttp1MaxSize(config.connectionPoolSize()).setMaxWaitQueueSize(-1));
+    this.admission = new Admission(vertx, config.queueLimit());
   }
 
   public GatewayConfig config() {
@@ -50,51 +58,177 @@ public final class ModelGateway implements AutoCloseable {
 
   /** A non-streaming completion. */
   public Future<ChatResult> chat(ChatRequest request) {
-    return withRetries(request, null);
+    return call(request, null);
   }
 
   /** A streaming completion; {@code onDelta} receives content text as it arrives (on an event loop). */
   public Future<ChatResult> chatStream(ChatRequest request, Consumer<String> onDelta) {
-    return withRetries(request, onDelta);
+    return call(request, onDelta);
   }
 
-  /** True when a model's provider can take no more calls right now; workers pause on it. */
+  /**
+   * True while more calls wait for a provider or model limit than the configured threshold: the Kafka
+   * workers pause their partitions on it, so the backlog stays in Kafka instead of in memory.
+   */
   public boolean saturated() {
-    return false;
+    return admission.waiting() > config.saturationThreshold();
   }
 
-  private Future<ChatResult> withRetries(ChatRequest request, Consumer<String> onDelta) {
-    Provider provider = config.providerFor(request.model());
-    if (provider == null) {
-      return Future.failedFuture(new ModelCallException(request.model(), FailureReasons.NO_PROVIDER, null,
-          "no provider configured for model '" + request.model() + "'", 0));
+  /** Calls waiting for a concurrency cap, a rate limit or a cool-down. */
+  public int waiting() {
+    return admission.waiting();
+  }
+
+  /** Per provider: calls in flight, the peak, the cap, the end of any cool-down, calls admitted. */
+  public Map<String, LimitStats> providerStats() {
+    return admission.providerStats();
+  }
+
+  /** The same, per model that has its own limit. */
+  public Map<String, LimitStats> modelStats() {
+    return admission.modelStats();
+  }
+
+  // ------------------------------------------------------------------ fallbacks
+
+  private Future<ChatResult> call(ChatRequest request, Consumer<String> onDelta) {
+    List<String> chain = new ArrayList<>();
+    chain.add(request.model());
+    for (String f : config.modelSettings(request.model()).fallbacks()) {
+      if (!chain.contains(f)) {
+        chain.add(f);
+      }
     }
     Promise<ChatResult> result = Promise.promise();
-    long startedAt = System.currentTimeMillis();
-    attemptLoop(provider, request, onDelta, 1, startedAt, result);
+    CallState state = new CallState(request, onDelta, MonotonicClock.nowMs());
+    tryModel(state, chain, 0, null, result);
     return result.future();
   }
 
-  private void attemptLoop(Provider provider, ChatRequest request, Consumer<String> onDelta, int attempt,
-      long startedAt, Promise<ChatResult> result) {
-    attempt(provider, request, onDelta, attempt).onComplete(ar -> {
+  private void tryModel(CallState state, List<String> chain, int index, ModelCallException first,
+      Promise<ChatResult> result) {
+    String model = chain.get(index);
+    withRetries(state, model).onComplete(ar -> {
       if (ar.succeeded()) {
-        ChatResult r = ar.result();
-        result.complete(new ChatResult(r.requestedModel(), r.respondingModel(), r.content(), r.finishReason(),
-            r.usage(), attempt, System.currentTimeMillis() - startedAt));
+        result.complete(ar.result());
         return;
       }
-      AttemptFailure failure = AttemptFailure.of(ar.cause());
-      // A stream that already delivered text cannot be retried without the caller seeing it twice.
-      boolean canRetry = failure.retriable && attempt < config.maxAttempts() && !failure.streamedSomething;
-      if (!canRetry) {
-        result.fail(new ModelCallException(request.model(), failure.reason, failure.status, failure.message, attempt));
+      ModelCallException failure = (ModelCallException) ar.cause();
+      ModelCallException primary = first == null ? failure : first;
+      // A stream that already delivered text cannot switch models without the caller seeing both.
+      if (index + 1 < chain.size() && !state.streamedSomething) {
+        LOG.debug("{} failed ({}); falling back to {}", model, failure.reason(), chain.get(index + 1));
+        tryModel(state, chain, index + 1, primary, result);
         return;
       }
-      long delay = backoffMs(attempt, failure.retryAfterMs);
-      LOG.debug("{} attempt {} failed ({}), retrying in {} ms", request.model(), attempt, failure.reason, delay);
-      vertx.setTimer(Math.max(1, delay), t -> attemptLoop(provider, request, onDelta, attempt + 1, startedAt, result));
+      String message = chain.size() == 1 ? failure.getMessage()
+          : failure.getMessage() + " (after trying " + String.join(", ", chain.subList(0, index + 1)) + ")";
+      // The primary model's reason is the one users configured for; the message names every model tried.
+      result.fail(new ModelCallException(state.request.model(), primary.reason(), primary.status(), message,
+          state.history));
     });
+  }
+
+  // ------------------------------------------------------------------ retries
+
+  /** Per call: the attempts so far (across fallbacks) and whether text already reached the caller. */
+  private static final class CallState {
+    final ChatRequest request;
+    final Consumer<String> onDelta;
+    final long startedAtMs;
+    final List<AttemptRecord> history = new ArrayList<>();
+    boolean streamedSomething;
+
+    CallState(ChatRequest request, Consumer<String> onDelta, long startedAtMs) {
+      this.request = request;
+      this.onDelta = onDelta;
+      this.startedAtMs = startedAtMs;
+    }
+
+    synchronized void record(AttemptRecord r) {
+      history.add(r);
+    }
+  }
+
+  private Future<ChatResult> withRetries(CallState state, String model) {
+    Provider provider = config.providerFor(model);
+    if (provider == null) {
+      return Future.failedFuture(new ModelCallException(model, FailureReasons.NO_PROVIDER, null,
+          "no provider configured for model '" + model + "'", state.history));
+    }
+    Promise<ChatResult> result = Promise.promise();
+    attemptLoop(state, provider, model, 1, result);
+    return result.future();
+  }
+
+  private void attemptLoop(CallState state, Provider provider, String model, int attempt, Promise<ChatResult> result) {
+    ModelSettings settings = config.modelSettings(model);
+    long queuedAt = MonotonicClock.nowMs();
+    admission.acquire(provider, modelKey(model), settings).onComplete(admitted -> {
+      if (admitted.failed()) {
+        state.record(new AttemptRecord(model, attempt, queuedAt, queuedAt, MonotonicClock.nowMs(),
+            FailureReasons.RATE_LIMITED, null, 0));
+        result.fail(new ModelCallException(model, FailureReasons.RATE_LIMITED, null,
+            admitted.cause().getMessage(), state.history));
+        return;
+      }
+      Admission.Ticket ticket = admitted.result();
+      long sentAt = MonotonicClock.nowMs();
+      attempt(provider, model, state).onComplete(ar -> {
+        // Ended before the next waiter is let in, so the recorded intervals never overlap beyond the cap.
+        long endedAt = MonotonicClock.nowMs();
+        ticket.release();
+        if (ar.succeeded()) {
+          state.record(new AttemptRecord(model, attempt, queuedAt, sentAt, endedAt, AttemptRecord.OK, 200, 0));
+          ChatResult r = ar.result();
+          result.complete(new ChatResult(state.request.model(), r.respondingModel(), r.content(), r.reasoning(),
+              r.toolCalls(), r.finishReason(), priced(model, r.respondingModel(), r.usage()), state.history,
+              endedAt - state.startedAtMs));
+          return;
+        }
+        AttemptFailure failure = AttemptFailure.of(ar.cause(), provider);
+        state.record(new AttemptRecord(model, attempt, queuedAt, sentAt, endedAt, failure.reason, failure.status,
+            failure.retryAfterMs));
+        if (failure.streamedSomething) {
+          state.streamedSomething = true;
+        }
+        // A stream that already delivered text cannot be retried without the caller seeing it twice.
+        boolean canRetry = failure.retriable && attempt < config.maxAttempts() && !state.streamedSomething;
+        long delay = canRetry || FailureReasons.RATE_LIMITED.equals(failure.reason)
+            ? backoffMs(attempt, failure.retryAfterMs) : 0;
+        if (FailureReasons.RATE_LIMITED.equals(failure.reason)) {
+          // The provider is pushing back: every call to it waits, not just this one.
+          admission.coolDown(provider.name(), endedAt + delay);
+        }
+        if (!canRetry) {
+          result.fail(new ModelCallException(model, failure.reason, failure.status, failure.message, state.history));
+          return;
+        }
+        LOG.debug("{} attempt {} failed ({}), retrying in {} ms", model, attempt, failure.reason, delay);
+        vertx.setTimer(Math.max(1, delay), t -> attemptLoop(state, provider, model, attempt + 1, result));
+      });
+    });
+  }
+
+  /** Limits and prices of simulated models apply to the ID without its {@code ;options}. */
+  private static String modelKey(String model) {
+    int semi = model.indexOf(';');
+    return semi > 0 ? model.substring(0, semi) : model;
+  }
+
+  /** The provider's cost when it reported one (OpenRouter), else the price table's, else unknown. */
+  Usage priced(String model, String respondingModel, Usage usage) {
+    if (usage.costUsd() != null) {
+      return usage;
+    }
+    Price price = config.modelSettings(model).price();
+    if (price == null && respondingModel != null) {
+      price = config.modelSettings(respondingModel).price();
+    }
+    if (price == null) {
+      return usage;
+    }
+    return new Usage(usage.promptTokens(), usage.completionTokens(), usage.reasoningTokens(), price.costOf(usage));
   }
 
   long backoffMs(int attempt, long retryAfterMs) {
@@ -102,58 +236,79 @@ public final class ModelGateway implements AutoCloseable {
       return Math.min(retryAfterMs, config.maxBackoff().toMillis());
     }
     long exp = config.baseBackoff().toMillis() * (1L << Math.min(attempt - 1, 16));
-    long capped = Math.min(exp, config.maxBackoff().toMillis());
-    // Full jitter: spreads retries of many callers hit by the same outage.
+    long capped = Math.max(1, Math.min(exp, config.maxBackoff().toMillis()));
+    // Jitter spreads the retries of many callers hit by the same outage.
     return ThreadLocalRandom.current().nextLong(capped / 2, capped + 1);
   }
 
-  private Future<ChatResult> attempt(Provider provider, ChatRequest request, Consumer<String> onDelta, int attempt) {
-    boolean stream = onDelta != null;
-    Buffer body = Buffer.buffer(Json.toBytes(wireBody(provider, request, stream)));
+  // ------------------------------------------------------------------ one attempt
+
+  private Future<ChatResult> attempt(Provider provider, String model, CallState state) {
+    boolean stream = state.onDelta != null;
+    Buffer body = Buffer.buffer(Json.toBytes(wireBody(provider, model, state.request, stream)));
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setAbsoluteURI(provider.baseUrl() + "/chat/completions")
         .putHeader("content-type", "application/json")
         .putHeader("accept", stream ? "text/event-stream" : "application/json")
         .putHeader(DEPTH_HEADER, "1");
+    provider.headers().forEach(options::putHeader);
     if (provider.apiKey() != null && !provider.apiKey().isBlank()) {
       options.putHeader("authorization", "Bearer " + provider.apiKey());
     }
     Promise<ChatResult> promise = Promise.promise();
-    long started = System.currentTimeMillis();
-    StreamState state = new StreamState(onDelta);
+    long started = MonotonicClock.nowMs();
+    StreamAccumulator acc = new StreamAccumulator();
     long timeoutMs = config.callTimeout().toMillis();
     long timer = vertx.setTimer(timeoutMs, t -> promise.tryFail(new AttemptFailure(FailureReasons.TIMEOUT, null,
-        "no complete answer from " + request.model() + " within " + timeoutMs + " ms", true, 0, state.sawContent())));
+        "no complete answer from " + model + " within " + timeoutMs + " ms", true, 0, acc.sawContent())));
+    long firstTokenMs = config.firstTokenTimeout().toMillis();
+    long firstTokenTimer = stream && firstTokenMs > 0 && firstTokenMs < timeoutMs
+        ? vertx.setTimer(firstTokenMs, t -> {
+          if (!acc.started()) {
+            promise.tryFail(new AttemptFailure(FailureReasons.TIMEOUT, null,
+                "no first token from " + model + " within " + firstTokenMs + " ms", true, 0, false));
+          }
+        })
+        : -1;
     http.request(options)
         .compose(req -> {
           promise.future().onFailure(e -> req.reset());
           return req.send(body);
         })
-        .onFailure(e -> promise.tryFail(connectionFailure(e)))
+        .onFailure(e -> promise.tryFail(connectionFailure(e, provider)))
         .onSuccess(response -> {
           if (response.statusCode() != 200) {
-            response.body().onComplete(b -> promise.tryFail(httpFailure(response, b.succeeded() ? b.result() : null)));
+            response.body().onComplete(b -> promise.tryFail(
+                httpFailure(provider, response, b.succeeded() ? b.result() : null)));
           } else if (stream) {
-            readStream(request, response, state, promise, started);
+            readStream(model, response, acc, state.onDelta, promise, started);
           } else {
             response.body()
-                .onFailure(e -> promise.tryFail(connectionFailure(e)))
+                .onFailure(e -> promise.tryFail(new AttemptFailure(FailureReasons.TRUNCATED_STREAM, 200,
+                    "response of " + model + " broke off: " + provider.redact(String.valueOf(e.getMessage())), true,
+                    0, false)))
                 .onSuccess(b -> {
                   try {
-                    promise.tryComplete(parseCompletion(request, b, started));
+                    promise.tryComplete(parseCompletion(model, b, started));
                   } catch (AttemptFailure f) {
                     promise.tryFail(f);
                   }
                 });
           }
         });
-    return promise.future().onComplete(x -> vertx.cancelTimer(timer));
+    return promise.future().onComplete(x -> {
+      vertx.cancelTimer(timer);
+      if (firstTokenTimer >= 0) {
+        vertx.cancelTimer(firstTokenTimer);
+      }
+    });
   }
 
-  private ObjectNode wireBody(Provider provider, ChatRequest request, boolean stream) {
+  private ObjectNode wireBody(Provider provider, String model, ChatRequest request, boolean stream) {
+    // Provider-specific fields (plugins, provider, reasoning, ...) pass through; ours win on conflict.
     ObjectNode body = request.extra() == null ? Json.object() : request.extra().deepCopy();
-    body.put("model", provider.wireModel(request.model()));
+    body.put("model", provider.wireModel(model));
     ArrayNode messages = body.putArray("messages");
     for (ChatMessage m : request.messages()) {
       messages.addObject().put("role", m.role()).put("content", m.content());
@@ -167,6 +322,9 @@ public final class ModelGateway implements AutoCloseable {
     if (request.responseFormat() != null) {
       body.set("response_format", request.responseFormat());
     }
+    if (provider.usageAccounting() && !body.has("usage")) {
+      body.putObject("usage").put("include", true);
+    }
     if (stream) {
       body.put("stream", true);
       body.putObject("stream_options").put("include_usage", true);
@@ -174,33 +332,49 @@ public final class ModelGateway implements AutoCloseable {
     return body;
   }
 
-  private ChatResult parseCompletion(ChatRequest request, Buffer body, long started) {
+  static ChatResult parseCompletion(String model, Buffer body, long started) {
     JsonNode root;
     try {
       root = Json.MAPPER.readTree(body.getBytes());
     } catch (Exception e) {
-      throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + request.model()
+      throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
           + " is not valid JSON", true, 0, false);
     }
+    if (root == null || !root.isObject()) {
+      throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
+          + " is not a JSON object", true, 0, false);
+    }
+    if (root.hasNonNull("error")) {
+      throw new AttemptFailure(FailureReasons.UPSTREAM_ERROR, 200, "response of " + model + " is an error: "
+          + truncate(root.path("error").path("message").asText(root.path("error").asText()), 300), true, 0, false);
+    }
     JsonNode choice = root.path("choices").path(0);
-    JsonNode content = choice.path("message").path("content");
     if (choice.isMissingNode()) {
-      throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + request.model()
+      throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
           + " has no choices", true, 0, false);
     }
-    return new ChatResult(request.model(), root.path("model").asText(request.model()),
-        content.isNull() ? "" : content.asText(""), choice.path("finish_reason").asText(null),
-        usageOf(root.path("usage")), 1, System.currentTimeMillis() - started);
+    JsonNode message = choice.path("message");
+    JsonNode content = message.path("content");
+    String reasoning = message.hasNonNull("reasoning") ? message.get("reasoning").asText()
+        : message.hasNonNull("reasoning_content") ? message.get("reasoning_content").asText() : null;
+    List<ToolCall> calls = new ArrayList<>();
+    for (JsonNode c : message.path("tool_calls")) {
+      calls.add(new ToolCall(c.path("id").asText(null), c.path("type").asText("function"),
+          c.path("function").path("name").asText(null), c.path("function").path("arguments").asText("")));
+    }
+    return new ChatResult(model, root.path("model").asText(model), content.isNull() ? "" : content.asText(""),
+        reasoning, calls, choice.path("finish_reason").asText(null), usageOf(root.path("usage")), List.of(),
+        MonotonicClock.nowMs() - started);
   }
 
-  private void readStream(ChatRequest request, HttpClientResponse response, StreamState state,
+  private void readStream(String model, HttpClientResponse response, StreamAccumulator acc, Consumer<String> onDelta,
       Promise<ChatResult> promise, long started) {
     SseParser parser = new SseParser(data -> {
       if (promise.future().isComplete()) {
         return;
       }
       if ("[DONE]".equals(data.trim())) {
-        state.done = true;
+        acc.done();
         return;
       }
       JsonNode chunk;
@@ -208,44 +382,31 @@ public final class ModelGateway implements AutoCloseable {
         chunk = Json.MAPPER.readTree(data);
       } catch (Exception e) {
         promise.tryFail(new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200,
-            "stream of " + request.model() + " carried a chunk that is not valid JSON", true, 0, state.sawContent()));
+            "stream of " + model + " carried a chunk that is not valid JSON", true, 0, acc.sawContent()));
         return;
       }
-      if (chunk.hasNonNull("error")) {
+      try {
+        String delta = acc.accept(chunk);
+        if (!delta.isEmpty()) {
+          onDelta.accept(delta);
+        }
+      } catch (StreamAccumulator.StreamError e) {
         promise.tryFail(new AttemptFailure(FailureReasons.UPSTREAM_ERROR, 200,
-            "stream of " + request.model() + " reported an error: " + chunk.path("error").path("message").asText(),
-            true, 0, state.sawContent()));
-        return;
-      }
-      if (chunk.hasNonNull("model")) {
-        state.respondingModel = chunk.get("model").asText();
-      }
-      JsonNode choice = chunk.path("choices").path(0);
-      String delta = choice.path("delta").path("content").asText("");
-      if (!delta.isEmpty()) {
-        state.content.append(delta);
-        state.onDelta.accept(delta);
-      }
-      if (choice.hasNonNull("finish_reason")) {
-        state.finishReason = choice.get("finish_reason").asText();
-      }
-      if (chunk.hasNonNull("usage")) {
-        state.usage = usageOf(chunk.get("usage"));
+            "stream of " + model + " reported an error: " + truncate(e.getMessage(), 300), true, 0, acc.sawContent()));
       }
     });
     response.handler(buf -> parser.feed(buf.getBytes()));
     response.exceptionHandler(e -> promise.tryFail(new AttemptFailure(FailureReasons.TRUNCATED_STREAM, 200,
-        "stream of " + request.model() + " broke off: " + e.getMessage(), true, 0, state.sawContent())));
+        "stream of " + model + " broke off: " + e.getMessage(), true, 0, acc.sawContent())));
     response.endHandler(v -> {
-      if (!state.done && state.finishReason == null) {
+      if (!acc.complete()) {
         promise.tryFail(new AttemptFailure(FailureReasons.TRUNCATED_STREAM, 200,
-            "stream of " + request.model() + " ended before it finished", true, 0, state.sawContent()));
+            "stream of " + model + " ended before it finished", true, 0, acc.sawContent()));
         return;
       }
-      promise.tryComplete(new ChatResult(request.model(),
-          state.respondingModel == null ? request.model() : state.respondingModel, state.content.toString(),
-          state.finishReason, state.usage == null ? Usage.ZERO : state.usage, 1,
-          System.currentTimeMillis() - started));
+      promise.tryComplete(new ChatResult(model, acc.respondingModel() == null ? model : acc.respondingModel(),
+          acc.content(), acc.reasoning(), acc.toolCalls(), acc.finishReason(), acc.usage(), List.of(),
+          MonotonicClock.nowMs() - started));
     });
   }
 
@@ -259,15 +420,16 @@ public final class ModelGateway implements AutoCloseable {
         cost != null && cost.isNumber() ? cost.asDouble() : null);
   }
 
-  private static AttemptFailure connectionFailure(Throwable e) {
+  private static AttemptFailure connectionFailure(Throwable e, Provider provider) {
     if (e instanceof AttemptFailure f) {
       return f;
     }
+    String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     return new AttemptFailure(FailureReasons.CONNECTION_ERROR, null,
-        "connection failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), true, 0, false);
+        "connection to " + provider.name() + " failed: " + provider.redact(detail), true, 0, false);
   }
 
-  private static AttemptFailure httpFailure(HttpClientResponse response, Buffer body) {
+  private static AttemptFailure httpFailure(Provider provider, HttpClientResponse response, Buffer body) {
     int status = response.statusCode();
     String upstream = "";
     if (body != null) {
@@ -277,7 +439,9 @@ public final class ModelGateway implements AutoCloseable {
         // A non-JSON error body says nothing more than its status.
       }
     }
-    String message = "HTTP " + status + (upstream.isEmpty() ? "" : ": " + truncate(upstream, 300));
+    // Some servers echo the request (headers included) in their errors: never pass the key on.
+    String message = "HTTP " + status + " from " + provider.name()
+        + (upstream.isEmpty() ? "" : ": " + truncate(provider.redact(upstream), 300));
     long retryAfterMs = parseRetryAfter(response.getHeader("retry-after"));
     return switch (status) {
       case 429 -> new AttemptFailure(FailureReasons.RATE_LIMITED, status, message, true, retryAfterMs, false);
@@ -295,7 +459,7 @@ public final class ModelGateway implements AutoCloseable {
       return 0;
     }
     try {
-      return (long) (Double.parseDouble(header.trim()) * 1000);
+      return Math.max(0, (long) (Double.parseDouble(header.trim()) * 1000));
     } catch (NumberFormatException e) {
       try {
         var when = java.time.ZonedDateTime.parse(header.trim(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
@@ -313,23 +477,6 @@ public final class ModelGateway implements AutoCloseable {
   @Override
   public void close() {
     http.close();
-  }
-
-  private static final class StreamState {
-    final Consumer<String> onDelta;
-    final StringBuilder content = new StringBuilder();
-    String respondingModel;
-    String finishReason;
-    Usage usage;
-    boolean done;
-
-    StreamState(Consumer<String> onDelta) {
-      this.onDelta = onDelta;
-    }
-
-    boolean sawContent() {
-      return content.length() > 0;
-    }
   }
 
   /** One attempt's failure, classified: retriable or not, and how long the provider asked us to wait. */
@@ -352,8 +499,8 @@ public final class ModelGateway implements AutoCloseable {
       this.streamedSomething = streamedSomething;
     }
 
-    static AttemptFailure of(Throwable e) {
-      return e instanceof AttemptFailure f ? f : connectionFailure(e);
+    static AttemptFailure of(Throwable e, Provider provider) {
+      return e instanceof AttemptFailure f ? f : connectionFailure(e, provider);
     }
   }
 }

@@ -68,6 +68,8 @@ public final class AsyncConsumerWorker<V> implements Service {
   private Duration drainTimeout = Duration.ofSeconds(30);
 
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
+  /** Polled but not yet started (a poll may return more than the cap allows); bounded by max.poll.records. */
+  private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new java.util.ArrayDeque<>();
   private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
   private final Map<TopicPartition, Long> committed = new HashMap<>();
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -99,7 +101,10 @@ public final class AsyncConsumerWorker<V> implements Service {
       RecordHandler<V> handler, DeadLetters deadLetters, int maxInFlight, BooleanSupplier saturated) {
     this.name = name;
     this.topic = topic;
-    this.consumerProps = consumerProps;
+    this.consumerProps = new Properties();
+    this.consumerProps.putAll(consumerProps);
+    this.consumerProps.putIfAbsent(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+        Math.max(1, Math.min(500, maxInFlight)));
     this.handler = handler;
     this.deadLetters = deadLetters;
     this.maxInFlight = maxInFlight;
@@ -183,6 +188,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       trackers.clear();
       committed.clear();
       completions.clear();
+      waiting.clear();
       paused = false;
       ready = false;
       LOG.warn("{}: reopening the consumer in {} ms; unfinished work will be replayed", name, backoffMs);
@@ -206,11 +212,12 @@ public final class AsyncConsumerWorker<V> implements Service {
       consumer.subscribe(List.of(topic.name()), new Rebalance());
       while (running) {
         drainCompletions();
+        dispatchWithinCap();
         applyBackpressure();
-        var records = consumer.poll(POLL);
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-          dispatch(record);
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+          waiting.add(record);
         }
+        dispatchWithinCap();
         maybeCommit(false);
       }
       finishInFlight();
@@ -317,8 +324,15 @@ public final class AsyncConsumerWorker<V> implements Service {
     return t;
   }
 
+  /** Starts polled records only while under the cap; the rest wait (partitions stay paused meanwhile). */
+  private void dispatchWithinCap() {
+    while (!waiting.isEmpty() && inFlight.get() < maxInFlight) {
+      dispatch(waiting.poll());
+    }
+  }
+
   private void applyBackpressure() {
-    boolean full = inFlight.get() >= maxInFlight || saturated.getAsBoolean();
+    boolean full = !waiting.isEmpty() || inFlight.get() >= maxInFlight || saturated.getAsBoolean();
     Set<TopicPartition> assignment = consumer.assignment();
     if (full && !paused) {
       consumer.pause(assignment);
@@ -400,6 +414,8 @@ public final class AsyncConsumerWorker<V> implements Service {
     }
 
     private void forget(Collection<TopicPartition> partitions) {
+      // Records polled but never started are simply polled again by the next owner.
+      waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
       partitions.forEach(tp -> {
         trackers.remove(tp);
         committed.remove(tp);

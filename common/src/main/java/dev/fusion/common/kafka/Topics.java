@@ -6,6 +6,7 @@ import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import java.util.List;
@@ -29,6 +30,7 @@ public final class Topics {
   private final TopicSpec<String, AnalysisRecord> analyses;
   private final TopicSpec<String, FusionResult> results;
   private final TopicSpec<String, FusionEvent> events;
+  private final TopicSpec<String, JobCancellation> cancellations;
   private final TopicSpec<String, BatchItem> batchItems;
   private final TopicSpec<String, BatchState> batches;
 
@@ -42,6 +44,8 @@ public final class Topics {
     analyses = new TopicSpec<>(p + "fusion.analyses", KEY, new JsonSerde<>(AnalysisRecord.class), false, Map.of());
     results = new TopicSpec<>(p + "fusion.results", KEY, new JsonSerde<>(FusionResult.class), true, Map.of());
     events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, Map.of());
+    cancellations = new TopicSpec<>(p + "fusion.cancellations", KEY, new JsonSerde<>(JobCancellation.class), true,
+        Map.of());
     // Batches: items keyed "<batchId>/<ordinal>", state keyed by batch ID; both compacted so a batch
     // can be rebuilt from Kafka alone however old it is.
     batchItems = new TopicSpec<>(p + "fusion.batch.items", KEY, new JsonSerde<>(BatchItem.class), true, Map.of());
@@ -80,6 +84,11 @@ public final class Topics {
     return events;
   }
 
+  /** Compacted, keyed by job ID: which jobs were cancelled (tombstoned when the job is retained away). */
+  public TopicSpec<String, JobCancellation> cancellations() {
+    return cancellations;
+  }
+
   public TopicSpec<String, BatchItem> batchItems() {
     return batchItems;
   }
@@ -89,7 +98,7 @@ public final class Topics {
   }
 
   public List<TopicSpec<?, ?>> all() {
-    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events, batchItems,
-        batches);
+    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events, cancellations,
+        batchItems, batches);
   }
 }

@@ -1,0 +1,71 @@
+package dev.fusion.ingress;
+
+import dev.fusion.common.config.Env;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Ingress-only settings, read from environment-style variables (see docs/configuration.md): API keys,
+ * request limits, the per-key rate limit, result retention and Kafka submission.
+ */
+public record IngressOptions(
+    ApiKeys apiKeys,
+    long maxBodyBytes,
+    RequestLimits limits,
+    double rateLimitPerSecond,
+    double rateLimitBurst,
+    Duration resultRetention,
+    boolean kafkaSubmission) {
+
+  public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
+
+  /** Limits on one job request; every violation is a 400 naming the field. */
+  public record RequestLimits(int maxMessages, long maxPromptChars, int maxPanel) {
+    public static final RequestLimits DEFAULT = new RequestLimits(256, 400_000, JobRequests.MAX_PANEL);
+  }
+
+  public static IngressOptions defaults() {
+    return fromEnv(Map.of());
+  }
+
+  public static IngressOptions fromEnv(Map<String, String> vars) {
+    Env env = new Env(vars);
+    String file = env.optional("FUSION_API_KEYS_FILE");
+    int maxPanel = env.integer("FUSION_MAX_PANEL", JobRequests.MAX_PANEL);
+    if (maxPanel < 1 || maxPanel > JobRequests.MAX_PANEL) {
+      throw new IllegalArgumentException("FUSION_MAX_PANEL must be from 1 to " + JobRequests.MAX_PANEL);
+    }
+    ApiKeys keys = ApiKeys.parse(env.optional("FUSION_API_KEYS"), file == null ? null : Path.of(file));
+    // The limit is per key: without keys (dev mode) it is off unless set explicitly.
+    String defaultRps = keys.isEmpty() ? "0" : "50";
+    return new IngressOptions(
+        keys,
+        env.longValue("FUSION_MAX_BODY_BYTES", 1024 * 1024),
+        new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256), env.longValue("FUSION_MAX_PROMPT_CHARS", 400_000),
+            maxPanel),
+        decimal(env, "FUSION_RATE_LIMIT_RPS", defaultRps),
+        decimal(env, "FUSION_RATE_LIMIT_BURST", "200"),
+        Duration.ofMillis(env.longValue("FUSION_RESULT_RETENTION_MS", Duration.ofDays(7).toMillis())),
+        Boolean.parseBoolean(env.get("FUSION_KAFKA_SUBMISSION", "true")));
+  }
+
+  private static double decimal(Env env, String name, String fallback) {
+    String v = env.get(name, fallback);
+    try {
+      return Double.parseDouble(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a number, got '" + v + "'");
+    }
+  }
+
+  /** Without keys every request is the default tenant's: only acceptable in dev mode or when opted in. */
+  public boolean authEnabled() {
+    return !apiKeys.isEmpty();
+  }
+
+  public IngressOptions withApiKeys(ApiKeys keys) {
+    return new IngressOptions(keys, maxBodyBytes, limits, rateLimitPerSecond, rateLimitBurst, resultRetention,
+        kafkaSubmission);
+  }
+}
