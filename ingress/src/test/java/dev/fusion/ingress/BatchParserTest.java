@@ -26,7 +26,9 @@ class BatchParserTest {
     assertThat(item.customId()).isEqualTo("q1");
     assertThat(item.lineNumber()).isEqualTo(1);
     assertThat(item.ordinal()).isZero();
-    assertThat(item.job().jobId()).isEqualTo("job_batch_x_1");
+    assertThat(item.job().jobId()).isEqualTo(BatchItem.jobId("batch_x", 1)).matches("job_[0-9a-f]{32}")
+        .isNotEqualTo(BatchItem.jobId("batch_x", 2)).isNotEqualTo(BatchItem.jobId("batch_y", 1));
+    assertThat(JobRequests.isJobId(item.job().jobId())).isTrue();
     assertThat(item.job().tenant()).isEqualTo("acme");
     assertThat(item.job().analysisModels()).containsExactly("sim/a", "sim/b");
     assertThat(item.job().judgeModel()).isEqualTo("sim/judge");

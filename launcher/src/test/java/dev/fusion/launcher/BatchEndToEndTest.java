@@ -81,7 +81,7 @@ class BatchEndToEndTest {
       assertThat(done.path("request_counts").path("completed").asLong()
           + done.path("request_counts").path("failed").asLong()).isEqualTo(10_000);
       assertResultsInOrder(stack, id, 10_000);
-      Map<String, Integer> perJob = recordsPerKey(stack.context().topics().results().name(), "job_" + id + "_");
+      Map<String, Integer> perJob = recordsPerKey(stack.context().topics().results().name(), jobIds(id, 10_000));
       assertThat(perJob).hasSize(10_000);
       // The results topic is compacted and upserted by job ID: a replayed stage may rewrite a result,
       // but the batch's result file (asserted above) has exactly one line per custom_id.
@@ -111,7 +111,7 @@ class BatchEndToEndTest {
         for (int i = 0; i < results.size(); i++) {
           assertThat(results.get(i).path("custom_id").asText()).isEqualTo("i-" + i);
         }
-        Map<String, Integer> jobs = recordsPerKey(stack.context().topics().jobs().name(), "job_" + id + "_");
+        Map<String, Integer> jobs = recordsPerKey(stack.context().topics().jobs().name(), jobIds(id, 2_000));
         assertThat(jobs).hasSize(2_000);
         assertThat(jobs.values()).allMatch(n -> n == 1);
       } finally {
@@ -196,7 +196,7 @@ class BatchEndToEndTest {
       JsonNode counts = cancelled.path("request_counts");
       assertThat(counts.path("completed").asLong() + counts.path("failed").asLong()).isEqualTo(dispatched);
       // Exactly the lines dispatched before the cancel answered ever reached the jobs topic.
-      assertThat(recordsPerKey(stack.context().topics().jobs().name(), "job_" + id + "_")).hasSize((int) dispatched);
+      assertThat(recordsPerKey(stack.context().topics().jobs().name(), jobIds(id, 400))).hasSize((int) dispatched);
       List<JsonNode> results = results(stack, id);
       assertThat(results).hasSize(400);
       assertThat(results.stream().filter(r -> r.path("error").path("code").asText().equals("batch_cancelled")).count())
@@ -295,8 +295,17 @@ class BatchEndToEndTest {
     }
   }
 
-  /** Reads a whole topic and counts records per key with the given prefix. */
-  private static Map<String, Integer> recordsPerKey(String topic, String keyPrefix) {
+  /** The job IDs of lines 1..n of a batch. */
+  private static Set<String> jobIds(String batchId, int lines) {
+    Set<String> ids = new HashSet<>();
+    for (int line = 1; line <= lines; line++) {
+      ids.add(dev.fusion.common.contract.BatchItem.jobId(batchId, line));
+    }
+    return ids;
+  }
+
+  /** Reads a whole topic and counts records per key, for the given keys. */
+  private static Map<String, Integer> recordsPerKey(String topic, Set<String> keys) {
     Map<String, Integer> counts = new HashMap<>();
     try (var consumer = new KafkaConsumer<byte[], byte[]>(
         KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "batch-count"))) {
@@ -308,7 +317,7 @@ class BatchEndToEndTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> {
         for (var r : consumer.poll(Duration.ofMillis(100))) {
           String key = new String(r.key());
-          if (key.startsWith(keyPrefix)) {
+          if (keys.contains(key)) {
             counts.merge(key, 1, Integer::sum);
           }
         }

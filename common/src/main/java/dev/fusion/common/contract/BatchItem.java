@@ -15,7 +15,12 @@ public record BatchItem(int schemaVersion, String batchId, long ordinal, long li
     return batchId + "/" + ordinal;
   }
 
+  /**
+   * The job ID of a batch line: derived from (batch, line) by a name-based UUID, so it is the same on
+   * every dispatch (idempotent) and has the shape of every other job ID ({@code job_} + 32 hex).
+   */
   public static String jobId(String batchId, long lineNumber) {
-    return "job_" + batchId + "_" + lineNumber;
+    return "job_" + java.util.UUID.nameUUIDFromBytes((batchId + "/" + lineNumber)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString().replace("-", "");
   }
 }
