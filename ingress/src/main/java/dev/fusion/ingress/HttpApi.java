@@ -28,9 +28,12 @@ final class HttpApi {
   private final JobSubmitter submitter;
   private final Idempotency idempotency;
   private final Supplier<Map<String, Boolean>> health;
+  private final BatchService batches;
   private HttpServer server;
 
-  HttpApi(StageContext ctx, JobsView view, IngressOptions options, Supplier<Map<String, Boolean>> health) {
+  HttpApi(StageContext ctx, JobsView view, IngressOptions options, BatchService batches,
+      Supplier<Map<String, Boolean>> health) {
+    this.batches = batches;
     this.ctx = ctx;
     this.view = view;
     this.options = options;
@@ -48,6 +51,8 @@ final class HttpApi {
         .end(OpenApi.document()));
     router.route("/v1/*").handler(new AuthHandler(options.apiKeys(),
         new RateLimiter(options.rateLimitPerSecond(), options.rateLimitBurst())));
+    // Batches after auth but before the body handler: the upload streams its body, never buffered.
+    new BatchRoutes(batches, requests, view).mount(router);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(options.maxBodyBytes())
         .setHandleFileUploads(false));
     new JobsRoutes(requests, submitter, idempotency, view).mount(router);

@@ -17,6 +17,7 @@ public final class Ingress implements Service {
   private final IngressOptions options;
   private final JobsView view;
   private final HttpApi http;
+  private final BatchService batches;
   private final int port;
   private final RequestsTopicIngest requestsIngest;
   private final ResultReplies replies;
@@ -36,7 +37,8 @@ public final class Ingress implements Service {
     this.port = port;
     this.options = options;
     this.view = new JobsView(ctx.config(), ctx.topics(), viewDir, options.resultRetention());
-    this.http = new HttpApi(ctx, view, options, () -> {
+    this.batches = new BatchService(ctx, view, viewDir.resolveSibling(viewDir.getFileName() + "-batches"));
+    this.http = new HttpApi(ctx, view, options, batches, () -> {
       Map<String, Boolean> checks = new LinkedHashMap<>();
       checks.put("ingress", isReady());
       if (otherStages != null) {
@@ -57,6 +59,7 @@ public final class Ingress implements Service {
     ctx.publisher().warm(ctx.topics().jobs().name());
     view.start();
     view.awaitCaughtUp(Duration.ofMinutes(5));
+    batches.start();
     replies.start();
     if (requestsIngest != null) {
       requestsIngest.start();
@@ -82,6 +85,7 @@ public final class Ingress implements Service {
   public void stop() {
     started = false;
     http.close().await();
+    batches.stop();
     retention.close();
     if (requestsIngest != null) {
       requestsIngest.stop();
@@ -92,7 +96,7 @@ public final class Ingress implements Service {
 
   @Override
   public boolean isReady() {
-    return started && view.isReady();
+    return started && view.isReady() && batches.isReady();
   }
 
   @Override

@@ -24,7 +24,8 @@ class OpenApiDocumentTest {
     FusionConfig config = FusionConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"));
     try (StageContext ctx = new StageContext(config, vertx, "openapi-test")) {
       JobsView view = new JobsView(config, ctx.topics(), Files.createTempDirectory("openapi-view"));
-      HttpApi api = new HttpApi(ctx, view, IngressOptions.defaults(), Map::of);
+      HttpApi api = new HttpApi(ctx, view, IngressOptions.defaults(),
+          new BatchService(ctx, view, Files.createTempDirectory("openapi-batches")), Map::of);
 
       Set<String> registered = new TreeSet<>();
       for (Route route : api.router().getRoutes()) {

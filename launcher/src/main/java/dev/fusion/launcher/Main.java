@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     description = "Multi-model deliberation as durable jobs on Apache Kafka.",
     subcommands = {Main.Dev.class, Main.Simulator.class, Main.IngressCmd.class, Main.PanelCmd.class,
         Main.JudgeCmd.class, Main.SynthCmd.class,
-        dev.fusion.launcher.bench.BenchCommand.class})
+        dev.fusion.launcher.bench.BenchCommand.class, dev.fusion.launcher.cli.AskCommand.class, dev.fusion.launcher.cli.BatchCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {

@@ -1,6 +1,8 @@
 package dev.fusion.common.kafka;
 
 import dev.fusion.common.contract.AnalysisRecord;
+import dev.fusion.common.contract.BatchItem;
+import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
@@ -29,6 +31,8 @@ public final class Topics {
   private final TopicSpec<String, FusionResult> results;
   private final TopicSpec<String, FusionEvent> events;
   private final TopicSpec<String, JobCancellation> cancellations;
+  private final TopicSpec<String, BatchItem> batchItems;
+  private final TopicSpec<String, BatchState> batches;
 
   public Topics(String prefix) {
     String p = prefix == null ? "" : prefix;
@@ -42,6 +46,10 @@ public final class Topics {
     events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, Map.of());
     cancellations = new TopicSpec<>(p + "fusion.cancellations", KEY, new JsonSerde<>(JobCancellation.class), true,
         Map.of());
+    // Batches: items keyed "<batchId>/<ordinal>", state keyed by batch ID; both compacted so a batch
+    // can be rebuilt from Kafka alone however old it is.
+    batchItems = new TopicSpec<>(p + "fusion.batch.items", KEY, new JsonSerde<>(BatchItem.class), true, Map.of());
+    batches = new TopicSpec<>(p + "fusion.batches", KEY, new JsonSerde<>(BatchState.class), true, Map.of());
   }
 
   public TopicSpec<String, byte[]> requests() {
@@ -81,7 +89,16 @@ public final class Topics {
     return cancellations;
   }
 
+  public TopicSpec<String, BatchItem> batchItems() {
+    return batchItems;
+  }
+
+  public TopicSpec<String, BatchState> batches() {
+    return batches;
+  }
+
   public List<TopicSpec<?, ?>> all() {
-    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events, cancellations);
+    return List.of(requests, rejections, jobs, panelAnswers, panels, analyses, results, events, cancellations,
+        batchItems, batches);
   }
 }

@@ -1,0 +1,289 @@
+package dev.fusion.ingress;
+
+import dev.fusion.common.Json;
+import dev.fusion.common.Service;
+import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.contract.BatchItem;
+import dev.fusion.common.contract.BatchState;
+import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.Topics;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The local RocksDB view of every batch: states and items, materialized from the compacted
+ * {@code fusion.batches} and {@code fusion.batch.items} topics (all partitions, no consumer group), with
+ * topic positions stored in the same write batch. Items are stored by ordinal, so reading a batch in
+ * input order is a range scan and never needs the whole batch in memory. A batch's status only moves
+ * forward, so a replayed older state never overwrites a newer one.
+ */
+public final class BatchStore implements Service {
+  private static final Logger LOG = LoggerFactory.getLogger(BatchStore.class);
+  private static final String STATE = "s/";
+  private static final String ITEM = "i/";
+  private static final String POSITION = "\u0000pos/";
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final FusionConfig config;
+  private final Topics topics;
+  private final Path dir;
+  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private volatile Consumer<BatchState> stateListener = s -> { };
+  private RocksDB db;
+  private KafkaConsumer<byte[], byte[]> consumer;
+  private Thread thread;
+  private volatile boolean running;
+
+  public BatchStore(FusionConfig config, Topics topics, Path dir) {
+    this.config = config;
+    this.topics = topics;
+    this.dir = dir;
+  }
+
+  @Override
+  public String name() {
+    return "batch-store";
+  }
+
+  /** Told of every state that was applied (moved a batch forward), on the store's thread. */
+  void onState(Consumer<BatchState> listener) {
+    this.stateListener = listener;
+  }
+
+  @Override
+  public void start() throws Exception {
+    Files.createDirectories(dir);
+    db = RocksDB.open(new Options().setCreateIfMissing(true), dir.toString());
+    consumer = new KafkaConsumer<>(KafkaConfigs.consumer(config.bootstrapServers(), null, "ingress-batches"));
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (String topic : List.of(topics.batches().name(), topics.batchItems().name())) {
+      for (PartitionInfo p : consumer.partitionsFor(topic)) {
+        partitions.add(new TopicPartition(topic, p.partition()));
+      }
+    }
+    consumer.assign(partitions);
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+    for (TopicPartition tp : partitions) {
+      byte[] pos = db.get(bytes(POSITION + tp.topic() + "/" + tp.partition()));
+      if (pos == null) {
+        consumer.seekToBeginning(List.of(tp));
+      } else {
+        consumer.seek(tp, ByteBuffer.wrap(pos).getLong());
+      }
+    }
+    running = true;
+    thread = new Thread(() -> run(ends), "ingress-batch-store");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void run(Map<TopicPartition, Long> ends) {
+    Map<TopicPartition, Long> remaining = new HashMap<>(ends);
+    remaining.values().removeIf(end -> end == 0);
+    try (WriteOptions write = new WriteOptions()) {
+      while (running) {
+        // poll returns as soon as records arrive; the timeout only bounds idle wake-ups.
+        var records = consumer.poll(Duration.ofMillis(500));
+        if (!records.isEmpty()) {
+          apply(records, write);
+        }
+        if (caughtUp.getCount() > 0) {
+          remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+          if (remaining.isEmpty()) {
+            caughtUp.countDown();
+          }
+        }
+      }
+    } catch (WakeupException e) {
+      // stop()
+    } catch (Exception e) {
+      LOG.error("batch store stopped", e);
+    } finally {
+      consumer.close();
+      running = false;
+    }
+  }
+
+  private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
+    List<BatchState> applied = write(records, write);
+    applied.forEach(s -> {
+      try {
+        stateListener.accept(s);
+      } catch (RuntimeException e) {
+        LOG.warn("batch state listener failed", e);
+      }
+    });
+  }
+
+  /** Synchronized with {@link #putState}, so a local write and a replayed older state cannot interleave. */
+  private synchronized List<BatchState> write(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write)
+      throws RocksDBException {
+    List<BatchState> applied = new ArrayList<>();
+    Map<String, BatchState> pending = new HashMap<>();
+    try (WriteBatch batch = new WriteBatch()) {
+      for (ConsumerRecord<byte[], byte[]> r : records) {
+        batch.put(bytes(POSITION + r.topic() + "/" + r.partition()), ByteBuffer.allocate(8).putLong(r.offset() + 1).array());
+        if (r.key() == null || r.value() == null) {
+          continue;
+        }
+        try {
+          if (r.topic().equals(topics.batchItems().name())) {
+            BatchItem item = topics.batchItems().valueSerde().deserializer().deserialize(r.topic(), r.value());
+            batch.put(itemKey(item.batchId(), item.ordinal()), r.value());
+          } else {
+            BatchState state = topics.batches().valueSerde().deserializer().deserialize(r.topic(), r.value());
+            BatchState current = pending.containsKey(state.batchId()) ? pending.get(state.batchId()) : state(state.batchId());
+            if (advances(current, state)) {
+              pending.put(state.batchId(), state);
+              batch.put(bytes(STATE + state.batchId()), r.value());
+              applied.add(state);
+            }
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("skipping unreadable batch record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+      }
+      db.write(write, batch);
+    }
+    return applied;
+  }
+
+  /** Status ranks: a state is applied only if it is at least as far along as the stored one. */
+  static int rank(String status) {
+    return switch (status) {
+      case BatchState.VALIDATING -> 0;
+      case BatchState.IN_PROGRESS -> 1;
+      case BatchState.CANCELLING, BatchState.FINALIZING -> 2;
+      default -> 3;
+    };
+  }
+
+  static boolean advances(BatchState current, BatchState next) {
+    return current == null || (!current.isTerminal() && rank(next.status()) >= rank(current.status()));
+  }
+
+  /** Records a state this instance just made durable, so a read right after the acknowledgement sees it. */
+  synchronized boolean putState(BatchState state) {
+    try {
+      BatchState current = state(state.batchId());
+      if (!advances(current, state)) {
+        return false;
+      }
+      db.put(bytes(STATE + state.batchId()), Json.toBytes(state));
+      return true;
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("batch store unwritable", e);
+    }
+  }
+
+  /** Records an item this instance just made durable. */
+  void putItem(BatchItem item) {
+    try {
+      db.put(itemKey(item.batchId(), item.ordinal()), Json.toBytes(item));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("batch store unwritable", e);
+    }
+  }
+
+  public BatchState state(String batchId) {
+    try {
+      byte[] v = db.get(bytes(STATE + batchId));
+      return v == null ? null : Json.fromBytes(v, BatchState.class);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("batch store unreadable", e);
+    }
+  }
+
+  public BatchItem item(String batchId, long ordinal) {
+    try {
+      byte[] v = db.get(itemKey(batchId, ordinal));
+      return v == null ? null : Json.fromBytes(v, BatchItem.class);
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("batch store unreadable", e);
+    }
+  }
+
+  /** Every batch state, in batch-ID order (callers filter by tenant). */
+  public List<BatchState> states() {
+    List<BatchState> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator()) {
+      byte[] prefix = bytes(STATE);
+      for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+        out.add(Json.fromBytes(it.value(), BatchState.class));
+      }
+    }
+    return out;
+  }
+
+  private static byte[] itemKey(String batchId, long ordinal) {
+    return bytes(ITEM + batchId + "/" + String.format("%012d", ordinal));
+  }
+
+  private static boolean startsWith(byte[] key, byte[] prefix) {
+    if (key.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (key[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public void stop() {
+    if (running) {
+      running = false;
+      consumer.wakeup();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (db != null) {
+      db.close();
+      db = null;
+    }
+  }
+
+  @Override
+  public boolean isReady() {
+    return running && caughtUp.getCount() == 0;
+  }
+}

@@ -1,0 +1,243 @@
+package dev.fusion.launcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fusion.common.Json;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URLEncoder;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fusion batch prompts.jsonl -o results.jsonl}: uploads a JSONL file as a batch, shows live
+ * progress on stderr and appends results to the output as they finish. Rerunning with the same output
+ * resumes: it re-attaches to the batch it started (remembered next to the output) or, if that is gone,
+ * submits only the lines whose custom IDs are not in the output yet.
+ */
+@Command(name = "batch", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+        "Run a JSONL file of prompts through fusion as a batch and collect the results.",
+        "",
+        "Each line is either the shorthand",
+        "  {\"custom_id\": \"q1\", \"prompt\": \"...\"}",
+        "or an OpenAI Batch line",
+        "  {\"custom_id\": \"q1\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\",",
+        "   \"body\": {\"model\": \"fusion\", \"messages\": [...],",
+        "            \"plugins\": [{\"id\": \"fusion\", \"analysis_models\": [...]}]}}",
+        "",
+        "Results are appended to the output, one JSON line per custom_id, as they finish.",
+        "Interrupt it any time and run the same command again: it picks up where it",
+        "stopped, and custom IDs already in the output are skipped.",
+        ""},
+    footer = {"", "Examples:",
+        "  fusion batch prompts.jsonl -o results.jsonl",
+        "  fusion batch prompts.jsonl -o out.jsonl --models sim/alpha,sim/beta",
+        "  FUSION_API_KEY=... fusion batch in.jsonl -o out.jsonl --url https://fusion.example.com"})
+public final class BatchCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "INPUT", description = "JSONL file, one request per line")
+  Path input;
+
+  @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+      description = "where results go (JSONL, appended; also the resume point)")
+  Path output;
+
+  @Option(names = "--url", defaultValue = "http://localhost:8080", description = "ingress URL (default: ${DEFAULT-VALUE})")
+  String url;
+
+  @Option(names = "--api-key", description = "API key (default: env FUSION_API_KEY); sent as a bearer token, never printed")
+  String apiKey;
+
+  @Option(names = "--models", split = ",", paramLabel = "MODEL", description = "panel for lines that name none (comma-separated)")
+  List<String> models;
+
+  @Option(names = "--judge", paramLabel = "MODEL", description = "judge model for lines that name none")
+  String judge;
+
+  @Option(names = "--synthesizer", paramLabel = "MODEL", description = "synthesizer for lines that name none")
+  String synthesizer;
+
+  @Option(names = "--temperature", description = "temperature for lines that set none")
+  Double temperature;
+
+  @Option(names = "--poll-ms", defaultValue = "1000", description = "how often to check progress (default: ${DEFAULT-VALUE} ms)")
+  long pollMs;
+
+  @Option(names = "--quiet", description = "no progress bar")
+  boolean quiet;
+
+  public PrintStream err = System.err;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(input)) {
+      err.println("fusion batch: no such file: " + input);
+      return 2;
+    }
+    CliHttp http = new CliHttp(url, CliHttp.apiKey(apiKey));
+    Path sidecar = output.resolveSibling(output.getFileName() + ".batch");
+    try (ResultsFile results = new ResultsFile(output)) {
+      String batchId = attach(http, sidecar);
+      if (batchId == null) {
+        batchId = submit(http, results, sidecar);
+        if (batchId == null) {
+          return 0;
+        }
+      } else {
+        err.println("Resuming batch " + batchId + " (" + results.size() + " results already in " + output + ")");
+      }
+      return follow(http, batchId, results, sidecar);
+    } catch (CliHttp.CliException e) {
+      err.println("\nfusion batch: " + e.getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("\nfusion batch: cannot reach " + url + ": " + e);
+      return 1;
+    }
+  }
+
+  /** The batch a previous run started, if it still exists and can still deliver. */
+  private String attach(CliHttp http, Path sidecar) throws IOException, InterruptedException {
+    if (!Files.exists(sidecar)) {
+      return null;
+    }
+    String id = Files.readString(sidecar).trim();
+    try {
+      JsonNode batch = http.getJson("/v1/batches/" + id);
+      // A failed or cancelled batch will not deliver the missing lines: submit them anew instead.
+      String status = batch.path("status").asText();
+      return status.equals("failed") || status.equals("cancelled") ? null : id;
+    } catch (CliHttp.CliException e) {
+      if (e.status == 404) {
+        return null;
+      }
+      throw e;
+    }
+  }
+
+  private String submit(CliHttp http, ResultsFile results, Path sidecar) throws IOException, InterruptedException {
+    Path upload = input;
+    long skipped = 0;
+    if (results.size() > 0) {
+      // Resume without the old batch: send only the lines whose custom IDs are not in the output.
+      upload = Files.createTempFile("fusion-batch", ".jsonl");
+      upload.toFile().deleteOnExit();
+      try (BufferedReader in = Files.newBufferedReader(input);
+           BufferedWriter out = Files.newBufferedWriter(upload)) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          String id = customId(line);
+          if (id != null && results.contains(id)) {
+            skipped++;
+            continue;
+          }
+          out.write(line);
+          out.newLine();
+        }
+      }
+      if (Files.size(upload) == 0) {
+        err.println("Nothing to do: every line's custom_id is already in " + output + ".");
+        Files.deleteIfExists(sidecar);
+        return null;
+      }
+    }
+    JsonNode batch = http.postFile("/v1/batches" + query(), upload);
+    String id = batch.path("id").asText();
+    Files.writeString(sidecar, id + "\n");
+    err.printf("Batch %s: %,d lines accepted%s%n", id, batch.path("request_counts").path("total").asLong(),
+        skipped > 0 ? String.format(" (%,d skipped: already in %s)", skipped, output) : "");
+    long invalid = batch.path("invalid_lines").asLong();
+    if (invalid > 0) {
+      err.printf("%,d line(s) rejected%s:%n", invalid, skipped > 0 ? " (line numbers of the resubmitted lines)" : "");
+      for (JsonNode e : batch.path("errors").path("data")) {
+        err.printf("  line %d: %s (%s)%n", e.path("line").asLong(), e.path("message").asText(), e.path("code").asText());
+      }
+    }
+    return id;
+  }
+
+  private int follow(CliHttp http, String id, ResultsFile results, Path sidecar)
+      throws IOException, InterruptedException {
+    while (true) {
+      JsonNode batch = http.getJson("/v1/batches/" + id);
+      fetchResults(http, id, results);
+      String status = batch.path("status").asText();
+      JsonNode c = batch.path("request_counts");
+      if (!quiet) {
+        Long eta = batch.path("eta_seconds").isNumber() ? batch.path("eta_seconds").asLong() : null;
+        err.print("\r" + ProgressBar.render(status, c.path("total").asLong(), c.path("completed").asLong(),
+            c.path("failed").asLong(), c.path("in_flight").asLong(), batch.path("rate_per_second").asDouble(), eta, 30)
+            + "   ");
+        err.flush();
+      }
+      if (status.equals("completed") || status.equals("cancelled") || status.equals("failed")) {
+        fetchResults(http, id, results);
+        err.printf("%nBatch %s %s: %,d completed, %,d failed; %,d results in %s%n", id, status,
+            c.path("completed").asLong(), c.path("failed").asLong(), results.size(), output);
+        Files.deleteIfExists(sidecar);
+        return status.equals("completed") ? 0 : 1;
+      }
+      Thread.sleep(pollMs); // pacing of a poll loop, not synchronisation
+    }
+  }
+
+  private void fetchResults(CliHttp http, String id, ResultsFile results) throws IOException, InterruptedException {
+    HttpResponse<InputStream> response = http.stream("/v1/batches/" + id + "/results", "application/jsonl");
+    if (response == null) {
+      throw new CliHttp.CliException(404, "batch " + id + " has no results endpoint");
+    }
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode result = Json.tree(line);
+        // A line that never ran (the batch was cancelled) is not a result: leave it for a rerun.
+        if (!"batch_cancelled".equals(result.path("error").path("code").asText())) {
+          results.append(result);
+        }
+      }
+    }
+    results.flush();
+  }
+
+  private String query() {
+    List<String> params = new ArrayList<>();
+    if (models != null && !models.isEmpty()) {
+      params.add("analysis_models=" + enc(String.join(",", models)));
+    }
+    if (judge != null) {
+      params.add("model=" + enc(judge));
+    }
+    if (synthesizer != null) {
+      params.add("synthesizer=" + enc(synthesizer));
+    }
+    if (temperature != null) {
+      params.add("temperature=" + temperature);
+    }
+    return params.isEmpty() ? "" : "?" + String.join("&", params);
+  }
+
+  private static String enc(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
+  }
+
+  private static String customId(String line) {
+    try {
+      JsonNode id = Json.tree(line).get("custom_id");
+      return id == null ? null : id.asText();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+}
