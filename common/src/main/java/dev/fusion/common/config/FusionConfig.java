@@ -73,7 +73,7 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_PANEL_DEADLINE_MS", 180_000)),
         env.integer("FUSION_PANEL_QUORUM", 1),
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
-        streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "exactly_once_v2")),
+        streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "at_least_once")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
         gateway, simBase);
   }
