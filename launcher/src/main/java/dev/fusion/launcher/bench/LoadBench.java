@@ -57,8 +57,8 @@ final class LoadBench {
     stageSums.clear();
     stageCount.reset();
     long intervalNanos = Math.round(1e9 / rate);
-    Map<String, Long> intended = new ConcurrentHashMap<>();
-    Map<String, Seen> early = new ConcurrentHashMap<>();
+    // The 202 (which carries the job ID) and the result race; whichever arrives second records the job.
+    Map<String, Object> meet = new ConcurrentHashMap<>();
     Histogram latency = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
     Histogram overhead = new Histogram(TimeUnit.MINUTES.toMicros(30), 3);
     AtomicLong completed = new AtomicLong();
@@ -75,15 +75,11 @@ final class LoadBench {
     String body = jobBody();
 
     ResultWatcher watcher = new ResultWatcher((jobId, result, seenNanos) -> {
-      Long start = intended.remove(jobId);
-      if (start == null) {
-        // The result beat the 202 back to us; the response callback settles it.
-        early.put(jobId, new Seen(result, seenNanos));
-        start = intended.remove(jobId);
-        if (start == null || early.remove(jobId) == null) {
-          return;
-        }
+      Object sent = meet.putIfAbsent(jobId, new Seen(result, seenNanos));
+      if (!(sent instanceof Long start)) {
+        return; // The 202 is still on its way (or a duplicate result): the other side records.
       }
+      meet.remove(jobId);
       record(start, seenNanos, result, latency, overhead, failedResults);
       if (completed.incrementAndGet() + rejected.get() >= jobs) {
         allDone.countDown();
@@ -115,9 +111,9 @@ final class LoadBench {
               }
               return;
             }
-            intended.put(id, due);
-            Seen seen = early.remove(id);
-            if (seen != null && intended.remove(id) != null) {
+            Object first = meet.putIfAbsent(id, due);
+            if (first instanceof Seen seen) {
+              meet.remove(id);
               record(due, seen.nanos(), seen.result(), latency, overhead, failedResults);
               if (completed.incrementAndGet() + rejected.get() >= jobs) {
                 allDone.countDown();
