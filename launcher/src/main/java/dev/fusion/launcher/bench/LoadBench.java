@@ -124,6 +124,26 @@ final class LoadBench {
     long sendEnd = System.nanoTime();
     boolean finished = allDone.await(drainLimit.toMillis() + seconds * 1000L, TimeUnit.MILLISECONDS);
     long end = System.nanoTime();
+    if (!finished) {
+      // Name the jobs whose result never showed, with the status ingress reports for them.
+      meet.entrySet().stream().filter(e -> e.getValue() instanceof Long).limit(5).forEach(e -> {
+        try {
+          var resp = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(ingressUrl + "/v1/jobs/" + e.getKey())).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+          String b = resp.body();
+          System.out.println("unfinished " + e.getKey() + ": " + b.substring(0, Math.min(300, b.length())));
+          var lines = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+          java.net.http.HttpClient.newHttpClient().sendAsync(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(ingressUrl + "/v1/jobs/" + e.getKey() + "/events")).build(),
+              java.net.http.HttpResponse.BodyHandlers.ofLines()).thenAccept(r -> r.body().forEach(lines::add));
+          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
+          lines.stream().filter(l -> l.startsWith("event:")).forEach(l -> System.out.println("   " + l));
+        } catch (Exception ex) {
+          System.out.println("unfinished " + e.getKey() + ": " + ex);
+        }
+      });
+    }
     watcher.close();
     memory.close();
     http.close();
