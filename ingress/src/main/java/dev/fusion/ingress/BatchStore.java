@@ -5,7 +5,6 @@ import dev.fusion.common.Service;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
-import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +15,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -53,12 +46,10 @@ public final class BatchStore implements Service {
   private final FusionConfig config;
   private final Topics topics;
   private final Path dir;
-  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final TopicMaterializer materializer =
+      new TopicMaterializer("ingress-batch-store", Duration.ofMillis(500), this::applyPolled);
   private volatile Consumer<BatchState> stateListener = s -> { };
   private RocksDB db;
-  private KafkaConsumer<byte[], byte[]> consumer;
-  private Thread thread;
-  private volatile boolean running;
 
   public BatchStore(FusionConfig config, Topics topics, Path dir) {
     this.config = config;
@@ -80,57 +71,23 @@ public final class BatchStore implements Service {
   public void start() throws Exception {
     Files.createDirectories(dir);
     db = RocksDB.open(new Options().setCreateIfMissing(true), dir.toString());
-    consumer = new KafkaConsumer<>(KafkaConfigs.consumer(config.bootstrapServers(), null, "ingress-batches"));
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(topics.batches().name(), topics.batchItems().name())) {
-      for (PartitionInfo p : consumer.partitionsFor(topic)) {
-        partitions.add(new TopicPartition(topic, p.partition()));
+    materializer.start(config.bootstrapServers(), List.of(topics.batches().name(), topics.batchItems().name()), tp -> {
+      try {
+        byte[] pos = db.get(bytes(POSITION + tp.topic() + "/" + tp.partition()));
+        return pos == null ? null : ByteBuffer.wrap(pos).getLong();
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("ingress-batch-store unreadable", e);
       }
-    }
-    consumer.assign(partitions);
-    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-    for (TopicPartition tp : partitions) {
-      byte[] pos = db.get(bytes(POSITION + tp.topic() + "/" + tp.partition()));
-      if (pos == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, ByteBuffer.wrap(pos).getLong());
-      }
-    }
-    running = true;
-    thread = new Thread(() -> run(ends), "ingress-batch-store");
-    thread.setDaemon(true);
-    thread.start();
+    });
   }
 
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return materializer.awaitCaughtUp(timeout);
   }
 
-  private void run(Map<TopicPartition, Long> ends) {
-    Map<TopicPartition, Long> remaining = new HashMap<>(ends);
-    remaining.values().removeIf(end -> end == 0);
+  private void applyPolled(Iterable<ConsumerRecord<byte[], byte[]>> records) throws RocksDBException {
     try (WriteOptions write = new WriteOptions()) {
-      while (running) {
-        // poll returns as soon as records arrive; the timeout only bounds idle wake-ups.
-        var records = consumer.poll(Duration.ofMillis(500));
-        if (!records.isEmpty()) {
-          apply(records, write);
-        }
-        if (caughtUp.getCount() > 0) {
-          remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-          if (remaining.isEmpty()) {
-            caughtUp.countDown();
-          }
-        }
-      }
-    } catch (WakeupException e) {
-      // stop()
-    } catch (Exception e) {
-      LOG.error("batch store stopped", e);
-    } finally {
-      consumer.close();
-      running = false;
+      apply(records, write);
     }
   }
 
@@ -267,15 +224,7 @@ public final class BatchStore implements Service {
 
   @Override
   public void stop() {
-    if (running) {
-      running = false;
-      consumer.wakeup();
-      try {
-        thread.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    materializer.stop();
     if (db != null) {
       db.close();
       db = null;
@@ -284,6 +233,6 @@ public final class BatchStore implements Service {
 
   @Override
   public boolean isReady() {
-    return running && caughtUp.getCount() == 0;
+    return materializer.isReady();
   }
 }

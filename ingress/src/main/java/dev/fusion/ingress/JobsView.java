@@ -8,8 +8,6 @@ import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Submission;
-import dev.fusion.common.kafka.ConsumerThreads;
-import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Topics;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,13 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -53,13 +46,11 @@ public final class JobsView implements Service {
   private final FusionConfig config;
   private final Topics topics;
   private final Path dir;
-  private final CountDownLatch caughtUp = new CountDownLatch(1);
+  private final TopicMaterializer materializer =
+      new TopicMaterializer("ingress-view", Duration.ofMillis(50), this::applyPolled);
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CopyOnWriteArrayList<JobListener>>
       listeners = new java.util.concurrent.ConcurrentHashMap<>();
   private RocksDB db;
-  private KafkaConsumer<byte[], byte[]> consumer;
-  private Thread thread;
-  private volatile boolean running;
 
   private final Duration retention;
 
@@ -85,57 +76,24 @@ public final class JobsView implements Service {
     Files.createDirectories(dir);
     Options options = new Options().setCreateIfMissing(true);
     db = RocksDB.open(options, dir.toString());
-    consumer = new KafkaConsumer<>(KafkaConfigs.consumer(config.bootstrapServers(), null, "ingress-view"));
-    List<TopicPartition> partitions = new ArrayList<>();
-    for (String topic : List.of(topics.jobs().name(), topics.events().name(), topics.results().name())) {
-      for (PartitionInfo p : consumer.partitionsFor(topic)) {
-        partitions.add(new TopicPartition(topic, p.partition()));
+    materializer.start(config.bootstrapServers(), List.of(topics.jobs().name(), topics.events().name(), topics.results().name()), tp -> {
+      try {
+        byte[] pos = db.get(positionKey(tp));
+        return pos == null ? null : ByteBuffer.wrap(pos).getLong();
+      } catch (RocksDBException e) {
+        throw new IllegalStateException("ingress-view unreadable", e);
       }
-    }
-    consumer.assign(partitions);
-    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-    for (TopicPartition tp : partitions) {
-      byte[] pos = db.get(positionKey(tp));
-      if (pos == null) {
-        consumer.seekToBeginning(List.of(tp));
-      } else {
-        consumer.seek(tp, ByteBuffer.wrap(pos).getLong());
-      }
-    }
-    running = true;
-    thread = new Thread(() -> run(ends), "ingress-view");
-    thread.setDaemon(true);
-    thread.start();
+    });
   }
 
   /** Waits until the view has read everything that was in the topics when it started. */
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return materializer.awaitCaughtUp(timeout);
   }
 
-  private void run(Map<TopicPartition, Long> ends) {
-    Map<TopicPartition, Long> remaining = new HashMap<>(ends);
-    remaining.values().removeIf(end -> end == 0);
+  private void applyPolled(Iterable<ConsumerRecord<byte[], byte[]>> records) throws RocksDBException {
     try (WriteOptions write = new WriteOptions()) {
-      while (running) {
-        var records = consumer.poll(Duration.ofMillis(50));
-        if (!records.isEmpty()) {
-          apply(records, write);
-        }
-        if (caughtUp.getCount() > 0) {
-          remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-          if (remaining.isEmpty()) {
-            caughtUp.countDown();
-          }
-        }
-      }
-    } catch (WakeupException e) {
-      // stop()
-    } catch (Exception e) {
-      LOG.error("jobs view stopped", e);
-    } finally {
-      consumer.close();
-      running = false;
+      apply(records, write);
     }
   }
 
@@ -486,12 +444,7 @@ public final class JobsView implements Service {
 
   @Override
   public void stop() {
-    if (!running) {
-      closeDb();
-      return;
-    }
-    running = false;
-    ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(10));
+    materializer.stop();
     closeDb();
   }
 
@@ -504,6 +457,6 @@ public final class JobsView implements Service {
 
   @Override
   public boolean isReady() {
-    return running && caughtUp.getCount() == 0;
+    return materializer.isReady();
   }
 }
