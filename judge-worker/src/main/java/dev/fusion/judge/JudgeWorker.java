@@ -57,7 +57,7 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topicReplication());
     p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+    p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
     // The stream thread commits (and so publishes, under exactly-once) only between polls: a short poll
     // keeps an idle thread from holding a finished panel back for the default 100 ms.
     p.put(StreamsConfig.POLL_MS_CONFIG, 5L);

@@ -4,30 +4,50 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Aggregates jobs and panel answers by job ID in a persistent store and forwards a {@link PanelSet}
- * once the panel is complete. Deadlines live in a second store keyed by zero-padded due time, so the
- * wall-clock punctuator reads only what is due instead of scanning every open job.
+ * once the panel is complete.
+ *
+ * <p>Deadlines live in an in-memory index ordered by due time, so the wall-clock punctuator reads only
+ * what is due instead of scanning every open job. The index is derived data: every deadline follows
+ * from the stored state (the job's acceptance time, or the done marker's time), so it is rebuilt from
+ * the store when the task starts (Streams initializes a processor only after its stores are restored)
+ * and costs no changelog records or disk writes per job.
  */
 final class PanelAggregator implements Processor<String, Object, String, PanelSet> {
   static final String STATE_STORE = "panel-state";
-  static final String DUE_STORE = "panel-due";
-  private static final String CHECK = "check";
-  private static final String PURGE = "purge";
+
+  /** What to do when an entry of the due index is reached. */
+  enum DueAction { CHECK, PURGE }
+
+  /** A due-index key: ordered by time, then job ID. */
+  record Due(long atMs, String jobId) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due o) {
+      int c = Long.compare(atMs, o.atMs);
+      return c != 0 ? c : jobId.compareTo(o.jobId);
+    }
+  }
 
   private final PanelCompletion completion;
   private final Duration punctuateEvery;
   private final Duration keepDoneMarkers;
+  private final NavigableMap<Due, DueAction> due = new TreeMap<>();
   private ProcessorContext<String, PanelSet> context;
   private KeyValueStore<String, PanelState> states;
-  private KeyValueStore<String, String> due;
 
   PanelAggregator(PanelCompletion completion, Duration punctuateEvery, Duration keepDoneMarkers) {
     this.completion = completion;
@@ -39,12 +59,32 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   public void init(ProcessorContext<String, PanelSet> context) {
     this.context = context;
     this.states = context.getStateStore(STATE_STORE);
-    this.due = context.getStateStore(DUE_STORE);
+    rebuildDueIndex();
     context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::onTick);
   }
 
+  private void rebuildDueIndex() {
+    due.clear();
+    try (KeyValueIterator<String, PanelState> it = states.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, PanelState> e = it.next();
+        schedule(e.key, e.value);
+      }
+    }
+  }
+
+  /** Enters the deadlines that follow from one stored state. */
+  private void schedule(String jobId, PanelState state) {
+    if (state.isDone()) {
+      due.put(new Due(state.doneAtMs() + keepDoneMarkers.toMillis(), jobId), DueAction.PURGE);
+    } else if (state.job() != null) {
+      due.put(new Due(completion.deadlineOf(state), jobId), DueAction.CHECK);
+      due.put(new Due(completion.hardDeadlineOf(state), jobId), DueAction.CHECK);
+    }
+  }
+
   @Override
-  public void process(org.apache.kafka.streams.processor.api.Record<String, Object> record) {
+  public void process(Record<String, Object> record) {
     String jobId = record.key();
     if (jobId == null) {
       return;
@@ -61,8 +101,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
         return;
       }
       state = state.withJob(job);
-      due.put(dueKey(completion.deadlineOf(state), jobId), CHECK);
-      due.put(dueKey(completion.hardDeadlineOf(state), jobId), CHECK);
+      schedule(jobId, state);
     } else if (record.value() instanceof PanelAnswer answer) {
       state = state.withAnswer(answer);
     } else {
@@ -78,29 +117,25 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   }
 
   private void emit(String jobId, PanelState state, String kind, long now) {
-    context.forward(new org.apache.kafka.streams.processor.api.Record<>(jobId,
-        completion.toPanelSet(state, kind, now), now));
-    states.put(jobId, PanelState.done(now));
-    due.delete(dueKey(completion.deadlineOf(state), jobId));
-    due.delete(dueKey(completion.hardDeadlineOf(state), jobId));
-    due.put(dueKey(now + keepDoneMarkers.toMillis(), jobId), PURGE);
+    context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now));
+    PanelState done = PanelState.done(now);
+    states.put(jobId, done);
+    due.remove(new Due(completion.deadlineOf(state), jobId));
+    due.remove(new Due(completion.hardDeadlineOf(state), jobId));
+    schedule(jobId, done);
   }
 
   private void onTick(long now) {
-    java.util.List<KeyValue<String, String>> reached = new java.util.ArrayList<>();
-    try (KeyValueIterator<String, String> it = due.range(dueKey(0, ""), dueKey(now, "\uffff"))) {
-      while (it.hasNext()) {
-        reached.add(it.next());
-      }
-    }
-    for (KeyValue<String, String> entry : reached) {
-      due.delete(entry.key);
-      String jobId = entry.key.substring(entry.key.indexOf('|') + 1);
+    Map<Due, DueAction> reached = due.headMap(new Due(now, "\uffff"), true);
+    List<Map.Entry<Due, DueAction>> entries = new ArrayList<>(reached.entrySet());
+    reached.clear();
+    for (Map.Entry<Due, DueAction> entry : entries) {
+      String jobId = entry.getKey().jobId();
       PanelState state = states.get(jobId);
       if (state == null) {
         continue;
       }
-      if (PURGE.equals(entry.value)) {
+      if (entry.getValue() == DueAction.PURGE) {
         if (state.isDone()) {
           states.delete(jobId);
         }
@@ -113,7 +148,8 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     }
   }
 
-  static String dueKey(long atMs, String jobId) {
-    return String.format("%015d|%s", atMs, jobId);
+  /** Open deadlines and done markers awaiting purge (for tests and metrics). */
+  int dueEntries() {
+    return due.size();
   }
 }

@@ -60,7 +60,8 @@ class PanelCompletionTest {
   }
 
   @Test
-  void dueKeysSortByTime() {
-    assertThat(PanelAggregator.dueKey(999, "b")).isLessThan(PanelAggregator.dueKey(1000, "a"));
+  void dueKeysSortByTimeThenJob() {
+    assertThat(new PanelAggregator.Due(999, "b")).isLessThan(new PanelAggregator.Due(1000, "a"));
+    assertThat(new PanelAggregator.Due(1000, "a")).isLessThan(new PanelAggregator.Due(1000, "b"));
   }
 }

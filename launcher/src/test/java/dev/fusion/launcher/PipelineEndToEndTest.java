@@ -108,6 +108,56 @@ class PipelineEndToEndTest extends PipelineTestBase {
   }
 
   @Test
+  void aPanelDeadlineSetBeforeAJudgeWorkerRestartStillFiresAfterIt() throws Exception {
+    // The model call's own timeout is far beyond the test's wait: only the panel deadline can finish it.
+    try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_DEADLINE_MS", "3000", "FUSION_PANEL_QUORUM", "2",
+        "FUSION_MODEL_TIMEOUT_MS", "600000"))) {
+      // Given a job whose third panel model never answers
+      String id = harness.submit(stack, PipelineHarness.jobBody("Deadline question",
+          "sim/alpha", "sim/beta", "sim/gamma;fault=hang;hang_ms=600000"));
+      // and an aggregation that has stored (changelog written, so committed) the job and two answers
+      awaitAggregatedAnswers(stack, id, 2);
+      // When the judge worker restarts before the panel deadline
+      stack.stopJudgeWorker();
+      stack.startJudgeWorker();
+      // Then the deadline, known to the new instance only through the restored state, completes the
+      // panel on its quorum and the silent model is reported as timed out
+      JsonNode job = awaitTerminal(stack, id);
+      assertThat(job.path("status").asText()).isEqualTo("completed");
+      assertThat(job.path("result").path("responses")).hasSize(2);
+      JsonNode failed = job.path("result").path("failed_models");
+      assertThat(failed).hasSize(1);
+      assertThat(failed.get(0).path("model").asText()).isEqualTo("sim/gamma;fault=hang;hang_ms=600000");
+      assertThat(failed.get(0).path("reason").asText()).isEqualTo("timeout");
+      stack.crashPanelWorker(); // The hanging call would hold a graceful stop for its whole drain time.
+    }
+  }
+
+  /** Waits until the aggregation's changelog holds the job with at least {@code answers} answers. */
+  private static void awaitAggregatedAnswers(FusionStack stack, String jobId, int answers) {
+    String changelog = stack.config().topicPrefix() + "fusion-judge-worker-panel-state-changelog";
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(
+        KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "changelog-watch"))) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> !consumer.partitionsFor(changelog).isEmpty());
+      List<TopicPartition> parts = consumer.partitionsFor(changelog).stream()
+          .map(p -> new TopicPartition(changelog, p.partition())).toList();
+      consumer.assign(parts);
+      consumer.seekToBeginning(parts);
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        for (var r : consumer.poll(Duration.ofMillis(100))) {
+          if (r.key() != null && r.value() != null && jobId.equals(new String(r.key()))) {
+            JsonNode state = Json.tree(new String(r.value()));
+            if (state.path("job").isObject() && state.path("answers").size() >= answers) {
+              return true;
+            }
+          }
+        }
+        return false;
+      });
+    }
+  }
+
+  @Test
   void badInputGetsA400InTheOpenAiErrorShape() throws Exception {
     try (FusionStack stack = harness.newStack(Map.of())) {
       assertError(harness.post(stack, "/v1/jobs", "{\"messages\": ["), "invalid_json", null);

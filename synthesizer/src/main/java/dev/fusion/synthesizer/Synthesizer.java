@@ -21,8 +21,8 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Synthesizer implements Service {
   public static final String GROUP = "fusion-synthesizer";
-  /** Deltas are batched to this many characters per event, so a long answer is not thousands of records. */
-  private static final int DELTA_BATCH_CHARS = 48;
+  /** Streamed text is coalesced into at most one delta event per this many milliseconds. */
+  static final long DELTA_WINDOW_MS = 50;
 
   private final StageContext ctx;
   private final AsyncConsumerWorker<AnalysisRecord> worker;
@@ -73,12 +73,18 @@ public final class Synthesizer implements Service {
         .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal));
   }
 
-  /** Collects streamed text into events of a few dozen characters; every send is awaited at the end. */
+  /**
+   * Turns streamed text into answer-delta events: the first piece goes out at once (time to first
+   * token is what a reader notices), later pieces are coalesced into at most one event per
+   * {@link #DELTA_WINDOW_MS}, so a streamed answer costs a handful of records instead of one per token.
+   * Every send is awaited before the result is published.
+   */
   private final class DeltaBatcher {
     private final String jobId;
     private final StringBuilder pending = new StringBuilder();
     private CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
     private int index;
+    private long timer = -1;
 
     DeltaBatcher(String jobId) {
       this.jobId = jobId;
@@ -86,12 +92,25 @@ public final class Synthesizer implements Service {
 
     synchronized void add(String delta) {
       pending.append(delta);
-      if (pending.length() >= DELTA_BATCH_CHARS) {
+      if (index == 0) {
+        send();
+      } else if (timer < 0) {
+        timer = ctx.vertx().setTimer(DELTA_WINDOW_MS, t -> onWindow());
+      }
+    }
+
+    private synchronized void onWindow() {
+      timer = -1;
+      if (pending.length() > 0) {
         send();
       }
     }
 
     synchronized CompletableFuture<?> flush() {
+      if (timer >= 0) {
+        ctx.vertx().cancelTimer(timer);
+        timer = -1;
+      }
       if (pending.length() > 0) {
         send();
       }

@@ -244,6 +244,19 @@ public final class ModelGateway implements AutoCloseable {
   // ------------------------------------------------------------------ one attempt
 
   private Future<ChatResult> attempt(Provider provider, String model, CallState state) {
+    if (Vertx.currentContext() == null) {
+      // Called from a consumer thread (or a completion on one): start the exchange on an event loop.
+      // Vert.x 5.0.7 can drop a response's end when body() is called from another thread after the
+      // response already ended (eclipse-vertx/vert.x#6038): the call then hangs until its timeout. On
+      // a context, the listeners below are attached before any response event of this request runs.
+      Promise<ChatResult> onLoop = Promise.promise();
+      vertx.runOnContext(v -> attemptOnContext(provider, model, state).onComplete(onLoop));
+      return onLoop.future();
+    }
+    return attemptOnContext(provider, model, state);
+  }
+
+  private Future<ChatResult> attemptOnContext(Provider provider, String model, CallState state) {
     boolean stream = state.onDelta != null;
     Buffer body = Buffer.buffer(Json.toBytes(wireBody(provider, model, state.request, stream)));
     RequestOptions options = new RequestOptions()

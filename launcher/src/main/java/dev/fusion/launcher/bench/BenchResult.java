@@ -8,7 +8,7 @@ import org.HdrHistogram.Histogram;
 record BenchResult(String scenario, String simLatency, int panelSize, double targetRate, long jobs, long completed,
     long failedResults, long rejected, long lost, double sendSeconds, double totalSeconds, long maxInFlight,
     Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes, long maxRssBytes, boolean finished,
-    java.util.Map<String, Double> stageMeansMs) {
+    java.util.Map<String, Double> stageMeansMs, CostMeter.Cost cost) {
 
   double throughput() {
     return completed / totalSeconds;
@@ -35,21 +35,30 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
     lat.put("max", round(latencyMicros.getMaxValue() / 1000.0));
     ObjectNode stages = o.putObject("stage_means_ms");
     stageMeansMs.forEach(stages::put);
+    o.put("cpu_ms_per_job", cost.cpuMsPerJob()).put("kafka_records_per_job", cost.recordsPerJob());
+    ObjectNode threads = o.putObject("cpu_ms_per_job_by_threads");
+    cost.cpuMsPerJobByThreads().entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
+        .forEach(e -> threads.put(e.getKey(), e.getValue()));
+    ObjectNode records = o.putObject("kafka_records_per_job_by_topic");
+    cost.recordsPerJobByTopic().forEach(records::put);
+    ObjectNode kib = o.putObject("kafka_kib_per_job_by_topic");
+    cost.kibPerJobByTopic().forEach(kib::put);
     return o;
   }
 
   static String markdownHeader() {
     return "| scenario | sim latency | rate/s | jobs | ok | errors | lost | throughput/s | p50 ms | p90 ms | p99 ms | p99.9 ms "
-        + "| overhead p50 | overhead p99 | max in flight | max heap MB | max RSS MB |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+        + "| overhead p50 | overhead p99 | max in flight | max heap MB | max RSS MB | CPU ms/job | records/job |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   }
 
   String markdownRow() {
-    return String.format("| %s | %s | %.0f | %d | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d |%n",
+    return String.format("| %s | %s | %.0f | %d | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.1f |%n",
         scenario, simLatency, targetRate, jobs, completed - failedResults, failedResults + rejected, lost,
         throughput(), ms(latencyMicros, 50), ms(latencyMicros, 90), ms(latencyMicros, 99), ms(latencyMicros, 99.9),
         ms(overheadMicros, 50), ms(overheadMicros, 99), maxInFlight, maxHeapBytes / (1024 * 1024),
-        maxRssBytes / (1024 * 1024));
+        maxRssBytes / (1024 * 1024), cost.cpuMsPerJob(), cost.recordsPerJob());
   }
 
   private static double round(double v) {

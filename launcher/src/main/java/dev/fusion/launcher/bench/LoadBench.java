@@ -87,6 +87,8 @@ final class LoadBench {
     });
     watcher.start();
     memory.start();
+    CostMeter cost = new CostMeter(bootstrap);
+    cost.start();
 
     long t0 = System.nanoTime();
     for (long i = 0; i < jobs; i++) {
@@ -124,6 +126,7 @@ final class LoadBench {
     long sendEnd = System.nanoTime();
     boolean finished = allDone.await(drainLimit.toMillis() + seconds * 1000L, TimeUnit.MILLISECONDS);
     long end = System.nanoTime();
+    CostMeter.Cost costs = cost.stop(completed.get());
     if (!finished) {
       // Name the jobs whose result never showed, with the status ingress reports for them.
       meet.entrySet().stream().filter(e -> e.getValue() instanceof Long).limit(5).forEach(e -> {
@@ -150,7 +153,8 @@ final class LoadBench {
     vertx.close().await();
     return new BenchResult(scenario, profile.toString(), panelSize, rate, jobs, completed.get(), failedResults.get(),
         rejected.get(), jobs - completed.get() - rejected.get(), (sendEnd - t0) / 1e9, (end - t0) / 1e9,
-        maxInFlight.get(), latency, overhead, memory.maxHeapBytes(), memory.maxRssBytes(), finished, stageMeans());
+        maxInFlight.get(), latency, overhead, memory.maxHeapBytes(), memory.maxRssBytes(), finished, stageMeans(),
+        costs);
   }
 
   private record Seen(FusionResult result, long nanos) {}
