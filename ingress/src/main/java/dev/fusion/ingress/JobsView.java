@@ -117,14 +117,15 @@ public final class JobsView implements Service {
             }
             continue;
           }
+          EventHeader header = null;
           if (r.topic().equals(topics.events().name())) {
-            FusionEvent event = topics.events().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            if (current == null && event.timestampMs() < System.currentTimeMillis() - maxAgeMs()) {
+            header = EventHeader.of(r.value());
+            if (current == null && header.timestampMs() < System.currentTimeMillis() - maxAgeMs()) {
               continue; // An event of a job already retained away (a rebuild re-reads it).
             }
             batch.put(eventKey(jobId, r.offset()), r.value());
           }
-          JobView next = fold(current, jobId, r);
+          JobView next = fold(current, jobId, r, header);
           if (next != current) {
             index(batch, current, next);
             touched.put(jobId, next);
@@ -225,7 +226,40 @@ public final class JobsView implements Service {
     });
   }
 
-  private JobView fold(JobView current, String jobId, ConsumerRecord<byte[], byte[]> r) {
+  /**
+   * The two fields of an event the view needs to fold it, read with a streaming parser that stops
+   * before the event's data (which may carry a whole panel answer): the view stores events as the bytes
+   * they arrived in and builds them only for a replay or a live listener.
+   */
+  record EventHeader(String type, long timestampMs) {
+    static EventHeader of(byte[] json) {
+      try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
+        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+          throw new IllegalArgumentException("an event must be a JSON object");
+        }
+        String type = null;
+        Long timestamp = null;
+        while ((type == null || timestamp == null)
+            && p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          p.nextToken();
+          switch (field) {
+            case "type" -> type = p.getValueAsString();
+            case "timestamp_ms" -> timestamp = p.getValueAsLong();
+            default -> p.skipChildren();
+          }
+        }
+        if (type == null) {
+          throw new IllegalArgumentException("an event needs a type");
+        }
+        return new EventHeader(type, timestamp == null ? 0 : timestamp);
+      } catch (java.io.IOException e) {
+        throw new IllegalArgumentException("unreadable event: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private JobView fold(JobView current, String jobId, ConsumerRecord<byte[], byte[]> r, EventHeader event) {
     long now = System.currentTimeMillis();
     if (r.topic().equals(topics.jobs().name())) {
       FusionJob job = topics.jobs().valueSerde().deserializer().deserialize(r.topic(), r.value());
@@ -254,7 +288,6 @@ public final class JobsView implements Service {
     if (current != null && JobView.rank(current.status()) >= JobView.rank(JobView.RUNNING)) {
       return current;
     }
-    FusionEvent event = topics.events().valueSerde().deserializer().deserialize(r.topic(), r.value());
     if (EventTypes.QUEUED.equals(event.type()) || EventTypes.isTerminal(event.type())) {
       return current; // Terminal status comes with the result record, never from an event alone.
     }
@@ -393,12 +426,12 @@ public final class JobsView implements Service {
   }
 
   static byte[] eventKey(String jobId, long offset) {
-    return key(EVENTS, jobId + "/" + String.format("%020d", offset));
+    return key(EVENTS, jobId + "/" + zeroPadded(offset, 20));
   }
 
   /** Newest first: the time part is inverted so RocksDB's ascending order lists recent jobs first. */
   static byte[] tenantKey(String tenant, long acceptedAtMs, String jobId) {
-    return key(TENANT_JOBS, tenant + "/" + String.format("%019d", Long.MAX_VALUE - acceptedAtMs) + "/" + jobId);
+    return key(TENANT_JOBS, tenant + "/" + zeroPadded(Long.MAX_VALUE - acceptedAtMs, 19) + "/" + jobId);
   }
 
   static byte[] idempotencyKey(String tenant, String idempotencyKey) {
@@ -406,7 +439,13 @@ public final class JobsView implements Service {
   }
 
   static byte[] finishedKey(long finishedAtMs, String jobId) {
-    return key(FINISHED, String.format("%019d", Math.max(0, finishedAtMs)) + "/" + jobId);
+    return key(FINISHED, zeroPadded(Math.max(0, finishedAtMs), 19) + "/" + jobId);
+  }
+
+  /** {@code value} (not negative) in decimal, left-padded with zeros to {@code width}: sorts as numbers do. */
+  static String zeroPadded(long value, int width) {
+    String digits = Long.toString(value);
+    return digits.length() >= width ? digits : "0".repeat(width - digits.length()) + digits;
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {

@@ -1,0 +1,54 @@
+package dev.fusion.ingress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.fusion.common.Json;
+import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.Events;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** How the jobs view reads event records and builds its keys, without a network. */
+class JobsViewRecordsTest {
+
+  @Test
+  void anEventsHeaderIsReadFromItsBytesWhateverItsDataHolds() {
+    // Given an event as a stage publishes it, carrying a whole answer in its data
+    var event = Events.of("job_1", EventTypes.PANEL_COMPLETED,
+        d -> d.put("model", "sim/a").put("content", "a long answer {\"with\": [\"json\"]}").putObject("x").put("y", 1));
+    // When the view reads its header
+    JobsView.EventHeader header = JobsView.EventHeader.of(Json.toBytes(event));
+    // Then type and time are those of the event
+    assertThat(header.type()).isEqualTo(EventTypes.PANEL_COMPLETED);
+    assertThat(header.timestampMs()).isEqualTo(event.timestampMs());
+  }
+
+  @Test
+  void fieldsInAnotherOrderAreReadToo() {
+    byte[] json = "{\"data\":{\"type\":\"inner\"},\"timestamp_ms\":42,\"type\":\"response.queued\"}"
+        .getBytes(StandardCharsets.UTF_8);
+    JobsView.EventHeader header = JobsView.EventHeader.of(json);
+    assertThat(header.type()).isEqualTo("response.queued");
+    assertThat(header.timestampMs()).isEqualTo(42);
+  }
+
+  @Test
+  void anUnreadableEventIsRejectedWithAReason() {
+    assertThatThrownBy(() -> JobsView.EventHeader.of("[1]".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("object");
+    assertThatThrownBy(() -> JobsView.EventHeader.of("{\"timestamp_ms\":1}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type");
+    assertThatThrownBy(() -> JobsView.EventHeader.of("{\"type\":".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unreadable");
+  }
+
+  @Test
+  void zeroPaddedNumbersSortAsNumbers() {
+    for (long v : new long[] {0, 7, 1234567, Long.MAX_VALUE}) {
+      assertThat(JobsView.zeroPadded(v, 19)).isEqualTo(String.format("%019d", v));
+      assertThat(JobsView.zeroPadded(v, 20)).isEqualTo(String.format("%020d", v));
+    }
+    assertThat(JobsView.zeroPadded(999, 20)).isLessThan(JobsView.zeroPadded(1000, 20));
+  }
+}
