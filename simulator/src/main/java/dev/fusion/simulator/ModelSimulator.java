@@ -69,6 +69,7 @@ public final class ModelSimulator implements AutoCloseable {
   private final Vertx vertx;
   private final SimulatorConfig config;
   private final ConcurrentHashMap<String, AtomicLong> calls = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicLong> protocols = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> faultCalls = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final Set<Long> timers = ConcurrentHashMap.newKeySet();
@@ -184,9 +185,17 @@ public final class ModelSimulator implements AutoCloseable {
     return out;
   }
 
+  /** Chat calls per HTTP version ({@code HTTP_1_1}, {@code HTTP_2}), so a client can check what it spoke. */
+  public Map<String, Long> protocolCounts() {
+    Map<String, Long> out = new TreeMap<>();
+    protocols.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
   /** Zeroes the call counts and the {@code fail_times}/{@code fail_rate} call counters. */
   public void resetCounts() {
     calls.clear();
+    protocols.clear();
     faultCalls.clear();
   }
 
@@ -279,6 +288,8 @@ public final class ModelSimulator implements AutoCloseable {
       total += e.getValue();
     }
     out.put("total", total);
+    ObjectNode p = out.putObject("protocols");
+    protocolCounts().forEach(p::put);
     return out;
   }
 
@@ -323,6 +334,7 @@ public final class ModelSimulator implements AutoCloseable {
       return;
     }
     long callIndex = calls.computeIfAbsent(req.modelName, k -> new AtomicLong()).incrementAndGet();
+    protocols.computeIfAbsent(ctx.request().version().name(), k -> new AtomicLong()).incrementAndGet();
 
     SimOptions opts;
     try {

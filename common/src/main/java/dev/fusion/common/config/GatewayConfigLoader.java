@@ -37,6 +37,7 @@ final class GatewayConfigLoader {
     Double rps;
     Integer burst;
     Boolean usageAccounting;
+    Boolean http2;
     Map<String, String> headers;
     Boolean enabled;
 
@@ -135,6 +136,7 @@ final class GatewayConfigLoader {
       s.maxConcurrency = Math.toIntExact(cap);
     }
     s.usageAccounting = orKeep(ConfigFile.boolOrNull(node, "usage_accounting", w), s.usageAccounting);
+    s.http2 = orKeep(ConfigFile.boolOrNull(node, "http2", w), s.http2);
     s.enabled = orKeep(ConfigFile.boolOrNull(node, "enabled", w), s.enabled);
     JsonNode rate = node.get("rate_limit");
     if (rate != null && !rate.isNull()) {
@@ -175,6 +177,9 @@ final class GatewayConfigLoader {
       if (env.optional(p + "BURST") != null) {
         s.burst = env.integer(p + "BURST", 1);
       }
+      if (env.optional(p + "HTTP2") != null) {
+        s.http2 = Boolean.parseBoolean(env.get(p + "HTTP2", "false"));
+      }
     }
   }
 
@@ -203,7 +208,7 @@ final class GatewayConfigLoader {
     }
     return new Provider(s.name, s.baseUrl, key, s.apiKeyEnv, s.prefixes == null ? List.of(s.name + "/") : s.prefixes,
         s.stripPrefix == null ? s.prefixes == null : s.stripPrefix, s.maxConcurrency == null ? 0 : s.maxConcurrency,
-        rate, Boolean.TRUE.equals(s.usageAccounting), s.headers);
+        rate, Boolean.TRUE.equals(s.usageAccounting), s.headers, Boolean.TRUE.equals(s.http2));
   }
 
   private static ModelSettings model(String name, JsonNode node) {

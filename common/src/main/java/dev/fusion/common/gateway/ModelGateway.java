@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
@@ -40,7 +41,11 @@ public final class ModelGateway implements AutoCloseable {
 
   private final Vertx vertx;
   private final GatewayConfig config;
+  /** HTTP/2 connections per provider endpoint; each is served by one event loop. */
+  private static final int HTTP2_CONNECTIONS = 4;
+
   private final HttpClientAgent http;
+  private final HttpClientAgent http2;
   private final Admission admission;
 
   public ModelGateway(Vertx vertx, GatewayConfig config) {
@@ -49,6 +54,12 @@ public final class ModelGateway implements AutoCloseable {
     this.http = vertx.createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true).setConnectTimeout(5_000),
         new PoolOptions().setHttp1MaxSize(config.connectionPoolSize()).setMaxWaitQueueSize(-1));
+    // Providers marked http2 share a few multiplexed connections: thousands of calls in flight need
+    // thousands of HTTP/1.1 connections, but only as many HTTP/2 streams.
+    this.http2 = vertx.createHttpClient(
+        new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+            .setUseAlpn(true).setTcpNoDelay(true).setConnectTimeout(5_000),
+        new PoolOptions().setHttp2MaxSize(HTTP2_CONNECTIONS).setMaxWaitQueueSize(-1));
     this.admission = new Admission(vertx, config.queueLimit());
   }
 
@@ -284,7 +295,7 @@ public final class ModelGateway implements AutoCloseable {
           }
         })
         : -1;
-    http.request(options)
+    (provider.http2() ? http2 : http).request(options)
         .compose(req -> {
           promise.future().onFailure(e -> req.reset());
           return req.send(body);
@@ -494,6 +505,7 @@ public final class ModelGateway implements AutoCloseable {
   @Override
   public void close() {
     http.close();
+    http2.close();
   }
 
   /** One attempt's failure, classified: retriable or not, and how long the provider asked us to wait. */

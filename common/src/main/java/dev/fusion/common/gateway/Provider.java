@@ -10,16 +10,26 @@ import java.util.Map;
  * {@code ollama/llama3} is sent to Ollama as {@code llama3}). {@code maxConcurrency} caps calls in
  * flight to the provider (0 = no cap); {@code rateLimit} (may be null) is a token bucket on requests.
  * {@code usageAccounting} asks the provider for the cost of each call (OpenRouter's
- * {@code "usage": {"include": true}}). {@code headers} are sent with every request.
+ * {@code "usage": {"include": true}}). {@code headers} are sent with every request. With {@code http2}
+ * calls are multiplexed over a few HTTP/2 connections (ALPN for https, prior-knowledge h2c for http)
+ * instead of one pooled HTTP/1.1 connection per call in flight.
  */
 public record Provider(String name, String baseUrl, String apiKey, String apiKeyEnv, List<String> prefixes,
     boolean stripPrefix, int maxConcurrency, RateLimit rateLimit, boolean usageAccounting,
-    Map<String, String> headers) {
+    Map<String, String> headers, boolean http2) {
 
   public Provider {
     prefixes = List.copyOf(prefixes);
     headers = headers == null ? Map.of() : Map.copyOf(headers);
     baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+  }
+
+  /** A provider spoken to over HTTP/1.1. */
+  public Provider(String name, String baseUrl, String apiKey, String apiKeyEnv, List<String> prefixes,
+      boolean stripPrefix, int maxConcurrency, RateLimit rateLimit, boolean usageAccounting,
+      Map<String, String> headers) {
+    this(name, baseUrl, apiKey, apiKeyEnv, prefixes, stripPrefix, maxConcurrency, rateLimit, usageAccounting, headers,
+        false);
   }
 
   /** A provider with no rate limit, no extra headers and no usage accounting. */
@@ -55,6 +65,6 @@ public record Provider(String name, String baseUrl, String apiKey, String apiKey
         + (apiKey == null ? "" : " key=*** (from " + (apiKeyEnv == null ? "config" : apiKeyEnv) + ")")
         + (maxConcurrency > 0 ? " max_concurrency=" + maxConcurrency : "")
         + (rateLimit == null ? "" : " rate_limit=" + rateLimit.requestsPerSecond() + "/s burst " + rateLimit.burst())
-        + "]";
+        + (http2 ? " http2" : "") + "]";
   }
 }

@@ -83,6 +83,8 @@ public final class BenchCommand implements Callable<Integer> {
       env.putIfAbsent("FUSION_SYNTH_MAX_IN_FLIGHT", String.valueOf(inFlight));
       env.putIfAbsent("FUSION_MODEL_POOL_SIZE", String.valueOf(Math.min(4_096, inFlight)));
       env.putIfAbsent("FUSION_MODEL_TIMEOUT_MS", "300000");
+      // Thousands of simulated calls in flight: multiplexed HTTP/2 streams, not one connection each.
+      env.putIfAbsent("FUSION_PROVIDER_SIMULATOR_HTTP2", "true");
       env.putIfAbsent("FUSION_HTTP_PORT", "0");
       FusionConfig config = FusionConfig.fromEnv(env);
       Vertx vertx = Vertx.vertx();
