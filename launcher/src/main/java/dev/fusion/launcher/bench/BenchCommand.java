@@ -26,9 +26,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = {
     "Benchmark the pipeline in this JVM with an open-loop load generator.",
     "Scenarios: overhead (100 jobs/s, 0 ms models, 30 s), throughput (1000 jobs/s, 0 ms, 60 s),",
-    "concurrency (10,000 jobs in flight, 10 s models; run with FUSION_JAVA_OPTS=-Xmx1g), custom."})
+    "concurrency (10,000 jobs in flight, 10 s models; run with FUSION_JAVA_OPTS=-Xmx1g), custom,",
+    "batch (100,000 prompts through /v1/batches, 1 s models; checks none lost or duplicated)."})
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", defaultValue = "overhead", description = "overhead | throughput | concurrency | custom")
+  @Parameters(index = "0", defaultValue = "overhead", description = "overhead | throughput | concurrency | custom | batch")
   String scenario;
 
   @Option(names = "--rate", description = "jobs per second (custom)")
@@ -37,7 +38,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seconds", description = "how long to send (custom)")
   Integer seconds;
 
-  @Option(names = "--latency", description = "simulated model latency: 0, fixed:MS, lognormal:MEDIAN:SIGMA (custom)")
+  @Option(names = "--latency", description = "simulated model latency: 0, fixed:MS, lognormal:MEDIAN:SIGMA (custom, batch)")
   String latency;
 
   @Option(names = "--panel", defaultValue = "3", description = "panel size")
@@ -45,6 +46,15 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--warmup-seconds", defaultValue = "5", description = "unmeasured warm-up at the same rate")
   int warmupSeconds;
+
+  @Option(names = "--prompts", description = "prompts in the batch (batch; default 100000)")
+  Long prompts;
+
+  @Option(names = "--warmup-prompts", defaultValue = "200", description = "an unmeasured batch of this many prompts first (batch)")
+  long warmupPrompts;
+
+  @Option(names = "--batch-minutes", defaultValue = "30", description = "how long to follow the batch before giving up (batch)")
+  int batchMinutes;
 
   @Option(names = "--out", description = "directory for the JSON report")
   Path out;
@@ -59,6 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
       case "throughput" -> { r = 1000; s = 60; lat = "0"; }
       case "concurrency" -> { r = 1000; s = 10; lat = "fixed:10000"; }
       case "custom" -> { r = 100; s = 30; lat = "0"; }
+      case "batch" -> { r = 0; s = 0; lat = "fixed:1000"; }
       default -> throw new IllegalArgumentException("unknown scenario " + scenario);
     }
     r = rate != null ? rate : r;
@@ -78,6 +89,14 @@ public final class BenchCommand implements Callable<Integer> {
       env.putIfAbsent("FUSION_TOPIC_PARTITIONS", "6");
       // Enough in-flight room for the scenario: rate x the job's model time, plus slack.
       long inFlight = Math.max(2_000, Math.round(r * Math.max(1, profile.criticalPathMs()) / 1000.0 * 1.5));
+      if (scenario.equals("batch")) {
+        // Ingress reads this one from a system property or the environment, not the config map. The
+        // default (200) would make the cap, not the pipeline, the figure measured with 1 s models.
+        if (batchCap() == null) {
+          System.setProperty(BatchBench.MAX_IN_FLIGHT, "5000");
+        }
+        inFlight = Math.max(2_000, Math.round(Long.parseLong(batchCap()) * 1.5));
+      }
       env.putIfAbsent("FUSION_PANEL_MAX_IN_FLIGHT", String.valueOf(inFlight));
       env.putIfAbsent("FUSION_JUDGE_MAX_IN_FLIGHT", String.valueOf(inFlight));
       env.putIfAbsent("FUSION_SYNTH_MAX_IN_FLIGHT", String.valueOf(inFlight));
@@ -90,6 +109,9 @@ public final class BenchCommand implements Callable<Integer> {
       Vertx vertx = Vertx.vertx();
       try (FusionStack stack = new FusionStack(config, vertx, 0).start()) {
         String url = "http://127.0.0.1:" + stack.httpPort();
+        if (scenario.equals("batch")) {
+          return runBatch(url, kafka.bootstrapServers(), lat);
+        }
         LoadBench bench = new LoadBench(url, kafka.bootstrapServers(), new Topics(config.topicPrefix()).results(),
             profile, panel);
         if (warmupSeconds > 0) {
@@ -103,16 +125,53 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.print(result.markdownRow());
         String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result.toJson());
         System.out.println(json);
-        if (out != null) {
-          Files.createDirectories(out);
-          Files.writeString(out.resolve("bench-" + scenario + ".json"), json);
-        }
+        write(json);
         return result.finished() && result.lost() == 0 && result.rejected() == 0 ? 0 : 1;
       } finally {
         simulator.close();
         simVertx.close().await();
         vertx.close().await();
       }
+    }
+  }
+
+  private int runBatch(String url, String bootstrap, String lat) throws Exception {
+    long n = prompts != null ? prompts : 100_000;
+    System.out.printf("running batch: %,d prompts, models %s, panel %d, %s=%s%n", n, LoadProfile.parse(lat), panel,
+        BatchBench.MAX_IN_FLIGHT, batchCap());
+    BatchBench bench = new BatchBench(url, bootstrap, lat, panel, System.out, Duration.ofSeconds(5));
+    if (warmupPrompts > 0) {
+      // A fresh pipeline spends its first seconds on consumer-group and Streams assignments; keep that
+      // out of the measured batch, as the warm-up does for the other scenarios.
+      System.out.printf("warming up: a batch of %,d prompts (not measured)%n", warmupPrompts);
+      BatchBench.Report warm = bench.run(warmupPrompts, Duration.ofMinutes(batchMinutes));
+      System.out.printf("warm-up: %s, %,d completed, %,d failed, %,d lost%n%n", warm.status(), warm.completed(),
+          warm.failed(), warm.lost());
+    }
+    BatchBench.Report report = bench.run(n, Duration.ofMinutes(batchMinutes));
+    System.out.println();
+    System.out.print(BatchBench.Report.markdownHeader());
+    System.out.print(report.markdownRow());
+    String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson());
+    System.out.println(json);
+    write(json);
+    return report.ok() ? 0 : 1;
+  }
+
+  /** The batch in-flight cap the way ingress resolves it: system property, then environment. */
+  private static String batchCap() {
+    for (String v : new String[] {System.getProperty(BatchBench.MAX_IN_FLIGHT), System.getenv(BatchBench.MAX_IN_FLIGHT)}) {
+      if (v != null && !v.isBlank()) {
+        return v.trim();
+      }
+    }
+    return null;
+  }
+
+  private void write(String json) throws java.io.IOException {
+    if (out != null) {
+      Files.createDirectories(out);
+      Files.writeString(out.resolve("bench-" + scenario + ".json"), json);
     }
   }
 }

@@ -35,16 +35,21 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
     lat.put("max", round(latencyMicros.getMaxValue() / 1000.0));
     ObjectNode stages = o.putObject("stage_means_ms");
     stageMeansMs.forEach(stages::put);
-    o.put("cpu_ms_per_job", cost.cpuMsPerJob()).put("kafka_records_per_job", cost.recordsPerJob());
-    ObjectNode threads = o.putObject("cpu_ms_per_job_by_threads");
+    putCost(o, cost, "job");
+    return o;
+  }
+
+  /** The cost figures, per {@code unit} (a job, or a batch prompt), under names ending in that unit. */
+  static void putCost(ObjectNode o, CostMeter.Cost cost, String unit) {
+    o.put("cpu_ms_per_" + unit, cost.cpuMsPerJob()).put("kafka_records_per_" + unit, cost.recordsPerJob());
+    ObjectNode threads = o.putObject("cpu_ms_per_" + unit + "_by_threads");
     cost.cpuMsPerJobByThreads().entrySet().stream()
         .sorted(java.util.Map.Entry.<String, Double>comparingByValue().reversed())
         .forEach(e -> threads.put(e.getKey(), e.getValue()));
-    ObjectNode records = o.putObject("kafka_records_per_job_by_topic");
+    ObjectNode records = o.putObject("kafka_records_per_" + unit + "_by_topic");
     cost.recordsPerJobByTopic().forEach(records::put);
-    ObjectNode kib = o.putObject("kafka_kib_per_job_by_topic");
+    ObjectNode kib = o.putObject("kafka_kib_per_" + unit + "_by_topic");
     cost.kibPerJobByTopic().forEach(kib::put);
-    return o;
   }
 
   static String markdownHeader() {
@@ -61,7 +66,7 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
         maxRssBytes / (1024 * 1024), cost.cpuMsPerJob(), cost.recordsPerJob());
   }
 
-  private static double round(double v) {
+  static double round(double v) {
     return Math.round(v * 100) / 100.0;
   }
 

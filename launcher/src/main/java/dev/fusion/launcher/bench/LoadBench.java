@@ -12,9 +12,6 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -196,13 +193,24 @@ final class LoadBench {
     ObjectNode body = Json.object();
     body.putArray("messages").addObject().put("role", "user").put("content", "Benchmark question: what makes a good cache?");
     var panel = body.putArray("analysis_models");
-    List<String> names = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta");
-    for (int i = 0; i < panelSize; i++) {
-      panel.add("sim/" + names.get(i) + ";" + profile.simOptions());
-    }
-    body.put("model", "sim/judge;" + profile.simOptions());
-    body.put("synthesizer", "sim/writer;" + profile.simOptions());
+    panelModels(profile, panelSize).forEach(panel::add);
+    body.put("model", judgeModel(profile));
+    body.put("synthesizer", synthesizerModel(profile));
     return Json.toString(body);
+  }
+
+  /** The simulated panel of a run: {@code panelSize} distinct models, each carrying the latency options. */
+  static List<String> panelModels(LoadProfile profile, int panelSize) {
+    List<String> names = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta");
+    return names.subList(0, panelSize).stream().map(n -> "sim/" + n + ";" + profile.simOptions()).toList();
+  }
+
+  static String judgeModel(LoadProfile profile) {
+    return "sim/judge;" + profile.simOptions();
+  }
+
+  static String synthesizerModel(LoadProfile profile) {
+    return "sim/writer;" + profile.simOptions();
   }
 
   /** Reads the results topic from its end, on its own thread. */
@@ -253,51 +261,5 @@ final class LoadBench {
   @FunctionalInterface
   private interface ResultSink {
     void accept(String jobId, FusionResult result, long seenNanos);
-  }
-
-  /** Samples heap in use and resident memory once a second. */
-  private static final class MemorySampler implements AutoCloseable {
-    private final AtomicLong maxHeap = new AtomicLong();
-    private final AtomicLong maxRss = new AtomicLong();
-    private volatile boolean running = true;
-    private Thread thread;
-
-    void start() {
-      thread = new Thread(() -> {
-        while (running) {
-          maxHeap.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
-          maxRss.accumulateAndGet(rss(), Math::max);
-          LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
-        }
-      }, "bench-memory");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    static long rss() {
-      try {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-          if (line.startsWith("VmRSS:")) {
-            return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-          }
-        }
-      } catch (Exception ignored) {
-        // Not on Linux: RSS is reported as 0.
-      }
-      return 0;
-    }
-
-    long maxHeapBytes() {
-      return maxHeap.get();
-    }
-
-    long maxRssBytes() {
-      return maxRss.get();
-    }
-
-    @Override
-    public void close() {
-      running = false;
-    }
   }
 }
