@@ -101,7 +101,9 @@ public final class ModelSimulator implements AutoCloseable {
         new HttpServerOptions()
             .setHost(config.host())
             .setHttp2ClearTextEnabled(true)
-            .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
+            .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS)
+                .setInitialWindowSize(1024 * 1024))
+            .setHttp2ConnectionWindowSize(64 * 1024 * 1024)
             .setTcpNoDelay(true)
             .setHandle100ContinueAutomatically(true);
     // Several servers on one port: Vert.x shares the socket and spreads connections across their

@@ -43,6 +43,8 @@ public final class ModelGateway implements AutoCloseable {
   private final GatewayConfig config;
   /** HTTP/2 connections per provider endpoint; each is served by one event loop. */
   private static final int HTTP2_CONNECTIONS = 4;
+  private static final int HTTP2_CONNECTION_WINDOW = 64 * 1024 * 1024;
+  private static final int HTTP2_STREAM_WINDOW = 1024 * 1024;
 
   private final HttpClientAgent http;
   private final HttpClientAgent http2;
@@ -58,7 +60,10 @@ public final class ModelGateway implements AutoCloseable {
     // thousands of HTTP/1.1 connections, but only as many HTTP/2 streams.
     this.http2 = vertx.createHttpClient(
         new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-            .setUseAlpn(true).setTcpNoDelay(true).setConnectTimeout(5_000),
+            .setUseAlpn(true).setTcpNoDelay(true).setConnectTimeout(5_000)
+            // HTTP/2's default 64 KiB windows would make thousands of streams wait on WINDOW_UPDATEs.
+            .setHttp2ConnectionWindowSize(HTTP2_CONNECTION_WINDOW)
+            .setInitialSettings(new io.vertx.core.http.Http2Settings().setInitialWindowSize(HTTP2_STREAM_WINDOW)),
         new PoolOptions().setHttp2MaxSize(HTTP2_CONNECTIONS).setMaxWaitQueueSize(-1));
     this.admission = new Admission(vertx, config.queueLimit());
   }

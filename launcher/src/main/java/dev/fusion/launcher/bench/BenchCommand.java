@@ -100,10 +100,16 @@ public final class BenchCommand implements Callable<Integer> {
       env.putIfAbsent("FUSION_PANEL_MAX_IN_FLIGHT", String.valueOf(inFlight));
       env.putIfAbsent("FUSION_JUDGE_MAX_IN_FLIGHT", String.valueOf(inFlight));
       env.putIfAbsent("FUSION_SYNTH_MAX_IN_FLIGHT", String.valueOf(inFlight));
-      env.putIfAbsent("FUSION_MODEL_POOL_SIZE", String.valueOf(Math.min(4_096, inFlight)));
+      int pool = 4_096;
+      env.putIfAbsent("FUSION_MODEL_POOL_SIZE", String.valueOf(Math.min(pool, inFlight)));
       env.putIfAbsent("FUSION_MODEL_TIMEOUT_MS", "300000");
-      // Thousands of simulated calls in flight: multiplexed HTTP/2 streams, not one connection each.
-      env.putIfAbsent("FUSION_PROVIDER_SIMULATOR_HTTP2", "true");
+      // More simulated calls in flight at once than an HTTP/1.1 pool holds connections: multiplex them
+      // over HTTP/2 streams. Below that HTTP/1.1 is kept: it costs less CPU per call (see BENCHMARKS.md).
+      long panelCallsInFlight = scenario.equals("batch") ? Long.parseLong(batchCap()) * panel
+          : Math.round(r * panel * profile.criticalPathMs() / 3 / 1000.0);
+      env.putIfAbsent("FUSION_PROVIDER_SIMULATOR_HTTP2", String.valueOf(panelCallsInFlight > pool));
+      System.out.printf("model calls over %s%n",
+          Boolean.parseBoolean(env.get("FUSION_PROVIDER_SIMULATOR_HTTP2")) ? "HTTP/2" : "HTTP/1.1");
       env.putIfAbsent("FUSION_HTTP_PORT", "0");
       FusionConfig config = FusionConfig.fromEnv(env);
       Vertx vertx = Vertx.vertx();
@@ -119,7 +125,9 @@ public final class BenchCommand implements Callable<Integer> {
           bench.run("warmup", Math.min(r, 200), warmupSeconds, 0, Duration.ofSeconds(60));
         }
         System.out.printf("running %s: %.0f jobs/s for %d s, models %s, panel %d%n", scenario, r, s, profile, panel);
-        BenchResult result = bench.run(scenario, r, s, 0, Duration.ofSeconds(120));
+        // Room to drain: a backlog of slow jobs finishes well after the last one was sent.
+        Duration drain = Duration.ofSeconds(120).plusMillis(10 * profile.criticalPathMs());
+        BenchResult result = bench.run(scenario, r, s, 0, drain);
         System.out.println();
         System.out.print(BenchResult.markdownHeader());
         System.out.print(result.markdownRow());
