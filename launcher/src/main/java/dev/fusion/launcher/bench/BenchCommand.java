@@ -44,8 +44,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--panel", defaultValue = "3", description = "panel size")
   int panel;
 
-  @Option(names = "--warmup-seconds", defaultValue = "5", description = "unmeasured warm-up at the same rate")
-  int warmupSeconds;
+  @Option(names = "--warmup-seconds", description = "unmeasured warm-up at the same rate (default: 60 for overhead,"
+      + " whose figures are steady-state latencies and need the JIT done; 5 otherwise)")
+  Integer warmupSeconds;
 
   @Option(names = "--prompts", description = "prompts in the batch (batch; default 100000)")
   Long prompts;
@@ -120,9 +121,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         LoadBench bench = new LoadBench(url, kafka.bootstrapServers(), new Topics(config.topicPrefix()).results(),
             profile, panel);
-        if (warmupSeconds > 0) {
-          System.out.printf("warming up: %d s at %.0f jobs/s%n", warmupSeconds, Math.min(r, 200));
-          bench.run("warmup", Math.min(r, 200), warmupSeconds, 0, Duration.ofSeconds(60));
+        int warmup = warmupSeconds != null ? warmupSeconds : scenario.equals("overhead") ? 60 : 5;
+        if (warmup > 0) {
+          System.out.printf("warming up: %d s at %.0f jobs/s%n", warmup, Math.min(r, 200));
+          bench.run("warmup", Math.min(r, 200), warmup, 0, Duration.ofSeconds(60));
         }
         System.out.printf("running %s: %.0f jobs/s for %d s, models %s, panel %d%n", scenario, r, s, profile, panel);
         // Room to drain: a backlog of slow jobs finishes well after the last one was sent.
