@@ -94,7 +94,9 @@ class CliEndToEndTest {
 
   @Test
   void aRerunReattachesToTheRunningBatch() throws Exception {
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    // Four panels at a time: the batch is still running when the first run is interrupted after 20
+    // results (with every job in flight at once, all 200 could finish before the interrupt lands).
+    try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
       Path dir = PipelineHarness.tempDir();
       Path input = dir.resolve("in.jsonl");
       Path output = dir.resolve("out.jsonl");
