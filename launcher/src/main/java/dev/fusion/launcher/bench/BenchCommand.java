@@ -57,6 +57,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch-minutes", defaultValue = "30", description = "how long to follow the batch before giving up (batch)")
   int batchMinutes;
 
+  @Option(names = "--simulator-url", description = "use a simulator already running elsewhere (e.g. `fusion simulator`"
+      + " in another process, so its CPU is not counted as Fusion's) instead of one in this JVM")
+  String simulatorUrl;
+
   @Option(names = "--out", description = "directory for the JSON report")
   Path out;
 
@@ -81,11 +85,13 @@ public final class BenchCommand implements Callable<Integer> {
     Path data = Files.createTempDirectory("fusion-bench");
     try (EmbeddedKafka kafka = new EmbeddedKafka(data.resolve("kafka"), 0).start()) {
       Vertx simVertx = Vertx.vertx();
-      ModelSimulator simulator = new ModelSimulator(simVertx, SimulatorConfig.defaults());
-      simulator.start(0).await();
+      ModelSimulator simulator = simulatorUrl == null ? new ModelSimulator(simVertx, SimulatorConfig.defaults()) : null;
+      if (simulator != null) {
+        simulator.start(0).await();
+      }
       Map<String, String> env = new HashMap<>(System.getenv());
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-      env.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
+      env.put("FUSION_SIMULATOR_URL", simulator != null ? simulator.baseUrl() : simulatorUrl);
       env.put("FUSION_DATA_DIR", data.toString());
       env.putIfAbsent("FUSION_TOPIC_PARTITIONS", "6");
       // Enough in-flight room for the scenario: rate x the job's model time, plus slack.
@@ -138,7 +144,9 @@ public final class BenchCommand implements Callable<Integer> {
         write(json);
         return result.finished() && result.lost() == 0 && result.rejected() == 0 ? 0 : 1;
       } finally {
-        simulator.close();
+        if (simulator != null) {
+          simulator.close();
+        }
         simVertx.close().await();
         vertx.close().await();
       }
