@@ -6,7 +6,6 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.kafka.Topics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ public final class BatchStore implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(BatchStore.class);
   private static final String STATE = "s/";
   private static final String ITEM = "i/";
-  private static final String POSITION = "\u0000pos/";
 
   static {
     RocksDB.loadLibrary();
@@ -71,14 +69,7 @@ public final class BatchStore implements Service {
   public void start() throws Exception {
     Files.createDirectories(dir);
     db = RocksDB.open(new Options().setCreateIfMissing(true), dir.toString());
-    materializer.start(config.bootstrapServers(), List.of(topics.batches().name(), topics.batchItems().name()), tp -> {
-      try {
-        byte[] pos = db.get(bytes(POSITION + tp.topic() + "/" + tp.partition()));
-        return pos == null ? null : ByteBuffer.wrap(pos).getLong();
-      } catch (RocksDBException e) {
-        throw new IllegalStateException("ingress-batch-store unreadable", e);
-      }
-    });
+    materializer.start(config.bootstrapServers(), List.of(topics.batches().name(), topics.batchItems().name()), db);
   }
 
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
@@ -108,8 +99,8 @@ public final class BatchStore implements Service {
     List<BatchState> applied = new ArrayList<>();
     Map<String, BatchState> pending = new HashMap<>();
     try (WriteBatch batch = new WriteBatch()) {
+      TopicMaterializer.putPositions(batch, records);
       for (ConsumerRecord<byte[], byte[]> r : records) {
-        batch.put(bytes(POSITION + r.topic() + "/" + r.partition()), ByteBuffer.allocate(8).putLong(r.offset() + 1).array());
         if (r.key() == null || r.value() == null) {
           continue;
         }

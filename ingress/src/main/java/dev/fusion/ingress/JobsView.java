@@ -9,7 +9,6 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Submission;
 import dev.fusion.common.kafka.Topics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -37,7 +35,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobsView implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(JobsView.class);
-  private static final byte[] POSITION_PREFIX = "\u0000pos/".getBytes(StandardCharsets.UTF_8);
 
   static {
     RocksDB.loadLibrary();
@@ -76,14 +73,8 @@ public final class JobsView implements Service {
     Files.createDirectories(dir);
     Options options = new Options().setCreateIfMissing(true);
     db = RocksDB.open(options, dir.toString());
-    materializer.start(config.bootstrapServers(), List.of(topics.jobs().name(), topics.events().name(), topics.results().name()), tp -> {
-      try {
-        byte[] pos = db.get(positionKey(tp));
-        return pos == null ? null : ByteBuffer.wrap(pos).getLong();
-      } catch (RocksDBException e) {
-        throw new IllegalStateException("ingress-view unreadable", e);
-      }
-    });
+    materializer.start(config.bootstrapServers(),
+        List.of(topics.jobs().name(), topics.events().name(), topics.results().name()), db);
   }
 
   /** Waits until the view has read everything that was in the topics when it started. */
@@ -100,10 +91,8 @@ public final class JobsView implements Service {
   private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
     // Final state per job in this batch; a null value means the job was deleted (a results tombstone).
     Map<String, JobView> touched = new HashMap<>();
-    Map<TopicPartition, Long> positions = new HashMap<>();
     try (WriteBatch batch = new WriteBatch()) {
       for (ConsumerRecord<byte[], byte[]> r : records) {
-        positions.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
         if (r.key() == null) {
           continue;
         }
@@ -139,9 +128,7 @@ public final class JobsView implements Service {
           batch.put(e.getKey().getBytes(StandardCharsets.UTF_8), Json.toBytes(e.getValue()));
         }
       }
-      for (var e : positions.entrySet()) {
-        batch.put(positionKey(e.getKey()), ByteBuffer.allocate(8).putLong(e.getValue()).array());
-      }
+      TopicMaterializer.putPositions(batch, records);
       db.write(write, batch);
     }
     if (!listeners.isEmpty()) {
@@ -471,14 +458,6 @@ public final class JobsView implements Service {
     } catch (RocksDBException e) {
       throw new IllegalStateException("jobs view unreadable", e);
     }
-  }
-
-  private static byte[] positionKey(TopicPartition tp) {
-    byte[] suffix = (tp.topic() + "/" + tp.partition()).getBytes(StandardCharsets.UTF_8);
-    byte[] key = new byte[POSITION_PREFIX.length + suffix.length];
-    System.arraycopy(POSITION_PREFIX, 0, key, 0, POSITION_PREFIX.length);
-    System.arraycopy(suffix, 0, key, POSITION_PREFIX.length, suffix.length);
-    return key;
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.fusion.ingress;
 
 import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.KafkaConfigs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,11 +12,15 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * The read loop of a local view materialized from topics (the jobs view, the batch store): one thread
  * reads every partition of its topics (no consumer group, so every ingress instance sees everything),
  * resumes from positions the owner stored alongside its data, hands each polled batch to the owner,
- * and reports when it has read all that was in the topics at start.
+ * and reports when it has read all that was in the topics at start. Owners keep their data in RocksDB
+ * and store each partition's next offset under {@link #positionKey} in the same write batch (see
+ * {@link #putPositions}), so a restart resumes exactly where the data stopped.
  */
 final class TopicMaterializer {
   private static final Logger LOG = LoggerFactory.getLogger(TopicMaterializer.class);
@@ -46,8 +54,39 @@ final class TopicMaterializer {
     this.sink = sink;
   }
 
+  private static final String POSITION_PREFIX = "\u0000pos/";
+
+  /** Where a view keeps the next offset to read of one partition. */
+  static byte[] positionKey(TopicPartition tp) {
+    return (POSITION_PREFIX + tp.topic() + "/" + tp.partition()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Records, in the owner's write batch, that everything up to these records has been applied. */
+  static void putPositions(WriteBatch batch, Iterable<ConsumerRecord<byte[], byte[]>> records)
+      throws RocksDBException {
+    Map<TopicPartition, Long> next = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      next.merge(new TopicPartition(r.topic(), r.partition()), r.offset() + 1, Math::max);
+    }
+    for (var e : next.entrySet()) {
+      batch.put(positionKey(e.getKey()), ByteBuffer.allocate(Long.BYTES).putLong(e.getValue()).array());
+    }
+  }
+
+  /** Starts reading {@code topicNames} where the positions stored in {@code db} say (from the start when none). */
+  void start(String bootstrapServers, List<String> topicNames, RocksDB db) {
+    start(bootstrapServers, topicNames, tp -> {
+      try {
+        byte[] pos = db.get(positionKey(tp));
+        return pos == null ? null : ByteBuffer.wrap(pos).getLong();
+      } catch (RocksDBException e) {
+        throw new IllegalStateException(name + " unreadable", e);
+      }
+    });
+  }
+
   /** @param storedPosition the next offset to read per partition, or null to read from the beginning */
-  void start(String bootstrapServers, List<String> topicNames, Function<TopicPartition, Long> storedPosition) {
+  private void start(String bootstrapServers, List<String> topicNames, Function<TopicPartition, Long> storedPosition) {
     consumer = new KafkaConsumer<>(KafkaConfigs.consumer(bootstrapServers, null, name));
     List<TopicPartition> partitions = new ArrayList<>();
     for (String topic : topicNames) {
