@@ -202,15 +202,7 @@ final class BatchDispatcher {
     }
     String jobId = item.job().jobId();
     // Follow before looking, so a result that lands in between is not missed.
-    AutoCloseable sub = view.subscribe(jobId, new JobListener() {
-      @Override
-      public void onEvent(FusionEvent event, long offset) { }
-
-      @Override
-      public void onResult(FusionResult result) {
-        run(() -> finished(b, jobId, result));
-      }
-    });
+    AutoCloseable sub = follow(b, jobId);
     JobView known = view.read(jobId);
     if (known != null && known.isTerminal()) {
       close(sub);
@@ -270,15 +262,7 @@ final class BatchDispatcher {
         continue;
       }
       String jobId = item.job().jobId();
-      AutoCloseable sub = view.subscribe(jobId, new JobListener() {
-        @Override
-        public void onEvent(FusionEvent event, long offset) { }
-
-        @Override
-        public void onResult(FusionResult result) {
-          run(() -> finished(b, jobId, result));
-        }
-      });
+      AutoCloseable sub = follow(b, jobId);
       b.following.put(jobId, sub);
       b.inFlight++;
       inFlight++;
@@ -287,6 +271,19 @@ final class BatchDispatcher {
         finished(b, jobId, again.result());
       }
     }
+  }
+
+  /** Hands the job's result to {@link #finished} on the dispatcher's thread when the view applies it. */
+  private AutoCloseable follow(Live b, String jobId) {
+    return view.subscribe(jobId, new JobListener() {
+      @Override
+      public void onEvent(FusionEvent event, long offset) { }
+
+      @Override
+      public void onResult(FusionResult result) {
+        run(() -> finished(b, jobId, result));
+      }
+    });
   }
 
   private void finished(Live b, String jobId, FusionResult result) {
