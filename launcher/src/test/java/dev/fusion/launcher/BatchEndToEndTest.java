@@ -20,26 +20,12 @@ import java.util.Set;
 import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Batches end to end: streamed upload, fair dispatch, results in input order, cancel, restarts. */
-class BatchEndToEndTest {
+class BatchEndToEndTest extends PipelineTestBase {
   static final String MAX_IN_FLIGHT = "FUSION_BATCH_MAX_IN_FLIGHT";
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
-
   @AfterEach
   void clearSettings() {
     System.clearProperty(MAX_IN_FLIGHT);

@@ -13,27 +13,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** Batches belong to the tenant of the API key that uploaded them; the upload needs a key like every /v1 route. */
-class BatchTenantsTest {
+class BatchTenantsTest extends PipelineTestBase {
   private static final String ALICE_KEY = "sk-alice-batch-0123456789";
   private static final String BOB_KEY = "sk-bob-batch-9876543210";
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
-
   @Test
   void aTenantSeesOnlyItsOwnBatchesAndTheCliSendsItsKey() throws Exception {
     try (FusionStack stack = JobsTestClient.stack(harness, Map.of("FUSION_API_KEYS",

@@ -19,25 +19,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** The {@code fusion ask} and {@code fusion batch} commands against a real ingress over HTTP. */
-class CliEndToEndTest {
-  private static PipelineHarness harness;
-
-  @BeforeAll
-  static void startBroker() {
-    harness = new PipelineHarness();
-  }
-
-  @AfterAll
-  static void stopBroker() {
-    harness.close();
-  }
-
+class CliEndToEndTest extends PipelineTestBase {
   @Test
   void askShowsThePanelTheAnalysisAndTheAnswer() throws Exception {
     try (FusionStack stack = harness.newStack(Map.of())) {
