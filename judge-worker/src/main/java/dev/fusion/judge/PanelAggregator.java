@@ -147,9 +147,4 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
       }
     }
   }
-
-  /** Open deadlines and done markers awaiting purge (for tests and metrics). */
-  int dueEntries() {
-    return due.size();
-  }
 }

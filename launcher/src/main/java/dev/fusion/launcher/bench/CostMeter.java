@@ -21,50 +21,50 @@ import org.apache.kafka.common.TopicPartition;
  */
 final class CostMeter {
   private final String bootstrap;
-  private long cpuStart;
-  private Map<String, Long> threadCpuStart = Map.of();
-  private Map<String, Long> recordsStart = Map.of();
-  private Map<String, Long> bytesStart = Map.of();
+  private Snapshot start;
 
   CostMeter(String bootstrap) {
     this.bootstrap = bootstrap;
   }
 
+  /** Cumulative counters at one moment: process CPU, CPU per thread group, records and bytes per topic. */
+  private record Snapshot(long cpuNanos, Map<String, Long> threadCpuNanos, Map<String, Long> records,
+      Map<String, Long> bytes) {}
+
+  private Snapshot snapshot() throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+      return new Snapshot(processCpuNanos(), threadCpuByGroup(), recordsByTopic(admin), bytesByTopic(admin));
+    }
+  }
+
   void start() throws Exception {
-    cpuStart = processCpuNanos();
-    threadCpuStart = threadCpuByGroup();
-    recordsStart = recordsByTopic();
-    bytesStart = bytesByTopic();
+    start = snapshot();
   }
 
   /** The cost since {@link #start()}, divided over {@code jobs}. */
   Cost stop(long jobs) throws Exception {
-    long cpu = processCpuNanos() - cpuStart;
-    Map<String, Double> threads = new TreeMap<>();
-    threadCpuByGroup().forEach((group, nanos) -> {
-      double ms = (nanos - threadCpuStart.getOrDefault(group, 0L)) / 1e6 / Math.max(1, jobs);
-      if (ms >= 0.005) {
-        threads.put(group, round(ms));
-      }
-    });
-    Map<String, Double> records = new TreeMap<>();
-    recordsByTopic().forEach((topic, end) -> {
-      long n = end - recordsStart.getOrDefault(topic, 0L);
-      if (n > 0) {
-        records.put(topic, round((double) n / Math.max(1, jobs)));
-      }
-    });
-    Map<String, Double> kib = new TreeMap<>();
-    bytesByTopic().forEach((topic, size) -> {
-      long n = size - bytesStart.getOrDefault(topic, 0L);
-      if (n > 0) {
-        kib.put(topic, round(n / 1024.0 / Math.max(1, jobs)));
-      }
-    });
-    return new Cost(round(cpu / 1e6 / Math.max(1, jobs)), threads, records, kib);
+    Snapshot end = snapshot();
+    double n = Math.max(1, jobs);
+    return new Cost(round((end.cpuNanos() - start.cpuNanos()) / 1e6 / n),
+        perJob(end.threadCpuNanos(), start.threadCpuNanos(), 1e6 * n, 0.005),
+        perJob(end.records(), start.records(), n, Double.MIN_VALUE),
+        perJob(end.bytes(), start.bytes(), 1024 * n, Double.MIN_VALUE));
   }
 
-  /** Per job: CPU milliseconds in total and per thread group, and records per topic. */
+  /** {@code (end - start) / divisor} per key, leaving out keys below {@code min}. */
+  private static Map<String, Double> perJob(Map<String, Long> end, Map<String, Long> start, double divisor,
+      double min) {
+    Map<String, Double> out = new TreeMap<>();
+    end.forEach((key, value) -> {
+      double v = (value - start.getOrDefault(key, 0L)) / divisor;
+      if (v >= min) {
+        out.put(key, round(v));
+      }
+    });
+    return out;
+  }
+
+  /** Per job: CPU milliseconds in total and per thread group, records and KiB per topic. */
   record Cost(double cpuMsPerJob, Map<String, Double> cpuMsPerJobByThreads, Map<String, Double> recordsPerJobByTopic,
       Map<String, Double> kibPerJobByTopic) {
     double recordsPerJob() {
@@ -73,14 +73,12 @@ final class CostMeter {
   }
 
   /** Bytes on disk per topic (log segments, before any retention), summed over partitions. */
-  private Map<String, Long> bytesByTopic() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      Map<String, Long> out = new HashMap<>();
-      var brokers = admin.describeCluster().nodes().get().stream().map(n -> n.id()).toList();
-      admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(
-          dir -> dir.replicaInfos().forEach((tp, info) -> out.merge(topicGroup(tp.topic()), info.size(), Long::sum))));
-      return out;
-    }
+  private static Map<String, Long> bytesByTopic(Admin admin) throws Exception {
+    Map<String, Long> out = new HashMap<>();
+    var brokers = admin.describeCluster().nodes().get().stream().map(n -> n.id()).toList();
+    admin.describeLogDirs(brokers).allDescriptions().get().values().forEach(dirs -> dirs.values().forEach(
+        dir -> dir.replicaInfos().forEach((tp, info) -> out.merge(topicGroup(tp.topic()), info.size(), Long::sum))));
+    return out;
   }
 
   private static String topicGroup(String topic) {
@@ -113,18 +111,16 @@ final class CostMeter {
     return g.length() > 60 ? g.substring(0, 60) : g;
   }
 
-  private Map<String, Long> recordsByTopic() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      Set<String> names = admin.listTopics().names().get();
-      List<TopicPartition> parts = admin.describeTopics(names).allTopicNames().get().values().stream()
-          .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
-          .toList();
-      var ends = admin.listOffsets(parts.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
-          .all().get();
-      Map<String, Long> out = new HashMap<>();
-      ends.forEach((tp, info) -> out.merge(topicGroup(tp.topic()), info.offset(), Long::sum));
-      return out;
-    }
+  private static Map<String, Long> recordsByTopic(Admin admin) throws Exception {
+    Set<String> names = admin.listTopics().names().get();
+    List<TopicPartition> parts = admin.describeTopics(names).allTopicNames().get().values().stream()
+        .flatMap(d -> d.partitions().stream().map(p -> new TopicPartition(d.name(), p.partition())))
+        .toList();
+    var ends = admin.listOffsets(parts.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
+        .all().get();
+    Map<String, Long> out = new HashMap<>();
+    ends.forEach((tp, info) -> out.merge(topicGroup(tp.topic()), info.offset(), Long::sum));
+    return out;
   }
 
   private static double round(double v) {
