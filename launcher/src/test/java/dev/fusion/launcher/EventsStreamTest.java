@@ -77,4 +77,36 @@ class EventsStreamTest extends PipelineTestBase {
           EventTypes.PANEL_COMPLETED, EventTypes.ANALYSIS_COMPLETED);
     }
   }
+
+  @Test
+  void aStreamedAnswerArrivesAsAFewCoalescedDeltasThatSpellItExactly() throws Exception {
+    try (FusionStack stack = JobsTestClient.stack(harness, Map.of()).start()) {
+      JobsTestClient client = new JobsTestClient(stack.httpPort(), null);
+      // Given a synthesizer that streams its answer token by token at 200 tokens/s
+      var body = (com.fasterxml.jackson.databind.node.ObjectNode) dev.fusion.common.Json.tree(
+          PipelineHarness.jobBody("How do tides work?", "sim/alpha", "sim/beta"));
+      body.put("synthesizer", "sim/writer;tokens_per_s=200");
+      String id = client.submit(dev.fusion.common.Json.toString(body));
+      // When the job is done
+      List<JobsTestClient.Sse> events;
+      try (var stream = client.events(id, null)) {
+        events = stream.untilEnd();
+      }
+      String answer = client.getJson("/v1/jobs/" + id).path("result").path("answer").asText();
+      // Then its delta events, in index order, spell the answer exactly
+      List<JobsTestClient.Sse> deltas = events.stream()
+          .filter(e -> e.event().equals(EventTypes.OUTPUT_TEXT_DELTA)).toList();
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < deltas.size(); i++) {
+        var data = deltas.get(i).data().path("data");
+        assertThat(data.path("index").asInt()).isEqualTo(i);
+        text.append(data.path("delta").asText());
+      }
+      assertThat(text.toString()).isEqualTo(answer).isNotBlank();
+      // and they are coalesced: more than one (the first goes out at once, the stream lasts longer than
+      // a window), but far fewer than the answer's tokens (one event per window of several tokens)
+      int words = answer.split("\\s+").length;
+      assertThat(deltas.size()).isGreaterThan(1).isLessThan(words / 3);
+    }
+  }
 }
