@@ -70,6 +70,9 @@ public final class ModelSimulator implements AutoCloseable {
   private final SimulatorConfig config;
   private final ConcurrentHashMap<String, AtomicLong> calls = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicLong> protocols = new ConcurrentHashMap<>();
+  /** Chat calls being answered right now, and the most there were at once since the last reset. */
+  private final AtomicInteger openCalls = new AtomicInteger();
+  private final AtomicInteger maxOpenCalls = new AtomicInteger();
   private final ConcurrentHashMap<String, AtomicLong> faultCalls = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   private final Set<Long> timers = ConcurrentHashMap.newKeySet();
@@ -194,10 +197,16 @@ public final class ModelSimulator implements AutoCloseable {
     return out;
   }
 
+  /** The most chat calls that were being answered at the same moment (since the last reset). */
+  public int maxConcurrentCalls() {
+    return maxOpenCalls.get();
+  }
+
   /** Zeroes the call counts and the {@code fail_times}/{@code fail_rate} call counters. */
   public void resetCounts() {
     calls.clear();
     protocols.clear();
+    maxOpenCalls.set(openCalls.get());
     faultCalls.clear();
   }
 
@@ -292,6 +301,7 @@ public final class ModelSimulator implements AutoCloseable {
     out.put("total", total);
     ObjectNode p = out.putObject("protocols");
     protocolCounts().forEach(p::put);
+    out.put("max_concurrent_calls", maxConcurrentCalls());
     return out;
   }
 
@@ -337,6 +347,8 @@ public final class ModelSimulator implements AutoCloseable {
     }
     long callIndex = calls.computeIfAbsent(req.modelName, k -> new AtomicLong()).incrementAndGet();
     protocols.computeIfAbsent(ctx.request().version().name(), k -> new AtomicLong()).incrementAndGet();
+    maxOpenCalls.accumulateAndGet(openCalls.incrementAndGet(), Math::max);
+    ctx.addEndHandler(ended -> openCalls.decrementAndGet());
 
     SimOptions opts;
     try {
