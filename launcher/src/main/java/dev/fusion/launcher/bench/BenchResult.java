@@ -50,6 +50,8 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
     cost.recordsPerJobByTopic().forEach(records::put);
     ObjectNode kib = o.putObject("kafka_kib_per_" + unit + "_by_topic");
     cost.kibPerJobByTopic().forEach(kib::put);
+    ObjectNode requests = o.putObject("broker_requests_per_" + unit + "_by_api");
+    cost.brokerRequestsPerJobByApi().forEach(requests::put);
   }
 
   static String markdownHeader() {

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -29,11 +31,17 @@ final class CostMeter {
 
   /** Cumulative counters at one moment: process CPU, CPU per thread group, records and bytes per topic. */
   private record Snapshot(long cpuNanos, Map<String, Long> threadCpuNanos, Map<String, Long> records,
-      Map<String, Long> bytes) {}
+      Map<String, Long> bytes, Map<String, Long> brokerRequests) {}
+
+  /** Threads the JVM does not list as Java threads: the JIT compilers, GC workers, the VM thread. */
+  static final String JVM_INTERNAL = "(JIT compilers, GC, VM: process CPU minus Java threads)";
 
   private Snapshot snapshot() throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-      return new Snapshot(processCpuNanos(), threadCpuByGroup(), recordsByTopic(admin), bytesByTopic(admin));
+      long cpu = processCpuNanos();
+      Map<String, Long> threads = threadCpuByGroup();
+      threads.put(JVM_INTERNAL, cpu - threads.values().stream().mapToLong(Long::longValue).sum());
+      return new Snapshot(cpu, threads, recordsByTopic(admin), bytesByTopic(admin), brokerRequestsByApi());
     }
   }
 
@@ -48,7 +56,8 @@ final class CostMeter {
     return new Cost(round((end.cpuNanos() - start.cpuNanos()) / 1e6 / n),
         perJob(end.threadCpuNanos(), start.threadCpuNanos(), 1e6 * n, 0.005),
         perJob(end.records(), start.records(), n, Double.MIN_VALUE),
-        perJob(end.bytes(), start.bytes(), 1024 * n, Double.MIN_VALUE));
+        perJob(end.bytes(), start.bytes(), 1024 * n, Double.MIN_VALUE),
+        perJob(end.brokerRequests(), start.brokerRequests(), n, 0.005));
   }
 
   /** {@code (end - start) / divisor} per key, leaving out keys below {@code min}. */
@@ -64,9 +73,12 @@ final class CostMeter {
     return out;
   }
 
-  /** Per job: CPU milliseconds in total and per thread group, records and KiB per topic. */
+  /**
+   * Per job: CPU milliseconds in total and per thread group, records and KiB per topic, and requests the
+   * broker served per API (produce, fetch, offset commit...; empty when the broker is not in this JVM).
+   */
   record Cost(double cpuMsPerJob, Map<String, Double> cpuMsPerJobByThreads, Map<String, Double> recordsPerJobByTopic,
-      Map<String, Double> kibPerJobByTopic) {
+      Map<String, Double> kibPerJobByTopic, Map<String, Double> brokerRequestsPerJobByApi) {
     double recordsPerJob() {
       return round(recordsPerJobByTopic.values().stream().mapToDouble(Double::doubleValue).sum());
     }
@@ -83,6 +95,27 @@ final class CostMeter {
 
   private static String topicGroup(String topic) {
     return topic.replaceAll("fusion-judge-worker.*?-", "streams-");
+  }
+
+  /**
+   * Requests the in-process broker has served, per API, from its {@code RequestsPerSec} meters (their
+   * {@code Count} is cumulative). At moderate rates every request carries one or two records, so
+   * requests, not records, are what the broker's CPU follows.
+   */
+  private static Map<String, Long> brokerRequestsByApi() throws Exception {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    Map<String, Long> out = new TreeMap<>();
+    for (ObjectName name : server.queryNames(
+        new ObjectName("kafka.network:type=RequestMetrics,name=RequestsPerSec,*"), null)) {
+      Object count = server.getAttribute(name, "Count");
+      // FetchConsumer and FetchFollower are sub-counts of Fetch; leave them out so the figures add up.
+      String api = name.getKeyProperty("request");
+      boolean subCount = api.startsWith("Fetch") && !api.equals("Fetch");
+      if (count instanceof Number n && !subCount) {
+        out.merge(api, n.longValue(), Long::sum);
+      }
+    }
+    return out;
   }
 
   private static long processCpuNanos() {
