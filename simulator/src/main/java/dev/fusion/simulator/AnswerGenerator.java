@@ -64,21 +64,32 @@ final class AnswerGenerator {
   }
 
   /** The first few words of the message, without sentence punctuation or quotes. */
-  static String topic(String text) {
-    String[] words = text.strip().split("\\s+");
+  static String topic(String message) {
+    String text = message.strip();
     StringBuilder sb = new StringBuilder();
     int n = 0;
-    for (String w : words) {
-      String clean = w.replaceAll("[.!?\"<>`]", "");
-      if (clean.isEmpty()) {
-        continue;
+    int i = 0;
+    // Only the first few words are read: the last user message can be a whole judge prompt.
+    while (i < text.length() && n < TOPIC_WORDS) {
+      while (i < text.length() && Words.isSpace(text.charAt(i))) {
+        i++;
       }
-      if (sb.length() > 0) {
+      int wordStart = sb.length();
+      if (wordStart > 0) {
         sb.append(' ');
       }
-      sb.append(clean);
-      if (++n == TOPIC_WORDS) {
-        break;
+      int cleanLength = 0;
+      for (; i < text.length() && !Words.isSpace(text.charAt(i)); i++) {
+        char c = text.charAt(i);
+        if (".!?\"<>`".indexOf(c) < 0) {
+          sb.append(c);
+          cleanLength++;
+        }
+      }
+      if (cleanLength == 0) {
+        sb.setLength(wordStart); // Only punctuation: not a word.
+      } else {
+        n++;
       }
     }
     String t = sb.toString();

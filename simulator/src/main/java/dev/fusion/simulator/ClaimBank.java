@@ -126,7 +126,7 @@ final class ClaimBank {
 
   /** Lower-case, single-spaced, without trailing punctuation: how the judge compares sentences. */
   static String normalize(String sentence) {
-    String s = sentence.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+    String s = Words.singleSpaced(sentence.strip().toLowerCase(Locale.ROOT));
     int end = s.length();
     while (end > 0 && ".!?;:,".indexOf(s.charAt(end - 1)) >= 0) {
       end--;

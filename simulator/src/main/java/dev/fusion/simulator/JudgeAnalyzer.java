@@ -123,7 +123,7 @@ final class JudgeAnalyzer {
       }
       for (String raw : SENTENCE_SPLIT.split(b.content())) {
         String s = stripBullet(raw.strip());
-        if (s.split("\\s+").length < MIN_WORDS || MARKER.matcher(s).find()) {
+        if (Words.count(s) < MIN_WORDS || MARKER.matcher(s).find()) {
           continue;
         }
         String key = ClaimBank.normalize(s);

@@ -60,7 +60,7 @@ final class ToolRouter {
   /** Long messages, or ones asking to compare, analyse, research, explain…, go to fusion. */
   static boolean needsDeliberation(String message) {
     String text = message.strip();
-    int words = text.isEmpty() ? 0 : text.split("\\s+").length;
+    int words = Words.count(text);
     if (words >= SHORT_MESSAGE_WORDS) {
       return true;
     }
