@@ -41,12 +41,24 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--latency", description = "simulated model latency: 0, fixed:MS, lognormal:MEDIAN:SIGMA (custom, batch)")
   String latency;
 
+  /**
+   * The all-in-one JVM holds far more hot code (broker, Streams, clients, Netty, Jackson, five stages)
+   * than its one C2 compiler thread gets through quickly on two cores: at 100 jobs/s compilation took
+   * 0.45-0.63 of a core per second still after 60 s (4.5-6.3 CPU ms per job) and 0.1 after 180 s.
+   */
+  static final int STEADY_STATE_WARMUP_SECONDS = 180;
+
   @Option(names = "--panel", defaultValue = "3", description = "panel size")
   int panel;
 
-  @Option(names = "--warmup-seconds", description = "unmeasured warm-up at the same rate (default: 60 for overhead,"
-      + " whose figures are steady-state latencies and need the JIT done; 5 otherwise)")
+  @Option(names = "--warmup-seconds", description = "unmeasured warm-up at the same rate, at most 200 jobs/s"
+      + " (default: 180 for overhead and throughput, whose figures are steady-state ones: with everything in one"
+      + " JVM on two cores the JIT compiler needs about three minutes; 5 otherwise)")
   Integer warmupSeconds;
+
+  private boolean steadyState() {
+    return scenario.equals("overhead") || scenario.equals("throughput");
+  }
 
   @Option(names = "--prompts", description = "prompts in the batch (batch; default 100000)")
   Long prompts;
@@ -127,7 +139,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         LoadBench bench = new LoadBench(url, kafka.bootstrapServers(), new Topics(config.topicPrefix()).results(),
             profile, panel);
-        int warmup = warmupSeconds != null ? warmupSeconds : scenario.equals("overhead") ? 60 : 5;
+        int warmup = warmupSeconds != null ? warmupSeconds : steadyState() ? STEADY_STATE_WARMUP_SECONDS : 5;
         if (warmup > 0) {
           System.out.printf("warming up: %d s at %.0f jobs/s%n", warmup, Math.min(r, 200));
           bench.run("warmup", Math.min(r, 200), warmup, 0, Duration.ofSeconds(60));
