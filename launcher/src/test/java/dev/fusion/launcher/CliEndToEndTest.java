@@ -43,7 +43,9 @@ class CliEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInterruptedBatchResumesWithoutDuplicatesAndEndsWithEveryLine() throws Exception {
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    // Four panels at a time, so the batch is still running when the interrupt lands (a fast pipeline
+    // could otherwise finish all 300 first, and the command would exit normally).
+    try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
       Path dir = PipelineHarness.tempDir();
       Path input = dir.resolve("prompts.jsonl");
       Path output = dir.resolve("results.jsonl");
