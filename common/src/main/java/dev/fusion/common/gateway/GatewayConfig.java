@@ -80,6 +80,11 @@ public record GatewayConfig(
         maxBackoff, connectionPoolSize, queueLimit, saturationThreshold);
   }
 
+  public GatewayConfig withConnectionPoolSize(int otherPoolSize) {
+    return new GatewayConfig(providers, models, callTimeout, firstTokenTimeout, maxAttempts, baseBackoff,
+        maxBackoff, otherPoolSize, queueLimit, saturationThreshold);
+  }
+
   public GatewayConfig withProviders(List<Provider> otherProviders) {
     return new GatewayConfig(otherProviders, models, callTimeout, firstTokenTimeout, maxAttempts, baseBackoff,
         maxBackoff, connectionPoolSize, queueLimit, saturationThreshold);

@@ -94,7 +94,7 @@ public final class ModelGateway implements AutoCloseable {
   }
 
   private HttpClientAgent http1() {
-    return http.length == 1 ? http[0] : http[Math.floorMod(nextShard.getAndIncrement(), http.length)];
+    return http[Math.floorMod(nextShard.getAndIncrement(), http.length)];
   }
 
   public GatewayConfig config() {

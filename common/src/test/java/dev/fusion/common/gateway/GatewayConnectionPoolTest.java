@@ -29,10 +29,7 @@ class GatewayConnectionPoolTest extends SimulatorGatewayTestBase {
   @Test
   void aShardedPoolCarriesAsManyCallsAtOnceAsItsConfiguredSizeAndNoMore() throws Exception {
     // Given a gateway with 70 HTTP/1.1 connections (three shards) toward a simulator answering in 1 s
-    GatewayConfig base = config(simProvider(0, null), Map.of());
-    ModelGateway gateway = gateway(new GatewayConfig(base.providers(), base.models(), base.callTimeout(),
-        base.firstTokenTimeout(), base.maxAttempts(), base.baseBackoff(), base.maxBackoff(), 70, base.queueLimit(),
-        base.saturationThreshold()));
+    ModelGateway gateway = gateway(config(simProvider(0, null), Map.of()).withConnectionPoolSize(70));
     // When 100 calls are made at once
     List<Future<ChatResult>> calls = new ArrayList<>();
     for (int i = 0; i < 100; i++) {

@@ -19,10 +19,7 @@ class GatewayHttp2Test extends SimulatorGatewayTestBase {
   @Test
   void manyCallsInFlightShareAFewHttp2Connections() throws Exception {
     // Given a gateway whose HTTP/1.1 pool would allow only one connection, and a provider marked http2
-    GatewayConfig base = config(http2Sim(), Map.of());
-    ModelGateway gateway = gateway(new GatewayConfig(base.providers(), base.models(), base.callTimeout(),
-        base.firstTokenTimeout(), base.maxAttempts(), base.baseBackoff(), base.maxBackoff(), 1, base.queueLimit(),
-        base.saturationThreshold()));
+    ModelGateway gateway = gateway(config(http2Sim(), Map.of()).withConnectionPoolSize(1));
     // When 200 slow calls and a streamed one are in flight together
     List<Future<ChatResult>> calls = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
