@@ -53,12 +53,13 @@ public final class JobsView implements Service {
    * event of such a job changes nothing but its event log, so it is stored without reading and
    * re-writing the job's state: 11 of a job's ~12 events. Used by the materializer thread only.
    */
-  private final Map<String, Boolean> started = new java.util.LinkedHashMap<>(1_024, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-      return size() > STARTED_JOBS_REMEMBERED;
-    }
-  };
+  private final java.util.Set<String> started = java.util.Collections.newSetFromMap(
+      new java.util.LinkedHashMap<>(1_024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > STARTED_JOBS_REMEMBERED;
+        }
+      });
   private static final int STARTED_JOBS_REMEMBERED = 50_000;
 
   private final Duration retention;
@@ -111,7 +112,7 @@ public final class JobsView implements Service {
         }
         String jobId = new String(r.key(), StandardCharsets.UTF_8);
         boolean event = r.topic().equals(topics.events().name());
-        if (event && r.value() != null && !touched.containsKey(jobId) && started.containsKey(jobId)) {
+        if (event && r.value() != null && !touched.containsKey(jobId) && started.contains(jobId)) {
           batch.put(eventKey(jobId, r.offset()), r.value());
           continue;
         }
@@ -153,7 +154,7 @@ public final class JobsView implements Service {
       db.write(write, batch);
     }
     // Only once stored: until then a failed write could leave a job's state behind what this says.
-    nowStarted.forEach(jobId -> started.put(jobId, Boolean.TRUE));
+    started.addAll(nowStarted);
     touched.forEach((jobId, view) -> {
       if (view == null) {
         started.remove(jobId);
