@@ -33,7 +33,10 @@ final class CostMeter {
   private record Snapshot(long cpuNanos, Map<String, Long> threadCpuNanos, Map<String, Long> records,
       Map<String, Long> bytes, Map<String, Long> brokerRequests) {}
 
-  /** Threads the JVM does not list as Java threads: the JIT compilers, GC workers, the VM thread. */
+  /**
+   * Threads the JVM does not list as Java threads: the JIT compilers, GC workers, the VM thread. (Java
+   * threads that ended between the two snapshots land here too; the stages' threads live for the run.)
+   */
   static final String JVM_INTERNAL = "(JIT compilers, GC, VM: process CPU minus Java threads)";
 
   private Snapshot snapshot() throws Exception {
