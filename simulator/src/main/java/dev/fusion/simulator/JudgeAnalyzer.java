@@ -25,24 +25,19 @@ final class JudgeAnalyzer {
 
   private static final Pattern MARKER =
       Pattern.compile("<<<(BEGIN|END) RESPONSE label=\"([^\\r\\n]*?)\">>>");
-  private static final Pattern SENTENCE_SPLIT = Pattern.compile("(?<=[.!?])\\s+|[\\r\\n]+");
+  private static final String MARKER_START = "<<<";
   private static final int MIN_WORDS = 3;
   private static final int MAX_CONSENSUS = 10;
   private static final int MAX_PARTIAL = 10;
   private static final int MAX_UNIQUE_PER_MODEL = 3;
   private static final int MAX_UNIQUE = 24;
 
-  private static final Map<String, ClaimBank.Stance> STANCE_BY_SENTENCE = new HashMap<>();
-  private static final Map<String, Boolean> STANCE_SIDE = new HashMap<>();
+  /** A known stance with both sides normalized once (the judge compares normalized sentences). */
+  private record StanceKeys(ClaimBank.Stance stance, String a, String b) {}
 
-  static {
-    for (ClaimBank.Stance s : ClaimBank.STANCES) {
-      STANCE_BY_SENTENCE.put(ClaimBank.normalize(s.a()), s);
-      STANCE_BY_SENTENCE.put(ClaimBank.normalize(s.b()), s);
-      STANCE_SIDE.put(ClaimBank.normalize(s.a()), true);
-      STANCE_SIDE.put(ClaimBank.normalize(s.b()), false);
-    }
-  }
+  private static final List<StanceKeys> STANCE_KEYS = ClaimBank.STANCES.stream()
+      .map(s -> new StanceKeys(s, ClaimBank.normalize(s.a()), ClaimBank.normalize(s.b())))
+      .toList();
 
   private JudgeAnalyzer() {}
 
@@ -57,8 +52,17 @@ final class JudgeAnalyzer {
   static List<Block> parseBlocks(String text) {
     List<Marker> markers = new ArrayList<>();
     Matcher m = MARKER.matcher(text);
-    while (m.find()) {
-      markers.add(new Marker(m.group(1).equals("BEGIN"), m.group(2), m.start(), m.end()));
+    // The same matches as m.find() in a loop, but the regex runs only where "<<<" starts: the judge
+    // prompt is long and markers are few.
+    int from = text.indexOf(MARKER_START);
+    while (from >= 0) {
+      m.region(from, text.length());
+      if (m.lookingAt()) {
+        markers.add(new Marker(m.group(1).equals("BEGIN"), m.group(2), m.start(), m.end()));
+        from = text.indexOf(MARKER_START, m.end());
+      } else {
+        from = text.indexOf(MARKER_START, from + 1);
+      }
     }
     List<Block> blocks = new ArrayList<>();
     int i = 0;
@@ -121,9 +125,9 @@ final class JudgeAnalyzer {
       if (!labels.contains(b.label())) {
         labels.add(b.label());
       }
-      for (String raw : SENTENCE_SPLIT.split(b.content())) {
+      for (String raw : sentences(b.content())) {
         String s = stripBullet(raw.strip());
-        if (Words.count(s) < MIN_WORDS || MARKER.matcher(s).find()) {
+        if (Words.count(s) < MIN_WORDS || (s.contains(MARKER_START) && MARKER.matcher(s).find())) {
           continue;
         }
         String key = ClaimBank.normalize(s);
@@ -135,9 +139,10 @@ final class JudgeAnalyzer {
 
     // Contradictions: the two sides of a known stance, each taken by someone.
     Set<String> used = new HashSet<>();
-    for (ClaimBank.Stance stance : ClaimBank.STANCES) {
-      String ka = ClaimBank.normalize(stance.a());
-      String kb = ClaimBank.normalize(stance.b());
+    for (StanceKeys keys : STANCE_KEYS) {
+      ClaimBank.Stance stance = keys.stance();
+      String ka = keys.a();
+      String kb = keys.b();
       Set<String> sideA = saidBy.get(ka);
       Set<String> sideB = saidBy.get(kb);
       if (sideA == null || sideB == null) {
@@ -195,6 +200,40 @@ final class JudgeAnalyzer {
     if (((h >>> 32) & 1) == 1) {
       blindSpots.add(ClaimBank.BLIND_SPOTS.get((first + 1) % ClaimBank.BLIND_SPOTS.size()));
     }
+    return out;
+  }
+
+  /**
+   * The text split where the regex {@code (?<=[.!?])\s+|[\r\n]+} matches (white space after sentence
+   * punctuation, or a line break), written out because it runs on every sentence of every judge call.
+   * Empty pieces may appear; the caller skips anything shorter than a claim.
+   */
+  static List<String> sentences(String text) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      char c = text.charAt(i);
+      int end = i;
+      if (Words.isSpace(c) && i > 0 && ".!?".indexOf(text.charAt(i - 1)) >= 0) {
+        while (end < n && Words.isSpace(text.charAt(end))) {
+          end++;
+        }
+      } else if (c == '\r' || c == '\n') {
+        while (end < n && (text.charAt(end) == '\r' || text.charAt(end) == '\n')) {
+          end++;
+        }
+      }
+      if (end > i) {
+        out.add(text.substring(start, i));
+        start = end;
+        i = end;
+      } else {
+        i++;
+      }
+    }
+    out.add(text.substring(start));
     return out;
   }
 

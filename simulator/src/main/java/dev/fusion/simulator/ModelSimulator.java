@@ -1,6 +1,7 @@
 package dev.fusion.simulator;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -619,8 +620,9 @@ public final class ModelSimulator implements AutoCloseable {
         contentTokens.add(4);
         contentTokens.add(4);
       } else {
+        String prefix = contentEventPrefix(id, created, req.modelName);
         for (String piece : pieces(c.content())) {
-          content.add(event(chunk(JSON.objectNode().put("content", piece), null)));
+          content.add(contentEvent(prefix, piece));
           contentTokens.add(tokens(piece));
         }
       }
@@ -697,6 +699,25 @@ public final class ModelSimulator implements AutoCloseable {
 
   private static String event(ObjectNode json) {
     return "data: " + json.toString() + "\n\n";
+  }
+
+  /**
+   * Everything of a content chunk's event before the content string: the same JSON as {@code
+   * event(chunk(delta))}, written by hand because a stream has dozens of these and building and
+   * serializing a tree for each was a fifth of what the benchmark JVM allocated.
+   */
+  static String contentEventPrefix(String id, long created, String model) {
+    return "data: {\"id\":" + quoted(id) + ",\"object\":\"chat.completion.chunk\",\"created\":" + created
+        + ",\"model\":" + quoted(model) + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":";
+  }
+
+  static String contentEvent(String prefix, String piece) {
+    return prefix + quoted(piece) + "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+  }
+
+  /** A JSON string literal, escaped as Jackson escapes it. */
+  static String quoted(String s) {
+    return "\"" + new String(JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
   }
 
   /** Splits text into pieces of a few words; the pieces concatenate to exactly the text. */

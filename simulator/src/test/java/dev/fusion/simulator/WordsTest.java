@@ -26,6 +26,39 @@ class WordsTest {
   }
 
   @Test
+  void sentencesSplitWhereTheJudgesRegularExpressionSplit() {
+    Random random = new Random(7);
+    java.util.regex.Pattern split = java.util.regex.Pattern.compile("(?<=[.!?])\\s+|[\\r\\n]+");
+    for (int i = 0; i < 20_000; i++) {
+      String text = randomText(random);
+      // The judge skips pieces that are empty after stripping, so only the others must agree.
+      assertThat(nonBlank(JudgeAnalyzer.sentences(text))).as("sentences of [%s]", text)
+          .isEqualTo(nonBlank(java.util.List.of(split.split(text))));
+    }
+  }
+
+  @Test
+  void aHandWrittenContentChunkIsTheJsonJacksonWrites() throws Exception {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    Random random = new Random(11);
+    for (int i = 0; i < 2_000; i++) {
+      String piece = randomText(random) + "\u0001\\\u2028";
+      String event = ModelSimulator.contentEvent(ModelSimulator.contentEventPrefix("chatcmpl-\"x", 17, "sim/a"), piece);
+      var expected = mapper.createObjectNode().put("id", "chatcmpl-\"x").put("object", "chat.completion.chunk")
+          .put("created", 17L).put("model", "sim/a");
+      var choice = expected.putArray("choices").addObject().put("index", 0);
+      choice.putObject("delta").put("content", piece);
+      choice.putNull("logprobs");
+      choice.putNull("finish_reason");
+      assertThat(event).isEqualTo("data: " + mapper.writeValueAsString(expected) + "\n\n");
+    }
+  }
+
+  private static java.util.List<String> nonBlank(java.util.List<String> pieces) {
+    return pieces.stream().map(String::strip).filter(p -> !p.isEmpty()).toList();
+  }
+
+  @Test
   void normalizingASentenceLowerCasesSingleSpacesAndDropsTrailingPunctuation() {
     assertThat(ClaimBank.normalize("  Start  WITH\ttests.\n ")).isEqualTo("start with tests");
   }
