@@ -42,7 +42,8 @@ final class JobsRoutes {
           if (outcome.replayed()) {
             rc.response().putHeader("Idempotent-Replayed", "true");
           }
-          JobView now = view.read(outcome.jobId());
+          // A job accepted just now is queued; only a replay can be further along (and costs a read).
+          JobView now = outcome.replayed() ? view.read(outcome.jobId()) : null;
           HttpApi.json(rc, 202, Json.object().put("id", outcome.jobId()).put("object", "fusion.job")
               .put("status", now == null ? JobView.QUEUED : now.status())
               .put("created_at", outcome.createdAtMs() / 1000));
