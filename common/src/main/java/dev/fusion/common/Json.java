@@ -69,6 +69,47 @@ public final class Json {
     }
   }
 
+  /**
+   * Top-level scalar fields of a JSON object, as text (numbers too), in the order of {@code names}; null
+   * where absent, null or not a scalar. A streaming parser skips everything else and stops once all are
+   * found, so hot paths that need two or three fields of a large record (an event's type, a result's
+   * status) do not build the record.
+   *
+   * @throws IllegalArgumentException if the bytes are not a JSON object
+   */
+  public static String[] topLevelFields(byte[] json, String... names) {
+    String[] values = new String[names.length];
+    try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(json)) {
+      if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("not a JSON object");
+      }
+      int missing = names.length;
+      while (missing > 0 && p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+        int i = indexOf(names, field);
+        if (i >= 0 && value.isScalarValue() && values[i] == null) {
+          values[i] = p.getValueAsString();
+          missing--;
+        } else {
+          p.skipChildren();
+        }
+      }
+      return values;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("unreadable JSON: " + e.getMessage(), e);
+    }
+  }
+
+  private static int indexOf(String[] names, String name) {
+    for (int i = 0; i < names.length; i++) {
+      if (names[i].equals(name)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   public static ObjectNode object() {
     return MAPPER.createObjectNode();
   }

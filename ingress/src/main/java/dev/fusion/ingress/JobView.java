@@ -15,6 +15,15 @@ public record JobView(String jobId, String tenant, String status, long acceptedA
     this(jobId, tenant, status, acceptedAtMs, updatedAtMs, result, null);
   }
 
+  JobView withResult(FusionResult r) {
+    return new JobView(jobId, tenant, status, acceptedAtMs, updatedAtMs, r, submission);
+  }
+
+  /** When the job finished: its result's completion time, or (without a result) its last update. */
+  long finishedAtMs() {
+    return result != null ? result.completedAtMs() : updatedAtMs;
+  }
+
   /** Status only moves forward: queued, running, then completed, failed or cancelled. */
   static int rank(String status) {
     return switch (status) {

@@ -117,7 +117,7 @@ public final class JobsView implements Service {
           continue;
         }
         try {
-          JobView current = touched.containsKey(jobId) ? touched.get(jobId) : read(jobId);
+          JobView current = touched.containsKey(jobId) ? touched.get(jobId) : readState(jobId);
           if (r.value() == null) {
             if (r.topic().equals(topics.results().name()) && current != null) {
               deleteJob(batch, jobId, current);
@@ -134,6 +134,9 @@ public final class JobsView implements Service {
             batch.put(eventKey(jobId, r.offset()), r.value());
           }
           JobView next = fold(current, jobId, r, header);
+          if (next != current && r.topic().equals(topics.results().name())) {
+            batch.put(resultKey(jobId), r.value()); // As it arrived: read() builds it only for a reader.
+          }
           if (next != null && JobView.rank(next.status()) >= JobView.rank(JobView.RUNNING)) {
             nowStarted.add(jobId);
           }
@@ -147,7 +150,7 @@ public final class JobsView implements Service {
       }
       for (var e : touched.entrySet()) {
         if (e.getValue() != null) {
-          batch.put(e.getKey().getBytes(StandardCharsets.UTF_8), Json.toBytes(e.getValue()));
+          putState(batch, e.getValue());
         }
       }
       TopicMaterializer.putPositions(batch, records);
@@ -181,6 +184,7 @@ public final class JobsView implements Service {
 
   private void deleteJob(WriteBatch batch, String jobId, JobView current) throws RocksDBException {
     batch.delete(jobId.getBytes(StandardCharsets.UTF_8));
+    batch.delete(resultKey(jobId));
     byte[] from = key(EVENTS, jobId + "/");
     byte[] to = key(EVENTS, jobId + "0"); // '0' follows '/': the end of this job's event range.
     batch.deleteRange(from, to);
@@ -201,7 +205,21 @@ public final class JobsView implements Service {
   }
 
   private static long finishedAt(JobView view) {
-    return view.result() != null ? view.result().completedAtMs() : view.updatedAtMs();
+    return view.finishedAtMs();
+  }
+
+  /**
+   * A job's state without its result, which has a key of its own ({@link #resultKey}): the state is
+   * rewritten as the job moves, the result only once.
+   */
+  private static void putState(WriteBatch batch, JobView view) throws RocksDBException {
+    JobView state = view.result() == null ? view
+        : new JobView(view.jobId(), view.tenant(), view.status(), view.acceptedAtMs(), view.finishedAtMs(), null,
+            view.submission());
+    batch.put(view.jobId().getBytes(StandardCharsets.UTF_8), Json.toBytes(state));
+    if (view.result() != null) {
+      batch.put(resultKey(view.jobId()), Json.toBytes(view.result()));
+    }
   }
 
   /** Job and event records older than this with no state here belong to jobs already retained away. */
@@ -249,29 +267,26 @@ public final class JobsView implements Service {
    */
   record EventHeader(String type, long timestampMs) {
     static EventHeader of(byte[] json) {
-      try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.getFactory().createParser(json)) {
-        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-          throw new IllegalArgumentException("an event must be a JSON object");
-        }
-        String type = null;
-        Long timestamp = null;
-        while ((type == null || timestamp == null)
-            && p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          p.nextToken();
-          switch (field) {
-            case "type" -> type = p.getValueAsString();
-            case "timestamp_ms" -> timestamp = p.getValueAsLong();
-            default -> p.skipChildren();
-          }
-        }
-        if (type == null) {
-          throw new IllegalArgumentException("an event needs a type");
-        }
-        return new EventHeader(type, timestamp == null ? 0 : timestamp);
-      } catch (java.io.IOException e) {
-        throw new IllegalArgumentException("unreadable event: " + e.getMessage(), e);
+      String[] f = Json.topLevelFields(json, "type", "timestamp_ms");
+      if (f[0] == null) {
+        throw new IllegalArgumentException("an event needs a type");
       }
+      return new EventHeader(f[0], f[1] == null ? 0 : Long.parseLong(f[1]));
+    }
+  }
+
+  /**
+   * What the view keeps of a result in the job's own state; the result itself is stored as the bytes
+   * it arrived in, so neither is it built nor is the job's state re-serialized with it.
+   */
+  record ResultHeader(String tenant, String status, long acceptedAtMs, long completedAtMs) {
+    static ResultHeader of(byte[] json) {
+      String[] f = Json.topLevelFields(json, "tenant", "status", "accepted_at_ms", "completed_at_ms");
+      if (f[1] == null) {
+        throw new IllegalArgumentException("a result needs a status");
+      }
+      return new ResultHeader(f[0], f[1], f[2] == null ? 0 : Long.parseLong(f[2]),
+          f[3] == null ? 0 : Long.parseLong(f[3]));
     }
   }
 
@@ -287,18 +302,19 @@ public final class JobsView implements Service {
       }
       if (current.tenant() == null) {
         // Events arrived before the job record: now the owner is known.
-        return new JobView(jobId, job.tenant(), current.status(), job.acceptedAtMs(), now, current.result(),
-            job.submission());
+        return new JobView(jobId, job.tenant(), current.status(), job.acceptedAtMs(),
+            current.isTerminal() ? current.finishedAtMs() : now, current.result(), job.submission());
       }
       return current;
     }
     if (r.topic().equals(topics.results().name())) {
-      FusionResult result = topics.results().valueSerde().deserializer().deserialize(r.topic(), r.value());
+      ResultHeader result = ResultHeader.of(r.value());
       if (current != null && current.isCancelled() && !FusionResult.CANCELLED.equals(result.status())) {
         return current; // A stage that finished just as the job was cancelled: cancelled stays.
       }
-      return new JobView(jobId, result.tenant(), result.status(), result.acceptedAtMs(), now, result,
-          current == null ? null : current.submission());
+      // The completion time stands in as the last update: the result itself is stored beside the state.
+      return new JobView(jobId, result.tenant(), result.status(), result.acceptedAtMs(), result.completedAtMs(),
+          null, current == null ? null : current.submission());
     }
     // An event: the job is running unless it is already further along.
     if (current != null && JobView.rank(current.status()) >= JobView.rank(JobView.RUNNING)) {
@@ -328,9 +344,9 @@ public final class JobsView implements Service {
   /** Writes a state this instance caused (accepted, cancelled) before the topics bring it back. */
   public void recordLocally(JobView next) {
     try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
-      JobView current = read(next.jobId());
+      JobView current = readState(next.jobId());
       index(batch, current, next);
-      batch.put(next.jobId().getBytes(StandardCharsets.UTF_8), Json.toBytes(next));
+      putState(batch, next);
       db.write(write, batch);
     } catch (RocksDBException e) {
       LOG.warn("cannot record job {} locally; it will appear when the view reads it", next.jobId(), e);
@@ -367,7 +383,7 @@ public final class JobsView implements Service {
     byte[] prefix = key(TENANT_JOBS, tenant + "/");
     List<JobView> out = new ArrayList<>();
     try (RocksIterator it = db.newIterator()) {
-      JobView after = afterJobId == null ? null : read(afterJobId);
+      JobView after = afterJobId == null ? null : readState(afterJobId);
       if (after != null && after.ownedBy(tenant)) {
         it.seek(tenantKey(tenant, after.acceptedAtMs(), after.jobId()));
         if (it.isValid()) {
@@ -401,7 +417,10 @@ public final class JobsView implements Service {
     }
   }
 
-  /** Finished jobs whose completion is before {@code cutoffMs}, oldest first (at most {@code max}). */
+  /**
+   * Finished jobs whose completion is before {@code cutoffMs}, oldest first (at most {@code max}),
+   * without their results.
+   */
   public List<JobView> finishedBefore(long cutoffMs, int max) {
     List<JobView> out = new ArrayList<>();
     byte[] end = finishedKey(cutoffMs, "");
@@ -409,7 +428,7 @@ public final class JobsView implements Service {
       for (it.seek(key(FINISHED, "")); it.isValid() && out.size() < max && startsWith(it.key(), key(FINISHED, ""))
           && compare(it.key(), end) < 0; it.next()) {
         String k = new String(it.key(), StandardCharsets.UTF_8);
-        JobView job = read(k.substring(k.lastIndexOf('/') + 1));
+        JobView job = readState(k.substring(k.lastIndexOf('/') + 1));
         if (job != null) {
           out.add(job);
         }
@@ -421,7 +440,7 @@ public final class JobsView implements Service {
   /** Removes a job and everything indexed for it from this instance's view. */
   public void delete(String jobId) {
     try (WriteBatch batch = new WriteBatch(); WriteOptions write = new WriteOptions()) {
-      JobView current = read(jobId);
+      JobView current = readState(jobId);
       if (current != null) {
         deleteJob(batch, jobId, current);
         db.write(write, batch);
@@ -436,6 +455,7 @@ public final class JobsView implements Service {
   private static final String TENANT_JOBS = "\u0000tj/";
   private static final String IDEMPOTENCY = "\u0000idem/";
   private static final String FINISHED = "\u0000fin/";
+  private static final String RESULTS = "\u0000res/";
 
   private static byte[] key(String prefix, String rest) {
     return (prefix + rest).getBytes(StandardCharsets.UTF_8);
@@ -448,6 +468,10 @@ public final class JobsView implements Service {
   /** Newest first: the time part is inverted so RocksDB's ascending order lists recent jobs first. */
   static byte[] tenantKey(String tenant, long acceptedAtMs, String jobId) {
     return key(TENANT_JOBS, tenant + "/" + zeroPadded(Long.MAX_VALUE - acceptedAtMs, 19) + "/" + jobId);
+  }
+
+  static byte[] resultKey(String jobId) {
+    return key(RESULTS, jobId);
   }
 
   static byte[] idempotencyKey(String tenant, String idempotencyKey) {
@@ -480,7 +504,23 @@ public final class JobsView implements Service {
     return java.util.Arrays.compareUnsigned(a, b);
   }
 
+  /** The job with its result, if it has one; null if the view does not hold it. */
   public JobView read(String jobId) {
+    JobView state = readState(jobId);
+    if (state == null || state.result() != null || !state.isTerminal()) {
+      return state; // A state written before results had their own key still holds its result.
+    }
+    try {
+      byte[] result = db.get(resultKey(jobId));
+      return result == null ? state
+          : state.withResult(topics.results().valueSerde().deserializer().deserialize(topics.results().name(), result));
+    } catch (RocksDBException e) {
+      throw new IllegalStateException("jobs view unreadable", e);
+    }
+  }
+
+  /** The job's state without its result (what folding the next record needs). */
+  private JobView readState(String jobId) {
     try {
       byte[] bytes = db.get(jobId.getBytes(StandardCharsets.UTF_8));
       return bytes == null ? null : Json.fromBytes(bytes, JobView.class);

@@ -29,8 +29,11 @@ import org.slf4j.LoggerFactory;
 public final class ResultReplies implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(ResultReplies.class);
   public static final String GROUP = "fusion-ingress-replies";
-  /** Stands in for a tombstone (retention), which the shared worker loop would otherwise reject. */
-  private static final FusionResult TOMBSTONE = new FusionResult(0, null, null, null, null, null, null, null, null,
+  /**
+   * Stands in for a record that needs no reply: a tombstone (retention), which the shared worker loop
+   * would otherwise reject, or a result without a reply topic (most), which is not worth building.
+   */
+  private static final FusionResult NO_REPLY = new FusionResult(0, null, null, null, null, null, null, null, null,
       null, null, null, null, null, 0, 0);
 
   private final StageContext ctx;
@@ -41,7 +44,7 @@ public final class ResultReplies implements Service {
     var results = ctx.topics().results();
     Deserializer<FusionResult> json = new JsonSerde<>(FusionResult.class).deserializer();
     Serde<FusionResult> serde = Serdes.serdeFrom(results.valueSerde().serializer(),
-        (topic, bytes) -> bytes == null ? TOMBSTONE : json.deserialize(topic, bytes));
+        (topic, bytes) -> bytes == null || !wantsReply(bytes) ? NO_REPLY : json.deserialize(topic, bytes));
     var topic = new TopicSpec<>(results.name(), results.keySerde(), serde, true, Map.of());
     this.worker = new AsyncConsumerWorker<>("result-replies", topic,
         KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP, "result-replies"),
@@ -49,10 +52,20 @@ public final class ResultReplies implements Service {
   }
 
   CompletionStage<?> handle(String jobId, FusionResult result) {
-    if (result == TOMBSTONE || result.replyTopic() == null || result.correlationId() == null) {
+    if (result == NO_REPLY || result.replyTopic() == null || result.correlationId() == null) {
       return CompletableFuture.completedFuture(null);
     }
     return send(ctx, result.replyTopic(), result.correlationId(), jobId, result);
+  }
+
+  /** Whether a result names where to reply; unreadable bytes say yes, so the worker reports them. */
+  private static boolean wantsReply(byte[] result) {
+    try {
+      String[] f = Json.topLevelFields(result, "reply_topic", "correlation_id");
+      return f[0] != null && f[1] != null;
+    } catch (IllegalArgumentException e) {
+      return true;
+    }
   }
 
   /**

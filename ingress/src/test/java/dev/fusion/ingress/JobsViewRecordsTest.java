@@ -44,6 +44,20 @@ class JobsViewRecordsTest {
   }
 
   @Test
+  void aResultsHeaderIsReadFromItsBytesWithoutBuildingTheResult() {
+    // Given a result whose answer and timings come before the fields the view keeps
+    var result = new dev.fusion.common.contract.FusionResult(1, "job_1", "tenant-a", "completed",
+        "an answer with \"quotes\" and {braces}", "fusion", "fusion", null, java.util.List.of(), java.util.List.of(),
+        null, null, null, java.util.Map.of("total", 12L), 1_000L, 2_500L);
+    // When the view reads its header
+    JobsView.ResultHeader header = JobsView.ResultHeader.of(Json.toBytes(result));
+    // Then it holds what the job's state needs
+    assertThat(header).isEqualTo(new JobsView.ResultHeader("tenant-a", "completed", 1_000L, 2_500L));
+    assertThatThrownBy(() -> JobsView.ResultHeader.of("{\"tenant\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("status");
+  }
+
+  @Test
   void zeroPaddedNumbersSortAsNumbers() {
     for (long v : new long[] {0, 7, 1234567, Long.MAX_VALUE}) {
       assertThat(JobsView.zeroPadded(v, 19)).isEqualTo(String.format("%019d", v));
