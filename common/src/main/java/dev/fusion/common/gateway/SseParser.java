@@ -9,32 +9,46 @@ import java.util.function.Consumer;
  */
 public final class SseParser {
   private final Consumer<String> onData;
-  private byte[] pending = new byte[0];
+  private byte[] pending = NOTHING;
 
   public SseParser(Consumer<String> onData) {
     this.onData = onData;
   }
 
   public void feed(byte[] chunk) {
-    byte[] buf = new byte[pending.length + chunk.length];
-    System.arraycopy(pending, 0, buf, 0, pending.length);
-    System.arraycopy(chunk, 0, buf, pending.length, chunk.length);
+    // Most chunks hold whole lines: only a line cut by the previous chunk needs the two joined.
+    byte[] buf = chunk;
+    if (pending.length > 0) {
+      buf = new byte[pending.length + chunk.length];
+      System.arraycopy(pending, 0, buf, 0, pending.length);
+      System.arraycopy(chunk, 0, buf, pending.length, chunk.length);
+    }
     int start = 0;
     for (int i = 0; i < buf.length; i++) {
       if (buf[i] == '\n') {
         int end = i > start && buf[i - 1] == '\r' ? i - 1 : i;
-        line(new String(buf, start, end - start, StandardCharsets.UTF_8));
+        line(buf, start, end);
         start = i + 1;
       }
     }
-    pending = java.util.Arrays.copyOfRange(buf, start, buf.length);
+    pending = start == buf.length ? NOTHING : java.util.Arrays.copyOfRange(buf, start, buf.length);
   }
 
-  private void line(String line) {
-    if (line.startsWith("data:")) {
-      String data = line.substring(5);
-      onData.accept(data.startsWith(" ") ? data.substring(1) : data);
+  private static final byte[] NOTHING = new byte[0];
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * One line, {@code buf[from, to)} without its line break; decoded only if it carries data. Comments
+   * (": keep-alive"), event:, id: and blank separators carry nothing we need.
+   */
+  private void line(byte[] buf, int from, int to) {
+    if (to - from < DATA.length || !java.util.Arrays.equals(buf, from, from + DATA.length, DATA, 0, DATA.length)) {
+      return;
     }
-    // Comments (": keep-alive"), event:, id: and blank separators carry nothing we need.
+    int data = from + DATA.length;
+    if (data < to && buf[data] == ' ') {
+      data++;
+    }
+    onData.accept(new String(buf, data, to - data, StandardCharsets.UTF_8));
   }
 }
