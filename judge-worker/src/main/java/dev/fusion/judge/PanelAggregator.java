@@ -46,6 +46,12 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   private final Duration punctuateEvery;
   private final Duration keepDoneMarkers;
   private final NavigableMap<Due, DueAction> due = new TreeMap<>();
+  /**
+   * The states of this task's open panels as objects, written through to the store: each record of a
+   * panel reads its state, and building it from the store's bytes every time was most of this
+   * processor's work. Derived data like the due index, so it starts empty with the task.
+   */
+  private final Map<String, PanelState> open = new java.util.HashMap<>();
   private ProcessorContext<String, PanelSet> context;
   private KeyValueStore<String, PanelState> states;
 
@@ -59,6 +65,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   public void init(ProcessorContext<String, PanelSet> context) {
     this.context = context;
     this.states = context.getStateStore(STATE_STORE);
+    open.clear();
     rebuildDueIndex();
     context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::onTick);
   }
@@ -89,7 +96,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     if (jobId == null) {
       return;
     }
-    PanelState state = states.get(jobId);
+    PanelState state = stateOf(jobId);
     if (state == null) {
       state = PanelState.empty();
     }
@@ -113,13 +120,20 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
       emit(jobId, state, kind, now);
     } else {
       states.put(jobId, state);
+      open.put(jobId, state);
     }
+  }
+
+  private PanelState stateOf(String jobId) {
+    PanelState state = open.get(jobId);
+    return state != null ? state : states.get(jobId);
   }
 
   private void emit(String jobId, PanelState state, String kind, long now) {
     context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now));
     PanelState done = PanelState.done(now);
     states.put(jobId, done);
+    open.remove(jobId);
     due.remove(new Due(completion.deadlineOf(state), jobId));
     due.remove(new Due(completion.hardDeadlineOf(state), jobId));
     schedule(jobId, done);
@@ -131,7 +145,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     reached.clear();
     for (Map.Entry<Due, DueAction> entry : entries) {
       String jobId = entry.getKey().jobId();
-      PanelState state = states.get(jobId);
+      PanelState state = stateOf(jobId);
       if (state == null) {
         continue;
       }
