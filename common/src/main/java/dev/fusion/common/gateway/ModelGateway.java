@@ -439,19 +439,14 @@ public final class ModelGateway implements AutoCloseable {
         acc.done();
         return;
       }
-      JsonNode chunk;
       try {
-        chunk = Json.MAPPER.readTree(data);
-      } catch (Exception e) {
-        promise.tryFail(new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200,
-            "stream of " + model + " carried a chunk that is not valid JSON", true, 0, acc.sawContent()));
-        return;
-      }
-      try {
-        String delta = acc.accept(chunk);
+        String delta = acc.accept(data);
         if (!delta.isEmpty()) {
           onDelta.accept(delta);
         }
+      } catch (StreamAccumulator.InvalidChunk e) {
+        promise.tryFail(new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200,
+            "stream of " + model + " carried a chunk that is not valid JSON", true, 0, acc.sawContent()));
       } catch (StreamAccumulator.StreamError e) {
         promise.tryFail(new AttemptFailure(FailureReasons.UPSTREAM_ERROR, 200,
             "stream of " + model + " reported an error: " + truncate(e.getMessage(), 300), true, 0, acc.sawContent()));

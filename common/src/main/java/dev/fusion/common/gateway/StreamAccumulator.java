@@ -1,6 +1,9 @@
 package dev.fusion.common.gateway;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.fusion.common.Json;
 import dev.fusion.common.contract.Usage;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,60 +40,178 @@ final class StreamAccumulator {
     }
   }
 
+  /** A {@code data:} payload that is not valid JSON. */
+  static final class InvalidChunk extends RuntimeException {
+    InvalidChunk(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   /**
-   * Takes one {@code data:} payload; returns the content text it added (empty if none).
+   * Takes one {@code data:} payload; returns the content text it added (empty if none). The payload is
+   * read with a streaming parser that descends only into the fields used here: a stream has dozens of
+   * chunks, and building each as a tree was the gateway's largest cost. Nothing of a chunk is applied
+   * unless all of it was read.
    *
    * @throws StreamError when the chunk reports an error
+   * @throws InvalidChunk when the payload is not valid JSON
    */
-  String accept(JsonNode chunk) {
-    if (chunk.hasNonNull("error")) {
-      JsonNode error = chunk.get("error");
+  String accept(String json) {
+    Chunk chunk = Chunk.read(json);
+    if (chunk.error != null) {
+      JsonNode error = chunk.error;
       throw new StreamError(error.isTextual() ? error.asText() : error.path("message").asText("unknown error"));
     }
-    if (chunk.hasNonNull("model")) {
-      respondingModel = chunk.get("model").asText();
+    if (chunk.model != null) {
+      respondingModel = chunk.model;
     }
-    if (chunk.hasNonNull("usage")) {
-      usage = ModelGateway.usageOf(chunk.get("usage"));
+    if (chunk.usage != null) {
+      usage = ModelGateway.usageOf(chunk.usage);
     }
     String added = "";
-    for (JsonNode choice : chunk.path("choices")) {
-      if (choice.path("index").asInt(0) != 0) {
+    for (Choice choice : chunk.choices) {
+      if (choice.index != 0) {
         continue; // Fusion asks for one choice; ignore any others.
       }
-      JsonNode delta = choice.path("delta");
-      String text = delta.path("content").asText("");
-      if (!text.isEmpty()) {
-        content.append(text);
-        added = text;
+      if (!choice.content.isEmpty()) {
+        content.append(choice.content);
+        added = choice.content;
         started = true;
       }
-      String thought = delta.hasNonNull("reasoning") ? delta.get("reasoning").asText("")
-          : delta.path("reasoning_content").asText("");
+      String thought = choice.reasoning != null ? choice.reasoning : choice.reasoningContent;
       if (!thought.isEmpty()) {
         reasoning.append(thought);
         started = true;
       }
-      for (JsonNode call : delta.path("tool_calls")) {
-        ToolCallBuilder b = toolCalls.computeIfAbsent(call.path("index").asInt(toolCalls.size()), i -> new ToolCallBuilder());
-        if (call.hasNonNull("id")) {
-          b.id = call.get("id").asText();
+      if (choice.toolCalls != null) {
+        for (JsonNode call : choice.toolCalls) {
+          ToolCallBuilder b = toolCalls.computeIfAbsent(call.path("index").asInt(toolCalls.size()), i -> new ToolCallBuilder());
+          if (call.hasNonNull("id")) {
+            b.id = call.get("id").asText();
+          }
+          if (call.hasNonNull("type")) {
+            b.type = call.get("type").asText();
+          }
+          JsonNode fn = call.path("function");
+          if (fn.hasNonNull("name")) {
+            b.name = fn.get("name").asText();
+          }
+          b.arguments.append(fn.path("arguments").asText(""));
+          started = true;
         }
-        if (call.hasNonNull("type")) {
-          b.type = call.get("type").asText();
-        }
-        JsonNode fn = call.path("function");
-        if (fn.hasNonNull("name")) {
-          b.name = fn.get("name").asText();
-        }
-        b.arguments.append(fn.path("arguments").asText(""));
-        started = true;
       }
-      if (choice.hasNonNull("finish_reason")) {
-        finishReason = choice.get("finish_reason").asText();
+      if (choice.finishReason != null) {
+        finishReason = choice.finishReason;
       }
     }
     return added;
+  }
+
+  /** What one chunk says: the top-level fields used, and its choices. */
+  private static final class Chunk {
+    JsonNode error;
+    String model;
+    JsonNode usage;
+    final List<Choice> choices = new ArrayList<>(1);
+
+    static Chunk read(String json) {
+      Chunk c = new Chunk();
+      try (JsonParser p = Json.MAPPER.createParser(json)) {
+        JsonToken first = p.nextToken();
+        if (first != JsonToken.START_OBJECT) {
+          p.skipChildren(); // Not an object: valid JSON that says nothing.
+          return c;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken t = p.nextToken();
+          switch (field) {
+            case "error" -> c.error = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
+            case "usage" -> c.usage = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
+            case "model" -> c.model = text(p, t, c.model);
+            case "choices" -> {
+              if (t == JsonToken.START_ARRAY) {
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                  if (t == JsonToken.START_OBJECT) {
+                    c.choices.add(Choice.read(p));
+                  } else {
+                    p.skipChildren();
+                  }
+                }
+              } else {
+                p.skipChildren();
+              }
+            }
+            default -> p.skipChildren();
+          }
+        }
+        return c;
+      } catch (java.io.IOException e) {
+        throw new InvalidChunk(e.getMessage());
+      }
+    }
+  }
+
+  /** One choice of a chunk: its index, what its delta added, and its finish reason. */
+  private static final class Choice {
+    int index;
+    String content = "";
+    String reasoning;
+    String reasoningContent = "";
+    JsonNode toolCalls;
+    String finishReason;
+
+    /** Reads the choice object the parser is at the start of. */
+    static Choice read(JsonParser p) throws java.io.IOException {
+      Choice c = new Choice();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "index" -> {
+            c.index = t.isScalarValue() ? p.getValueAsInt(0) : 0;
+            p.skipChildren();
+          }
+          case "finish_reason" -> c.finishReason = text(p, t, null);
+          case "delta" -> {
+            if (t == JsonToken.START_OBJECT) {
+              c.readDelta(p);
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return c;
+    }
+
+    private void readDelta(JsonParser p) throws java.io.IOException {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "content" -> content = text(p, t, "");
+          case "reasoning" -> reasoning = t == JsonToken.VALUE_NULL ? null : text(p, t, "");
+          case "reasoning_content" -> reasoningContent = text(p, t, "");
+          case "tool_calls" -> toolCalls = t == JsonToken.START_ARRAY ? p.readValueAsTree() : skip(p, null);
+          default -> p.skipChildren();
+        }
+      }
+    }
+  }
+
+  /** The current value as text if it is a non-null scalar; otherwise {@code fallback} (and skipped). */
+  private static String text(JsonParser p, JsonToken t, String fallback) throws java.io.IOException {
+    if (t.isScalarValue() && t != JsonToken.VALUE_NULL) {
+      return p.getText();
+    }
+    return skip(p, fallback);
+  }
+
+  private static <T> T skip(JsonParser p, T value) throws java.io.IOException {
+    p.skipChildren();
+    return value;
   }
 
   void done() {
