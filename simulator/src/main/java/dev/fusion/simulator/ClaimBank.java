@@ -126,11 +126,52 @@ final class ClaimBank {
 
   /** Lower-case, single-spaced, without trailing punctuation: how the judge compares sentences. */
   static String normalize(String sentence) {
+    String ascii = normalizeAscii(sentence);
+    if (ascii != null) {
+      return ascii;
+    }
     String s = Words.singleSpaced(sentence.strip().toLowerCase(Locale.ROOT));
-    int end = s.length();
+    return withoutTrailingPunctuation(s, s.length());
+  }
+
+  /**
+   * The same in one pass, for the sentences of every judge call (all ASCII in simulated answers); null
+   * for text with other characters, whose lower case and white space need the general rules.
+   */
+  private static String normalizeAscii(String sentence) {
+    int from = 0;
+    int to = sentence.length();
+    while (from < to && Character.isWhitespace(sentence.charAt(from))) {
+      from++;
+    }
+    while (to > from && Character.isWhitespace(sentence.charAt(to - 1))) {
+      to--;
+    }
+    StringBuilder sb = new StringBuilder(to - from);
+    boolean inSpace = false;
+    for (int i = from; i < to; i++) {
+      char c = sentence.charAt(i);
+      if (c >= 0x80) {
+        return null;
+      }
+      if (Words.isSpace(c)) {
+        if (!inSpace) {
+          sb.append(' ');
+        }
+        inSpace = true;
+      } else {
+        sb.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        inSpace = false;
+      }
+    }
+    return withoutTrailingPunctuation(sb, sb.length());
+  }
+
+  private static String withoutTrailingPunctuation(CharSequence s, int length) {
+    int end = length;
     while (end > 0 && ".!?;:,".indexOf(s.charAt(end - 1)) >= 0) {
       end--;
     }
-    return s.substring(0, end);
+    return s.subSequence(0, end).toString();
   }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * the regular-expression versions gave, or seeded answers and judge analyses would change.
  */
 class WordsTest {
-  private static final String ALPHABET = "ab Z.!?\"<>`,;:\t\n\r\f\u000B\u2003é-";
+  private static final String ALPHABET = "ab Z.!?\"<>`,;:\t\n\r\f\u000B\u2003\u001C\u0001é-";
 
   @Test
   void wordsAndSpacingMatchTheRegularExpressionsTheyReplace() {
@@ -22,6 +22,9 @@ class WordsTest {
           .isEqualTo(stripped.isEmpty() ? 0 : stripped.split("\\s+").length);
       assertThat(Words.singleSpaced(text)).as("spacing of [%s]", text).isEqualTo(text.replaceAll("\\s+", " "));
       assertThat(AnswerGenerator.topic(text)).as("topic of [%s]", text).isEqualTo(regexTopic(text));
+      String general = text.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
+      assertThat(ClaimBank.normalize(text)).as("normalized [%s]", text)
+          .isEqualTo(general.replaceAll("[.!?;:,]+$", ""));
     }
   }
 
