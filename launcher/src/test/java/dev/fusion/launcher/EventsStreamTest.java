@@ -109,4 +109,24 @@ class EventsStreamTest extends PipelineTestBase {
       assertThat(deltas.size()).isGreaterThan(1).isLessThan(words / 3);
     }
   }
+
+  @Test
+  void anAnswerThatArrivesAllAtOnceIsOneDeltaEvent() throws Exception {
+    try (FusionStack stack = JobsTestClient.stack(harness, Map.of()).start()) {
+      JobsTestClient client = new JobsTestClient(stack.httpPort(), null);
+      // Given a synthesizer that answers at once (the simulator sends the whole stream in one write)
+      String id = client.submit(PipelineHarness.jobBody("Why is the sky blue?", "sim/alpha", "sim/beta"));
+      // When the job is done
+      List<JobsTestClient.Sse> events;
+      try (var stream = client.events(id, null)) {
+        events = stream.untilEnd();
+      }
+      String answer = client.getJson("/v1/jobs/" + id).path("result").path("answer").asText();
+      // Then the pieces that came in one read went out together: one delta event, the whole answer
+      List<JobsTestClient.Sse> deltas = events.stream()
+          .filter(e -> e.event().equals(EventTypes.OUTPUT_TEXT_DELTA)).toList();
+      assertThat(deltas).hasSize(1);
+      assertThat(deltas.get(0).data().path("data").path("delta").asText()).isEqualTo(answer).isNotBlank();
+    }
+  }
 }

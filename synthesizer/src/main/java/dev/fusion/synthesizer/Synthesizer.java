@@ -74,10 +74,11 @@ public final class Synthesizer implements Service {
   }
 
   /**
-   * Turns streamed text into answer-delta events: the first piece goes out at once (time to first
-   * token is what a reader notices), later pieces are coalesced into at most one event per
-   * {@link #DELTA_WINDOW_MS}, so a streamed answer costs a handful of records instead of one per token.
-   * Every send is awaited before the result is published.
+   * Turns streamed text into answer-delta events: the first piece goes out as soon as the read that
+   * brought it is handled (time to first token is what a reader notices; pieces that arrived in the
+   * same read, or a whole answer that arrived at once, go with it), later pieces are coalesced into at
+   * most one event per {@link #DELTA_WINDOW_MS}, so a streamed answer costs a handful of records instead
+   * of one per token. Every send is awaited before the result is published.
    */
   private final class DeltaBatcher {
     private final String jobId;
@@ -85,6 +86,7 @@ public final class Synthesizer implements Service {
     private CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
     private int index;
     private long timer = -1;
+    private boolean firstScheduled;
 
     DeltaBatcher(String jobId) {
       this.jobId = jobId;
@@ -92,11 +94,14 @@ public final class Synthesizer implements Service {
 
     synchronized void add(String delta) {
       pending.append(delta);
-      if (index == 0) {
-        send();
-      } else if (timer < 0) {
-        timer = ctx.vertx().setTimer(DELTA_WINDOW_MS, t -> onWindow());
+      if (firstScheduled) {
+        if (index > 0 && timer < 0) {
+          timer = ctx.vertx().setTimer(DELTA_WINDOW_MS, t -> onWindow());
+        }
+        return;
       }
+      firstScheduled = true;
+      ctx.vertx().runOnContext(v -> onWindow()); // After the pieces of the same read are added.
     }
 
     private synchronized void onWindow() {
