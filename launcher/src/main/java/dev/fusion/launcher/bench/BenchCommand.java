@@ -96,8 +96,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     Path data = Files.createTempDirectory("fusion-bench");
     try (EmbeddedKafka kafka = new EmbeddedKafka(data.resolve("kafka"), 0).start()) {
-      Vertx simVertx = Vertx.vertx();
-      ModelSimulator simulator = simulatorUrl == null ? new ModelSimulator(simVertx, SimulatorConfig.defaults()) : null;
+      // One Vert.x instance for the simulator and every stage, as in dev mode.
+      Vertx vertx = Vertx.vertx();
+      ModelSimulator simulator = simulatorUrl == null ? new ModelSimulator(vertx, SimulatorConfig.defaults()) : null;
       if (simulator != null) {
         simulator.start(0).await();
       }
@@ -131,7 +132,6 @@ public final class BenchCommand implements Callable<Integer> {
           Boolean.parseBoolean(env.get("FUSION_PROVIDER_SIMULATOR_HTTP2")) ? "HTTP/2" : "HTTP/1.1");
       env.putIfAbsent("FUSION_HTTP_PORT", "0");
       FusionConfig config = FusionConfig.fromEnv(env);
-      Vertx vertx = Vertx.vertx();
       try (FusionStack stack = new FusionStack(config, vertx, 0).start()) {
         String url = "http://127.0.0.1:" + stack.httpPort();
         if (scenario.equals("batch")) {
@@ -159,7 +159,6 @@ public final class BenchCommand implements Callable<Integer> {
         if (simulator != null) {
           simulator.close();
         }
-        simVertx.close().await();
         vertx.close().await();
       }
     }
