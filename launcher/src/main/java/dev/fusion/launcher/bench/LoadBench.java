@@ -157,9 +157,57 @@ final class LoadBench {
         costs);
   }
 
-  private record Seen(FusionResult result, long nanos) {}
+  private record Seen(Outcome result, long nanos) {}
 
-  private void record(long intendedNanos, long seenNanos, FusionResult result, Histogram latency, Histogram overhead,
+  /**
+   * What the bench needs of a result, read with a streaming parser: the load generator runs in the JVM
+   * it measures, so it should not build every result whole.
+   */
+  record Outcome(String jobId, String status, long slowestPanelMs, Map<String, Long> timingsMs) {
+    static Outcome of(byte[] json) throws java.io.IOException {
+      String jobId = null;
+      String status = null;
+      long slowest = 0;
+      Map<String, Long> timings = new java.util.LinkedHashMap<>();
+      try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(json)) {
+        if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+          throw new java.io.IOException("a result must be a JSON object");
+        }
+        while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+          if (field.equals("job_id") && t.isScalarValue()) {
+            jobId = p.getText();
+          } else if (field.equals("status") && t.isScalarValue()) {
+            status = p.getText();
+          } else if (field.equals("timings_ms") && t == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+              String stage = p.currentName();
+              p.nextToken();
+              timings.put(stage, p.getValueAsLong());
+            }
+          } else if (field.equals("responses") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+              while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String f = p.currentName();
+                p.nextToken();
+                if (f.equals("latency_ms")) {
+                  slowest = Math.max(slowest, p.getValueAsLong());
+                } else {
+                  p.skipChildren();
+                }
+              }
+            }
+          } else {
+            p.skipChildren();
+          }
+        }
+      }
+      return new Outcome(jobId, status, slowest, timings);
+    }
+  }
+
+  private void record(long intendedNanos, long seenNanos, Outcome result, Histogram latency, Histogram overhead,
       AtomicLong failedResults) {
     long e2eMicros = Math.max(0, (seenNanos - intendedNanos) / 1000);
     latency.recordValue(e2eMicros);
@@ -172,7 +220,7 @@ final class LoadBench {
       modelsMicros = profile.criticalPathMs() * 1000;
     } else {
       // Unknown in advance for random latency: use the measured model calls of this job.
-      long slowestPanel = result.responses().stream().mapToLong(FusionResult.PanelResponse::latencyMs).max().orElse(0);
+      long slowestPanel = result.slowestPanelMs();
       modelsMicros = (slowestPanel + result.timingsMs().getOrDefault("judge", 0L)
           + result.timingsMs().getOrDefault("synthesizer", 0L)) * 1000;
     }
@@ -242,8 +290,16 @@ final class LoadBench {
         while (running) {
           for (var r : consumer.poll(Duration.ofMillis(20))) {
             long seen = System.nanoTime();
-            FusionResult result = results.valueSerde().deserializer().deserialize(r.topic(), r.value());
-            if (result != null) {
+            if (r.value() == null) {
+              continue; // A tombstone.
+            }
+            Outcome result;
+            try {
+              result = Outcome.of(r.value());
+            } catch (java.io.IOException e) {
+              continue; // Not a result the bench wrote a job for.
+            }
+            if (result.jobId() != null) {
               sink.accept(result.jobId(), result, seen);
             }
           }
@@ -260,6 +316,6 @@ final class LoadBench {
 
   @FunctionalInterface
   private interface ResultSink {
-    void accept(String jobId, FusionResult result, long seenNanos);
+    void accept(String jobId, Outcome result, long seenNanos);
   }
 }
