@@ -61,7 +61,6 @@ public final class ModelSimulator implements AutoCloseable {
   private static final ObjectMapper MAPPER = new ObjectMapper();
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final Pattern HTTP_FAULT = Pattern.compile("http(\\d{3})");
-  private static final Pattern WORD = Pattern.compile("\\S+");
   private static final int WORDS_PER_CHUNK = 3;
   private static final String DONE_EVENT = "data: [DONE]\n\n";
 
@@ -726,17 +725,28 @@ public final class ModelSimulator implements AutoCloseable {
     if (text == null || text.isEmpty()) {
       return out;
     }
-    Matcher m = WORD.matcher(text);
     int start = 0;
     int words = 0;
-    while (m.find()) {
+    int i = 0;
+    int n = text.length();
+    while (i < n) {
+      while (i < n && Words.isSpace(text.charAt(i))) {
+        i++;
+      }
+      if (i == n) {
+        break;
+      }
+      while (i < n && !Words.isSpace(text.charAt(i))) {
+        i++;
+      }
+      // A piece ends right after its last word, as the regex \\S+ found the words.
       if (++words == WORDS_PER_CHUNK) {
-        out.add(text.substring(start, m.end()));
-        start = m.end();
+        out.add(text.substring(start, i));
+        start = i;
         words = 0;
       }
     }
-    if (start < text.length()) {
+    if (start < n) {
       out.add(text.substring(start));
     }
     return out;

@@ -21,6 +21,7 @@ class WordsTest {
       assertThat(Words.count(stripped)).as("count of [%s]", text)
           .isEqualTo(stripped.isEmpty() ? 0 : stripped.split("\\s+").length);
       assertThat(Words.singleSpaced(text)).as("spacing of [%s]", text).isEqualTo(text.replaceAll("\\s+", " "));
+      assertThat(ModelSimulator.pieces(text)).as("pieces of [%s]", text).isEqualTo(regexPieces(text));
       assertThat(AnswerGenerator.topic(text)).as("topic of [%s]", text).isEqualTo(regexTopic(text));
       String general = text.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("\\s+", " ");
       assertThat(ClaimBank.normalize(text)).as("normalized [%s]", text)
@@ -55,6 +56,28 @@ class WordsTest {
       choice.putNull("finish_reason");
       assertThat(event).isEqualTo("data: " + mapper.writeValueAsString(expected) + "\n\n");
     }
+  }
+
+  /** The stream pieces as the simulator cut them with the regex \\S+: three words each. */
+  private static java.util.List<String> regexPieces(String text) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    if (text.isEmpty()) {
+      return out;
+    }
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+").matcher(text);
+    int start = 0;
+    int words = 0;
+    while (m.find()) {
+      if (++words == 3) {
+        out.add(text.substring(start, m.end()));
+        start = m.end();
+        words = 0;
+      }
+    }
+    if (start < text.length()) {
+      out.add(text.substring(start));
+    }
+    return out;
   }
 
   private static java.util.List<String> nonBlank(java.util.List<String> pieces) {
