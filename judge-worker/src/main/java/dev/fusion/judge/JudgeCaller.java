@@ -125,7 +125,8 @@ final class JudgeCaller {
     String jobId = record.jobId();
     var event = record.analysis() != null
         ? Events.of(jobId, EventTypes.ANALYSIS_COMPLETED, d -> d.put("model", record.judgeModel())
-            .set("analysis", Json.MAPPER.valueToTree(record.analysis())))
+            // Written as JSON text once, not built as a tree and then written.
+            .putRawValue("analysis", new com.fasterxml.jackson.databind.util.RawValue(Json.toString(record.analysis()))))
         : Events.of(jobId, EventTypes.ANALYSIS_FAILED, d -> d.put("model", record.judgeModel())
             .put("reason", record.judgeFailureReason()).put("error", record.judgeError()));
     var fusionCall = Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED, d -> d.put("status",

@@ -41,6 +41,11 @@ class EventsStreamTest extends PipelineTestBase {
           EventTypes.PANEL_COMPLETED, EventTypes.ANALYSIS_IN_PROGRESS, EventTypes.ANALYSIS_COMPLETED,
           EventTypes.OUTPUT_TEXT_DELTA);
       assertThat(seen).allSatisfy(e -> assertThat(e.data().path("job_id").asText()).isEqualTo(id));
+      // and the analysis event carries the judge's analysis, naming the panel's models
+      var analysis = seen.stream().filter(e -> e.event().equals(EventTypes.ANALYSIS_COMPLETED)).findFirst()
+          .orElseThrow().data().path("data").path("analysis");
+      PipelineEndToEndTest.assertSchemaValidAnalysisNaming(analysis,
+          java.util.Set.of("sim/alpha;latency_ms=1500", "sim/beta;latency_ms=1500", "sim/gamma;latency_ms=1500"));
       // and exactly what a fresh subscriber replays from the start: no gaps
       try (var replay = client.events(id, null)) {
         assertThat(replay.untilEnd()).extracting(JobsTestClient.Sse::id).containsExactlyElementsOf(ids);
