@@ -47,7 +47,7 @@ final class PipelineHarness implements AutoCloseable {
     env.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
     env.put("FUSION_TOPIC_PREFIX", "t" + SEQ.incrementAndGet() + ".");
     env.put("FUSION_TOPIC_PARTITIONS", "3");
-    env.put("FUSION_DATA_DIR", Files.createTempDirectory("fusion-test").toString());
+    env.put("FUSION_DATA_DIR", tempDir().toString());
     env.put("FUSION_MODEL_BACKOFF_MS", "5");
     env.put("FUSION_MODEL_MAX_BACKOFF_MS", "50");
     env.put("FUSION_MODEL_TIMEOUT_MS", "10000");
@@ -96,8 +96,18 @@ final class PipelineHarness implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + stack.httpPort() + path);
   }
 
+  /** Every directory the tests made; deleted when the JVM's tests are done (stacks may outlive one harness). */
+  private static final java.util.Set<Path> TEMP_DIRS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> TEMP_DIRS.forEach(TempDirs::deleteRecursively),
+        "fusion-test-cleanup"));
+  }
+
   static Path tempDir() throws IOException {
-    return Files.createTempDirectory("fusion-test");
+    Path dir = Files.createTempDirectory("fusion-test");
+    TEMP_DIRS.add(dir);
+    return dir;
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.launcher.EmbeddedKafka;
+import dev.fusion.launcher.TempDirs;
 import dev.fusion.launcher.FusionStack;
 import dev.fusion.simulator.ModelSimulator;
 import dev.fusion.simulator.SimulatorConfig;
@@ -95,6 +96,14 @@ public final class BenchCommand implements Callable<Integer> {
     LoadProfile profile = LoadProfile.parse(lat);
 
     Path data = Files.createTempDirectory("fusion-bench");
+    try {
+      return run(data, profile, r, s, lat);
+    } finally {
+      TempDirs.deleteRecursively(data); // The broker's log and the views: gigabytes after a long run.
+    }
+  }
+
+  private int run(Path data, LoadProfile profile, double r, int s, String lat) throws Exception {
     try (EmbeddedKafka kafka = new EmbeddedKafka(data.resolve("kafka"), 0).start()) {
       // One Vert.x instance for the simulator and every stage, as in dev mode.
       Vertx vertx = Vertx.vertx();
