@@ -91,16 +91,11 @@ class EventsStreamTest extends PipelineTestBase {
       var body = (com.fasterxml.jackson.databind.node.ObjectNode) dev.fusion.common.Json.tree(
           PipelineHarness.jobBody("How do tides work?", "sim/alpha", "sim/beta"));
       body.put("synthesizer", "sim/writer;tokens_per_s=200");
-      String id = client.submit(dev.fusion.common.Json.toString(body));
       // When the job is done
-      List<JobsTestClient.Sse> events;
-      try (var stream = client.events(id, null)) {
-        events = stream.untilEnd();
-      }
-      String answer = client.getJson("/v1/jobs/" + id).path("result").path("answer").asText();
+      Finished job = finish(client, dev.fusion.common.Json.toString(body));
+      String answer = job.answer();
+      List<JobsTestClient.Sse> deltas = job.deltas();
       // Then its delta events, in index order, spell the answer exactly
-      List<JobsTestClient.Sse> deltas = events.stream()
-          .filter(e -> e.event().equals(EventTypes.OUTPUT_TEXT_DELTA)).toList();
       StringBuilder text = new StringBuilder();
       for (int i = 0; i < deltas.size(); i++) {
         var data = deltas.get(i).data().path("data");
@@ -120,18 +115,26 @@ class EventsStreamTest extends PipelineTestBase {
     try (FusionStack stack = JobsTestClient.stack(harness, Map.of()).start()) {
       JobsTestClient client = new JobsTestClient(stack.httpPort(), null);
       // Given a synthesizer that answers at once (the simulator sends the whole stream in one write)
-      String id = client.submit(PipelineHarness.jobBody("Why is the sky blue?", "sim/alpha", "sim/beta"));
       // When the job is done
-      List<JobsTestClient.Sse> events;
-      try (var stream = client.events(id, null)) {
-        events = stream.untilEnd();
-      }
-      String answer = client.getJson("/v1/jobs/" + id).path("result").path("answer").asText();
+      Finished job = finish(client, PipelineHarness.jobBody("Why is the sky blue?", "sim/alpha", "sim/beta"));
       // Then the pieces that came in one read went out together: one delta event, the whole answer
-      List<JobsTestClient.Sse> deltas = events.stream()
-          .filter(e -> e.event().equals(EventTypes.OUTPUT_TEXT_DELTA)).toList();
-      assertThat(deltas).hasSize(1);
-      assertThat(deltas.get(0).data().path("data").path("delta").asText()).isEqualTo(answer).isNotBlank();
+      assertThat(job.deltas()).hasSize(1);
+      assertThat(job.deltas().get(0).data().path("data").path("delta").asText()).isEqualTo(job.answer())
+          .isNotBlank();
     }
+  }
+
+  /** A finished job's answer and its answer-delta events, in the order they were stored. */
+  private record Finished(String answer, List<JobsTestClient.Sse> deltas) {}
+
+  /** Submits a job, follows its events to the end, and reads its answer. */
+  private static Finished finish(JobsTestClient client, String body) throws Exception {
+    String id = client.submit(body);
+    List<JobsTestClient.Sse> events;
+    try (var stream = client.events(id, null)) {
+      events = stream.untilEnd();
+    }
+    String answer = client.getJson("/v1/jobs/" + id).path("result").path("answer").asText();
+    return new Finished(answer, events.stream().filter(e -> e.event().equals(EventTypes.OUTPUT_TEXT_DELTA)).toList());
   }
 }
