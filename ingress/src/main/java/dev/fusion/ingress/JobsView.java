@@ -178,7 +178,7 @@ public final class JobsView implements Service {
       }
     }
     if (next.isTerminal() && (current == null || !current.isTerminal())) {
-      batch.put(finishedKey(finishedAt(next), next.jobId()), EMPTY);
+      batch.put(finishedKey(next.finishedAtMs(), next.jobId()), EMPTY);
     }
   }
 
@@ -200,12 +200,8 @@ public final class JobsView implements Service {
       }
     }
     if (current.isTerminal()) {
-      batch.delete(finishedKey(finishedAt(current), jobId));
+      batch.delete(finishedKey(current.finishedAtMs(), jobId));
     }
-  }
-
-  private static long finishedAt(JobView view) {
-    return view.finishedAtMs();
   }
 
   /**
