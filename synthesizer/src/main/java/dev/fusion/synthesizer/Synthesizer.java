@@ -86,22 +86,20 @@ public final class Synthesizer implements Service {
     private CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
     private int index;
     private long timer = -1;
-    private boolean firstScheduled;
 
     DeltaBatcher(String jobId) {
       this.jobId = jobId;
     }
 
     synchronized void add(String delta) {
+      // Deltas are never empty, so nothing sent and nothing pending means this is the first piece.
+      boolean first = index == 0 && pending.length() == 0;
       pending.append(delta);
-      if (firstScheduled) {
-        if (index > 0 && timer < 0) {
-          timer = ctx.vertx().setTimer(DELTA_WINDOW_MS, t -> onWindow());
-        }
-        return;
+      if (first) {
+        ctx.vertx().runOnContext(v -> onWindow()); // After the pieces of the same read are added.
+      } else if (index > 0 && timer < 0) {
+        timer = ctx.vertx().setTimer(DELTA_WINDOW_MS, t -> onWindow());
       }
-      firstScheduled = true;
-      ctx.vertx().runOnContext(v -> onWindow()); // After the pieces of the same read are added.
     }
 
     private synchronized void onWindow() {
