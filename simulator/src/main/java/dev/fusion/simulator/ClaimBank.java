@@ -147,23 +147,12 @@ final class ClaimBank {
     while (to > from && Character.isWhitespace(sentence.charAt(to - 1))) {
       to--;
     }
-    StringBuilder sb = new StringBuilder(to - from);
-    boolean inSpace = false;
     for (int i = from; i < to; i++) {
-      char c = sentence.charAt(i);
-      if (c >= 0x80) {
+      if (sentence.charAt(i) >= 0x80) {
         return null;
       }
-      if (Words.isSpace(c)) {
-        if (!inSpace) {
-          sb.append(' ');
-        }
-        inSpace = true;
-      } else {
-        sb.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
-        inSpace = false;
-      }
     }
+    StringBuilder sb = Words.singleSpaced(sentence, from, to, true);
     return withoutTrailingPunctuation(sb, sb.length());
   }
 

@@ -27,9 +27,17 @@ final class Words {
 
   /** The text with every run of spaces replaced by one {@code ' '}. */
   static String singleSpaced(String text) {
-    StringBuilder sb = new StringBuilder(text.length());
+    return singleSpaced(text, 0, text.length(), false).toString();
+  }
+
+  /**
+   * {@code text[from, to)} with every run of spaces replaced by one {@code ' '}, and A–Z lower-cased
+   * when {@code lowerAscii} (only right for ASCII text, where it equals the general lower case).
+   */
+  static StringBuilder singleSpaced(String text, int from, int to, boolean lowerAscii) {
+    StringBuilder sb = new StringBuilder(to - from);
     boolean inSpace = false;
-    for (int i = 0; i < text.length(); i++) {
+    for (int i = from; i < to; i++) {
       char c = text.charAt(i);
       if (isSpace(c)) {
         if (!inSpace) {
@@ -37,10 +45,10 @@ final class Words {
         }
         inSpace = true;
       } else {
-        sb.append(c);
+        sb.append(lowerAscii && c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
         inSpace = false;
       }
     }
-    return sb.toString();
+    return sb;
   }
 }
