@@ -88,7 +88,8 @@ public final class Json {
         String field = p.currentName();
         com.fasterxml.jackson.core.JsonToken value = p.nextToken();
         int i = indexOf(names, field);
-        if (i >= 0 && value.isScalarValue() && values[i] == null) {
+        if (i >= 0 && value.isScalarValue() && value != com.fasterxml.jackson.core.JsonToken.VALUE_NULL
+            && values[i] == null) {
           values[i] = p.getValueAsString();
           missing--;
         } else {

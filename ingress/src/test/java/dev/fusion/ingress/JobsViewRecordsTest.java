@@ -58,6 +58,13 @@ class JobsViewRecordsTest {
   }
 
   @Test
+  void aNullFieldIsAbsentAndDoesNotHideALaterOne() {
+    byte[] json = "{\"tenant\":null,\"status\":\"failed\",\"tenant\":\"t\"}".getBytes(StandardCharsets.UTF_8);
+    assertThat(Json.topLevelFields(json, "tenant", "status")).containsExactly("t", "failed");
+    assertThat(Json.topLevelFields("{\"status\":null}".getBytes(StandardCharsets.UTF_8), "status")).containsExactly((String) null);
+  }
+
+  @Test
   void zeroPaddedNumbersSortAsNumbers() {
     for (long v : new long[] {0, 7, 1234567, Long.MAX_VALUE}) {
       assertThat(JobsView.zeroPadded(v, 19)).isEqualTo(String.format("%019d", v));

@@ -131,7 +131,7 @@ final class StreamAccumulator {
             case "model" -> c.model = text(p, t, c.model);
             case "choices" -> {
               if (t == JsonToken.START_ARRAY) {
-                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
                   if (t == JsonToken.START_OBJECT) {
                     c.choices.add(Choice.read(p));
                   } else {
