@@ -187,7 +187,11 @@ final class LoadBench {
               timings.put(stage, p.getValueAsLong());
             }
           } else if (field.equals("responses") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            for (t = p.nextToken(); t != com.fasterxml.jackson.core.JsonToken.END_ARRAY && t != null; t = p.nextToken()) {
+              if (t != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+              }
               while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
                 String f = p.currentName();
                 p.nextToken();

@@ -29,4 +29,13 @@ class LoadBenchOutcomeTest {
     assertThat(outcome.timingsMs()).isEqualTo(Map.of("queue", 3L, "judge", 9L, "synthesizer", 11L));
     assertThat(outcome.slowestPanelMs()).isEqualTo(40);
   }
+
+  @Test
+  void entriesOfResponsesThatAreNotObjectsAreSkipped() throws Exception {
+    byte[] json = ("{\"job_id\":\"j\",\"responses\":[null,{\"latency_ms\":5},[1],{\"latency_ms\":9}],"
+        + "\"status\":\"completed\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    LoadBench.Outcome outcome = LoadBench.Outcome.of(json);
+    assertThat(outcome.slowestPanelMs()).isEqualTo(9);
+    assertThat(outcome.status()).isEqualTo("completed");
+  }
 }
