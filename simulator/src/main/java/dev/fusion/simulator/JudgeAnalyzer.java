@@ -100,9 +100,12 @@ final class JudgeAnalyzer {
     return blocks;
   }
 
-  /** The analysis object with exactly the five schema keys. */
-  static ObjectNode analyze(String judgeInput) {
-    List<Block> blocks = parseBlocks(judgeInput);
+  /**
+   * The analysis object with exactly the five schema keys.
+   *
+   * @param blocks the input's blocks, as {@link #parseBlocks} found them
+   */
+  static ObjectNode analyze(String judgeInput, List<Block> blocks) {
     JsonNodeFactory f = JsonNodeFactory.instance;
     ObjectNode out = f.objectNode();
     ArrayNode consensus = out.putArray("consensus");

@@ -58,6 +58,38 @@ class WordsTest {
     }
   }
 
+  @Test
+  void aHandWrittenCompletionIsTheJsonJacksonWrites() throws Exception {
+    var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+    Random random = new Random(12);
+    for (int i = 0; i < 2_000; i++) {
+      boolean tool = i % 10 == 0;
+      String text = randomText(random) + "\u0001\\\u2028\"";
+      ModelSimulator.Completion c = tool
+          ? new ModelSimulator.Completion(null, "get_\"weather", "call_" + i)
+          : new ModelSimulator.Completion(text, null, null);
+      String body = ModelSimulator.completionBody("chatcmpl-\"x", 17, "sim/a", c, 40 + i);
+
+      var expected = mapper.createObjectNode().put("id", "chatcmpl-\"x").put("object", "chat.completion")
+          .put("created", 17L).put("model", "sim/a");
+      var choice = expected.putArray("choices").addObject().put("index", 0);
+      var message = choice.putObject("message").put("role", "assistant");
+      if (tool) {
+        message.putNull("content");
+        var call = message.putArray("tool_calls").addObject().put("id", "call_" + i).put("type", "function");
+        call.putObject("function").put("name", "get_\"weather").put("arguments", "{}");
+      } else {
+        message.put("content", text);
+      }
+      choice.putNull("logprobs");
+      choice.put("finish_reason", tool ? "tool_calls" : "stop");
+      int completionTokens = tool ? 8 : (text.length() + 3) / 4;
+      expected.putObject("usage").put("prompt_tokens", 40 + i).put("completion_tokens", completionTokens)
+          .put("total_tokens", 40 + i + completionTokens);
+      assertThat(body).isEqualTo(mapper.writeValueAsString(expected));
+    }
+  }
+
   /** The stream pieces as the simulator cut them with the regex \\S+: three words each. */
   private static java.util.List<String> regexPieces(String text) {
     java.util.List<String> out = new java.util.ArrayList<>();
