@@ -395,37 +395,36 @@ public final class ModelGateway implements AutoCloseable {
   }
 
   static ChatResult parseCompletion(String model, Buffer body, long started) {
-    JsonNode root;
+    StreamAccumulator.Chunk completion;
     try {
-      root = Json.MAPPER.readTree(body.getBytes());
-    } catch (Exception e) {
+      completion = StreamAccumulator.Chunk.read(body.getBytes());
+    } catch (StreamAccumulator.InvalidChunk e) {
       throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
           + " is not valid JSON", true, 0, false);
     }
-    if (root == null || !root.isObject()) {
+    if (!completion.object) {
       throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
           + " is not a JSON object", true, 0, false);
     }
-    if (root.hasNonNull("error")) {
+    if (completion.error != null) {
+      JsonNode error = completion.error;
       throw new AttemptFailure(FailureReasons.UPSTREAM_ERROR, 200, "response of " + model + " is an error: "
-          + truncate(root.path("error").path("message").asText(root.path("error").asText()), 300), true, 0, false);
+          + truncate(error.path("message").asText(error.asText()), 300), true, 0, false);
     }
-    JsonNode choice = root.path("choices").path(0);
-    if (choice.isMissingNode()) {
+    if (completion.choices.isEmpty()) {
       throw new AttemptFailure(FailureReasons.INVALID_RESPONSE, 200, "response of " + model
           + " has no choices", true, 0, false);
     }
-    JsonNode message = choice.path("message");
-    JsonNode content = message.path("content");
-    String reasoning = message.hasNonNull("reasoning") ? message.get("reasoning").asText()
-        : message.hasNonNull("reasoning_content") ? message.get("reasoning_content").asText() : null;
+    StreamAccumulator.Choice choice = completion.choices.get(0);
     List<ToolCall> calls = new ArrayList<>();
-    for (JsonNode c : message.path("tool_calls")) {
-      calls.add(new ToolCall(c.path("id").asText(null), c.path("type").asText("function"),
-          c.path("function").path("name").asText(null), c.path("function").path("arguments").asText("")));
+    if (choice.toolCalls != null) {
+      for (JsonNode c : choice.toolCalls) {
+        calls.add(new ToolCall(c.path("id").asText(null), c.path("type").asText("function"),
+            c.path("function").path("name").asText(null), c.path("function").path("arguments").asText("")));
+      }
     }
-    return new ChatResult(model, root.path("model").asText(model), content.isNull() ? "" : content.asText(""),
-        reasoning, calls, choice.path("finish_reason").asText(null), usageOf(root.path("usage")), List.of(),
+    return new ChatResult(model, completion.model != null ? completion.model : model, choice.content,
+        choice.reasoning(), calls, choice.finishReason, usageOf(completion.usage), List.of(),
         MonotonicClock.nowMs() - started);
   }
 

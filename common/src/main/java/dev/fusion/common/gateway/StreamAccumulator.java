@@ -78,8 +78,8 @@ final class StreamAccumulator {
         added = choice.content;
         started = true;
       }
-      String thought = choice.reasoning != null ? choice.reasoning : choice.reasoningContent;
-      if (!thought.isEmpty()) {
+      String thought = choice.reasoning();
+      if (thought != null && !thought.isEmpty()) {
         reasoning.append(thought);
         started = true;
       }
@@ -107,59 +107,85 @@ final class StreamAccumulator {
     return added;
   }
 
-  /** What one chunk says: the top-level fields used, and its choices. */
-  private static final class Chunk {
+  /**
+   * What one chunk says: the top-level fields used, and its choices. A whole (non-streamed) completion
+   * has the same shape with {@code message} where a chunk has {@code delta}, so it is read the same way.
+   */
+  static final class Chunk {
+    /** False when the JSON was valid but not an object (it then says nothing). */
+    boolean object;
     JsonNode error;
     String model;
     JsonNode usage;
     final List<Choice> choices = new ArrayList<>(1);
 
     static Chunk read(String json) {
-      Chunk c = new Chunk();
       try (JsonParser p = Json.MAPPER.createParser(json)) {
-        JsonToken first = p.nextToken();
-        if (first != JsonToken.START_OBJECT) {
-          p.skipChildren(); // Not an object: valid JSON that says nothing.
-          return c;
-        }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String field = p.currentName();
-          JsonToken t = p.nextToken();
-          switch (field) {
-            case "error" -> c.error = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
-            case "usage" -> c.usage = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
-            case "model" -> c.model = text(p, t, c.model);
-            case "choices" -> {
-              if (t == JsonToken.START_ARRAY) {
-                while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
-                  if (t == JsonToken.START_OBJECT) {
-                    c.choices.add(Choice.read(p));
-                  } else {
-                    p.skipChildren();
-                  }
-                }
-              } else {
-                p.skipChildren();
-              }
-            }
-            default -> p.skipChildren();
-          }
-        }
-        return c;
+        return read(p);
       } catch (java.io.IOException e) {
         throw new InvalidChunk(e.getMessage());
       }
     }
+
+    /** Reads a whole completion body (JSON). */
+    static Chunk read(byte[] json) {
+      try (JsonParser p = Json.MAPPER.createParser(json)) {
+        return read(p);
+      } catch (java.io.IOException e) {
+        throw new InvalidChunk(e.getMessage());
+      }
+    }
+
+    private static Chunk read(JsonParser p) throws java.io.IOException {
+      Chunk c = new Chunk();
+      JsonToken first = p.nextToken();
+      if (first != JsonToken.START_OBJECT) {
+        p.skipChildren(); // Not an object: valid JSON that says nothing.
+        return c;
+      }
+      c.object = true;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken t = p.nextToken();
+        switch (field) {
+          case "error" -> c.error = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
+          case "usage" -> c.usage = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
+          case "model" -> c.model = text(p, t, c.model);
+          case "choices" -> {
+            if (t == JsonToken.START_ARRAY) {
+              while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+                if (t == JsonToken.START_OBJECT) {
+                  c.choices.add(Choice.read(p));
+                } else {
+                  p.skipChildren();
+                }
+              }
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      return c;
+    }
   }
 
-  /** One choice of a chunk: its index, what its delta added, and its finish reason. */
-  private static final class Choice {
+  /** One choice of a chunk: its index, what its delta (or a completion's message) says, and its finish reason. */
+  static final class Choice {
     int index;
     String content = "";
+    /** {@code reasoning}, or null where absent or null. */
     String reasoning;
-    String reasoningContent = "";
+    /** {@code reasoning_content} (DeepSeek, vLLM), or null where absent or null. */
+    String reasoningContent;
     JsonNode toolCalls;
     String finishReason;
+
+    /** The reasoning text under either name ({@code reasoning} first), or null. */
+    String reasoning() {
+      return reasoning != null ? reasoning : reasoningContent;
+    }
 
     /** Reads the choice object the parser is at the start of. */
     static Choice read(JsonParser p) throws java.io.IOException {
@@ -173,7 +199,7 @@ final class StreamAccumulator {
             p.skipChildren();
           }
           case "finish_reason" -> c.finishReason = text(p, t, null);
-          case "delta" -> {
+          case "delta", "message" -> {
             if (t == JsonToken.START_OBJECT) {
               c.readDelta(p);
             } else {
@@ -193,7 +219,7 @@ final class StreamAccumulator {
         switch (field) {
           case "content" -> content = text(p, t, "");
           case "reasoning" -> reasoning = t == JsonToken.VALUE_NULL ? null : text(p, t, "");
-          case "reasoning_content" -> reasoningContent = text(p, t, "");
+          case "reasoning_content" -> reasoningContent = t == JsonToken.VALUE_NULL ? null : text(p, t, "");
           case "tool_calls" -> toolCalls = t == JsonToken.START_ARRAY ? p.readValueAsTree() : skip(p, null);
           default -> p.skipChildren();
         }
