@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -68,7 +67,7 @@ public final class BatchStore implements Service {
   @Override
   public void start() throws Exception {
     Files.createDirectories(dir);
-    db = RocksDB.open(new Options().setCreateIfMissing(true), dir.toString());
+    db = TopicMaterializer.openStore(dir);
     materializer.start(config.bootstrapServers(), List.of(topics.batches().name(), topics.batchItems().name()), db);
   }
 

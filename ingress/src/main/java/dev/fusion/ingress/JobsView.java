@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -84,8 +83,7 @@ public final class JobsView implements Service {
   @Override
   public void start() throws Exception {
     Files.createDirectories(dir);
-    Options options = new Options().setCreateIfMissing(true);
-    db = RocksDB.open(options, dir.toString());
+    db = TopicMaterializer.openStore(dir);
     materializer.start(config.bootstrapServers(),
         List.of(topics.jobs().name(), topics.events().name(), topics.results().name()), db);
   }
