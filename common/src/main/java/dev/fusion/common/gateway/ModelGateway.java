@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpVersion;
@@ -329,7 +330,7 @@ public final class ModelGateway implements AutoCloseable {
           }
         })
         : -1;
-    (provider.http2() ? http2 : http1()).request(options)
+    requestOn(provider.http2() ? http2 : http1(), options)
         .compose(req -> {
           promise.future().onFailure(e -> req.reset());
           return req.send(body);
@@ -361,6 +362,18 @@ public final class ModelGateway implements AutoCloseable {
         vertx.cancelTimer(firstTokenTimer);
       }
     });
+  }
+
+  /**
+   * The client's request, or a failed future where the client throws instead (it does once closed: a
+   * retry whose timer fires while the gateway shuts down must fail its call, not the event loop).
+   */
+  private static Future<HttpClientRequest> requestOn(HttpClientAgent client, RequestOptions options) {
+    try {
+      return client.request(options);
+    } catch (IllegalStateException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private ObjectNode wireBody(Provider provider, String model, ChatRequest request, boolean stream) {

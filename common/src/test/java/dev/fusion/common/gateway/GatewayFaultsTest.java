@@ -50,6 +50,17 @@ class GatewayFaultsTest extends SimulatorGatewayTestBase {
   }
 
   @Test
+  void aCallMadeAfterTheGatewayClosedFailsItsFutureInsteadOfThrowing() throws Exception {
+    // Given a gateway that has been closed (a retry timer can fire while a stage shuts down)
+    ModelGateway gateway = gateway(config(simProvider(0, null), Map.of()));
+    gateway.close();
+    // When a call is made, then it fails as a connection failure after its attempts, and the model never sees it
+    ModelCallException e = failure(gateway.chat(ask("sim/late")));
+    assertThat(e.reason()).isEqualTo(FailureReasons.CONNECTION_ERROR);
+    assertThat(simCalls("sim/late")).isZero();
+  }
+
+  @Test
   void a401FailsFastWithExactlyOneCall() throws Exception {
     ModelGateway gateway = gateway(config(simProvider(0, null), Map.of()));
     ModelCallException e = failure(gateway.chat(ask("sim/auth;fault=http401")));
