@@ -27,7 +27,7 @@ public final class StageContext implements AutoCloseable {
     this.config = config;
     this.topics = new Topics(config.topicPrefix());
     this.ownsVertx = vertx == null;
-    this.vertx = vertx == null ? Vertx.vertx() : vertx;
+    this.vertx = vertx == null ? FusionVertx.create() : vertx;
     this.gateway = new ModelGateway(this.vertx, config.gateway());
     this.publisher = new Publisher(config.bootstrapServers(), clientId);
     this.deadLetters = new DeadLetterPublisher(publisher, topics);

@@ -1,5 +1,6 @@
 package dev.fusion.launcher;
 
+import dev.fusion.common.FusionVertx;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.simulator.ModelSimulator;
 import dev.fusion.simulator.SimulatorConfig;
@@ -29,7 +30,7 @@ public final class DevMode {
 
     long started = System.currentTimeMillis();
     EmbeddedKafka kafka = new EmbeddedKafka(dataDir.resolve("kafka"), kafkaPort).start();
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = FusionVertx.create();
     ModelSimulator simulator = new ModelSimulator(vertx, SimulatorConfig.fromEnv(vars));
     int simPort = simulator.start(Integer.parseInt(vars.getOrDefault("SIM_PORT", "0"))).await();
     vars.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());

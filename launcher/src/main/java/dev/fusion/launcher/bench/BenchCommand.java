@@ -1,5 +1,6 @@
 package dev.fusion.launcher.bench;
 
+import dev.fusion.common.FusionVertx;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.kafka.Topics;
@@ -106,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
   private int run(Path data, LoadProfile profile, double r, int s, String lat) throws Exception {
     try (EmbeddedKafka kafka = new EmbeddedKafka(data.resolve("kafka"), 0).start()) {
       // One Vert.x instance for the simulator and every stage, as in dev mode.
-      Vertx vertx = Vertx.vertx();
+      Vertx vertx = FusionVertx.create();
       ModelSimulator simulator = simulatorUrl == null ? new ModelSimulator(vertx, SimulatorConfig.defaults()) : null;
       if (simulator != null) {
         simulator.start(0).await();

@@ -1,6 +1,7 @@
 package dev.fusion.launcher.bench;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.common.FusionVertx;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.kafka.KafkaConfigs;
@@ -66,7 +67,7 @@ final class LoadBench {
     CountDownLatch allDone = new CountDownLatch(1);
     MemorySampler memory = new MemorySampler();
 
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = FusionVertx.create();
     HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
         new PoolOptions().setHttp1MaxSize(256).setMaxWaitQueueSize(-1));
     String body = jobBody();
