@@ -7,7 +7,7 @@ import org.HdrHistogram.Histogram;
 /** One run's figures, as JSON and as a Markdown table row. Latencies in milliseconds. */
 record BenchResult(String scenario, String simLatency, int panelSize, double targetRate, long jobs, long completed,
     long failedResults, long rejected, long lost, double sendSeconds, double totalSeconds, long maxInFlight,
-    Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes, long maxRssBytes, boolean finished,
+    java.util.List<Long> inFlightEvery5s, Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes, long maxRssBytes, boolean finished,
     java.util.Map<String, Double> stageMeansMs, CostMeter.Cost cost) {
 
   double throughput() {
@@ -24,6 +24,9 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
         .put("failed_results", failedResults).put("rejected", rejected).put("lost", lost)
         .put("send_seconds", round(sendSeconds)).put("total_seconds", round(totalSeconds))
         .put("throughput_per_s", round(throughput())).put("max_in_flight", maxInFlight)
+        // Jobs sent but not finished, every 5 s of sending: flat when the pipeline keeps up, climbing when
+        // it falls behind (a backlog the maximum alone does not tell apart from a burst).
+        .putPOJO("in_flight_every_5s", inFlightEvery5s)
         .put("max_heap_mb", maxHeapBytes / (1024 * 1024)).put("max_rss_mb", maxRssBytes / (1024 * 1024))
         .put("finished", finished);
     ObjectNode lat = o.putObject("latency_ms");

@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +64,8 @@ final class LoadBench {
     AtomicLong failedResults = new AtomicLong();
     AtomicLong rejected = new AtomicLong();
     AtomicLong maxInFlight = new AtomicLong();
+    List<Long> inFlightEvery5s = new ArrayList<>();
+    long sampleEvery = Math.max(1, Math.round(rate * 5));
     AtomicLong submitted = new AtomicLong();
     CountDownLatch allDone = new CountDownLatch(1);
     MemorySampler memory = new MemorySampler();
@@ -100,6 +103,9 @@ final class LoadBench {
       }
       long inFlight = submitted.incrementAndGet() - completed.get() - rejected.get();
       maxInFlight.accumulateAndGet(inFlight, Math::max);
+      if (i > 0 && i % sampleEvery == 0) {
+        inFlightEvery5s.add(inFlight);
+      }
       // Sent from an event loop, not from this thread: Vert.x 5.0.7 can lose a response's end when its
       // body is asked for from another thread (eclipse-vertx/vert.x#6038), and a lost 202 is a lost job.
       loops[(int) (i % loops.length)].runOnContext(v -> http.request(new RequestOptions().setMethod(HttpMethod.POST)
@@ -154,7 +160,7 @@ final class LoadBench {
     vertx.close().await();
     return new BenchResult(scenario, profile.toString(), panelSize, rate, jobs, completed.get(), failedResults.get(),
         rejected.get(), jobs - completed.get() - rejected.get(), (sendEnd - t0) / 1e9, (end - t0) / 1e9,
-        maxInFlight.get(), latency, overhead, memory.maxHeapBytes(), memory.maxRssBytes(), finished, stageMeans(),
+        maxInFlight.get(), inFlightEvery5s, latency, overhead, memory.maxHeapBytes(), memory.maxRssBytes(), finished, stageMeans(),
         costs);
   }
 
