@@ -1,5 +1,6 @@
 package dev.fusion.launcher.bench;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.FusionVertx;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
@@ -149,6 +150,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         LoadBench bench = new LoadBench(url, kafka.bootstrapServers(), new Topics(config.topicPrefix()).results(),
             profile, panel);
+        double canaryBefore = HostCanary.measureMs();
         int warmup = warmupSeconds != null ? warmupSeconds : steadyState() ? STEADY_STATE_WARMUP_SECONDS : 5;
         if (warmup > 0) {
           System.out.printf("warming up: %d s at %.0f jobs/s%n", warmup, Math.min(r, 200));
@@ -158,10 +160,15 @@ public final class BenchCommand implements Callable<Integer> {
         // Room to drain: a backlog of slow jobs finishes well after the last one was sent.
         Duration drain = Duration.ofSeconds(120).plusMillis(10 * profile.criticalPathMs());
         BenchResult result = bench.run(scenario, r, s, 0, drain);
+        double canaryAfter = HostCanary.measureMs();
         System.out.println();
         System.out.print(BenchResult.markdownHeader());
         System.out.print(result.markdownRow());
-        String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result.toJson());
+        System.out.printf("host canary (the same fixed work before and after; higher is a slower host): %.1f / %.1f ms%n",
+            canaryBefore, canaryAfter);
+        ObjectNode report = result.toJson();
+        report.putObject("host_canary_ms").put("before", canaryBefore).put("after", canaryAfter);
+        String json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report);
         System.out.println(json);
         write(json);
         return result.finished() && result.lost() == 0 && result.rejected() == 0 ? 0 : 1;

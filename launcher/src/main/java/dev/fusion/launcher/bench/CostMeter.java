@@ -34,10 +34,11 @@ final class CostMeter {
       Map<String, Long> bytes, Map<String, Long> brokerRequests) {}
 
   /**
-   * Threads the JVM does not list as Java threads: the JIT compilers, GC workers, the VM thread. (Java
-   * threads that ended between the two snapshots land here too; the stages' threads live for the run.)
+   * Threads the JVM does not list as Java threads: the JIT compilers, GC workers, the VM thread, and
+   * RocksDB's background flush and compaction threads. (Java threads that ended between the two
+   * snapshots land here too; the stages' threads live for the run.)
    */
-  static final String JVM_INTERNAL = "(JIT compilers, GC, VM: process CPU minus Java threads)";
+  static final String JVM_INTERNAL = "(native: JIT compilers, GC, RocksDB background, VM: process CPU minus Java threads)";
 
   private Snapshot snapshot() throws Exception {
     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
