@@ -7,7 +7,8 @@ import org.HdrHistogram.Histogram;
 /** One run's figures, as JSON and as a Markdown table row. Latencies in milliseconds. */
 record BenchResult(String scenario, String simLatency, int panelSize, double targetRate, long jobs, long completed,
     long failedResults, long rejected, long lost, double sendSeconds, double totalSeconds, long maxInFlight,
-    java.util.List<Long> inFlightEvery5s, Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes, long maxRssBytes, boolean finished,
+    java.util.List<Long> inFlightEvery5s, Histogram latencyMicros, Histogram overheadMicros, long maxHeapBytes,
+    long maxRssBytes, boolean finished,
     java.util.Map<String, Double> stageMeansMs, CostMeter.Cost cost) {
 
   double throughput() {
