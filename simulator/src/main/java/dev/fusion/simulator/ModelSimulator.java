@@ -75,6 +75,8 @@ public final class ModelSimulator implements AutoCloseable {
   private final AtomicInteger maxOpenCalls = new AtomicInteger();
   private final ConcurrentHashMap<String, AtomicLong> faultCalls = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private static final int REMEMBERED_COMPLETIONS = 512;
+  private final ConcurrentHashMap<CompletionKey, Completion> completions = new ConcurrentHashMap<>();
   private final Set<Long> timers = ConcurrentHashMap.newKeySet();
   private final List<String> deployments = new CopyOnWriteArrayList<>();
   private volatile boolean started;
@@ -379,8 +381,38 @@ public final class ModelSimulator implements AutoCloseable {
 
   // ---------------------------------------------------------------- one call
 
-  /** What the model "says": text content, or a call to a tool. */
-  record Completion(String content, String toolName, String toolCallId) {
+  /**
+   * What the model "says": text content, or a call to a tool. Its wire forms (the escaped content, the
+   * stream's escaped pieces) are built on first use and kept, so a remembered completion (see {@link
+   * #remembered}) is escaped and split once, not on every call.
+   */
+  static final class Completion {
+    private final String content;
+    private final String toolName;
+    private final String toolCallId;
+    // Racy but benign: both are immutable and the same whichever thread builds them first.
+    private String quotedContent;
+    private List<String> quotedPieces;
+    private int[] pieceTokens;
+
+    Completion(String content, String toolName, String toolCallId) {
+      this.content = content;
+      this.toolName = toolName;
+      this.toolCallId = toolCallId;
+    }
+
+    String content() {
+      return content;
+    }
+
+    String toolName() {
+      return toolName;
+    }
+
+    String toolCallId() {
+      return toolCallId;
+    }
+
     boolean isToolCall() {
       return toolName != null;
     }
@@ -392,6 +424,61 @@ public final class ModelSimulator implements AutoCloseable {
     int completionTokens() {
       return isToolCall() ? 8 : tokens(content);
     }
+
+    String quotedContent() {
+      String q = quotedContent;
+      if (q == null) {
+        q = quoted(content);
+        quotedContent = q;
+      }
+      return q;
+    }
+
+    /** The content split into stream pieces, each escaped as a JSON string. */
+    List<String> quotedPieces() {
+      List<String> q = quotedPieces;
+      if (q == null) {
+        List<String> raw = pieces(content);
+        int[] tokens = new int[raw.size()];
+        List<String> out = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+          out.add(quoted(raw.get(i)));
+          tokens[i] = tokens(raw.get(i));
+        }
+        pieceTokens = tokens;
+        q = List.copyOf(out);
+        quotedPieces = q;
+      }
+      return q;
+    }
+
+    /** The tokens of each of {@link #quotedPieces}. */
+    int pieceTokens(int index) {
+      quotedPieces();
+      return pieceTokens[index];
+    }
+  }
+
+  /** Which completion a request gets: the same key, the same text. */
+  private record CompletionKey(boolean judge, long requestHash) {}
+
+  /**
+   * The completion for {@code key}, remembered: a completion is a pure function of its request (the
+   * model and the conversation, which {@code requestHash} covers, and the judge mode), so a request
+   * seen before gets the same text without the judge's comparison or the answer generator running
+   * again. The simulator shares the machine with the system a benchmark measures, and a benchmark sends
+   * the same prompt many times. Bounded: when full it starts over.
+   */
+  private Completion remembered(CompletionKey key, java.util.function.Supplier<Completion> make) {
+    Completion c = completions.get(key);
+    if (c == null) {
+      c = make.get();
+      if (completions.size() >= REMEMBERED_COMPLETIONS) {
+        completions.clear();
+      }
+      completions.put(key, c);
+    }
+    return c;
   }
 
   /** State of one request; all methods run on the request's event loop. */
@@ -505,20 +592,22 @@ public final class ModelSimulator implements AutoCloseable {
         return new Completion(SCHEMA_MISMATCH_CONTENT, null, null);
       }
       if (req.judgeMode) {
-        String input = req.userText();
-        List<JudgeAnalyzer.Block> blocks = JudgeAnalyzer.parseBlocks(input);
-        if (blocks.isEmpty()) {
-          input = conversation;
-          blocks = JudgeAnalyzer.parseBlocks(input);
-        }
-        return new Completion(JudgeAnalyzer.analyze(input, blocks).toString(), null, null);
+        return remembered(new CompletionKey(true, requestHash), () -> {
+          String input = req.userText();
+          List<JudgeAnalyzer.Block> blocks = JudgeAnalyzer.parseBlocks(input);
+          if (blocks.isEmpty()) {
+            input = conversation;
+            blocks = JudgeAnalyzer.parseBlocks(input);
+          }
+          return new Completion(JudgeAnalyzer.analyze(input, blocks).toString(), null, null);
+        });
       }
       String tool = ToolRouter.decide(req);
       if (tool != null) {
         return new Completion(null, tool, "call_" + Seeds.hex(requestHash));
       }
-      return new Completion(
-          AnswerGenerator.answer(req.modelName, conversation, req.lastUserText()), null, null);
+      return remembered(new CompletionKey(false, requestHash), () -> new Completion(
+          AnswerGenerator.answer(req.modelName, conversation, req.lastUserText()), null, null));
     }
 
     // ---- non-streaming
@@ -601,9 +690,10 @@ public final class ModelSimulator implements AutoCloseable {
         contentTokens.add(4);
       } else {
         String prefix = contentEventPrefix(id, created, req.modelName);
-        for (String piece : pieces(c.content())) {
-          content.add(contentEvent(prefix, piece));
-          contentTokens.add(tokens(piece));
+        List<String> pieces = c.quotedPieces();
+        for (int i = 0; i < pieces.size(); i++) {
+          content.add(quotedContentEvent(prefix, pieces.get(i)));
+          contentTokens.add(c.pieceTokens(i));
         }
       }
       boolean truncate = "truncate".equals(plan.fault());
@@ -708,7 +798,7 @@ public final class ModelSimulator implements AutoCloseable {
           .append(",\"type\":\"function\",\"function\":{\"name\":").append(quoted(c.toolName()))
           .append(",\"arguments\":\"{}\"}}]");
     } else {
-      out.append(quoted(c.content()));
+      out.append(c.quotedContent());
     }
     return out.append("},\"logprobs\":null,\"finish_reason\":").append(quoted(c.finishReason()))
         .append("}],\"usage\":{\"prompt_tokens\":").append(promptTokens)
@@ -717,8 +807,15 @@ public final class ModelSimulator implements AutoCloseable {
         .append("}}").toString();
   }
 
+  private static final String CONTENT_EVENT_SUFFIX = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+
   static String contentEvent(String prefix, String piece) {
-    return prefix + quoted(piece) + "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+    return quotedContentEvent(prefix, quoted(piece));
+  }
+
+  /** A content chunk's event for a piece already escaped as a JSON string. */
+  private static String quotedContentEvent(String prefix, String quotedPiece) {
+    return prefix + quotedPiece + CONTENT_EVENT_SUFFIX;
   }
 
   /** A JSON string literal, escaped as Jackson escapes it. */

@@ -103,6 +103,20 @@ class ChatCompletionsTest extends SimulatorTestBase {
   }
 
   @Test
+  void aRememberedAnswerIsTheOneFirstGivenAlsoAfterTheMemoryStartsOver() {
+    String first = answer("sim/alpha", PROMPT);
+    List<String> others = new ArrayList<>();
+    for (int i = 0; i < 600; i++) { // more distinct requests than the simulator remembers
+      others.add(answer("sim/alpha", "Question number " + i + ": how do tides work?"));
+    }
+
+    assertThat(answer("sim/alpha", PROMPT)).isEqualTo(first);
+    assertThat(answer("sim/alpha", "Question number 7: how do tides work?")).isEqualTo(others.get(7));
+    assertThat(new HashSet<>(others)).hasSizeGreaterThan(1);
+    assertThat(others).doesNotContain(first);
+  }
+
+  @Test
   void streamingChunksConcatenateToTheNonStreamingAnswer() {
     String expected = answer("sim/beta", PROMPT);
 
