@@ -407,6 +407,19 @@ public final class ModelGateway implements AutoCloseable {
     return body;
   }
 
+  private static final byte[] DONE = "[DONE]".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** Whether a stream payload is the {@code [DONE]} marker, white space around it allowed. */
+  static boolean isDone(byte[] buf, int from, int to) {
+    while (from < to && (buf[from] & 0xff) <= ' ') {
+      from++;
+    }
+    while (to > from && (buf[to - 1] & 0xff) <= ' ') {
+      to--;
+    }
+    return java.util.Arrays.equals(buf, from, to, DONE, 0, DONE.length);
+  }
+
   static ChatResult parseCompletion(String model, Buffer body, long started) {
     StreamAccumulator.Chunk completion;
     try {
@@ -443,16 +456,16 @@ public final class ModelGateway implements AutoCloseable {
 
   private void readStream(String model, HttpClientResponse response, StreamAccumulator acc, Consumer<String> onDelta,
       Promise<ChatResult> promise, long started) {
-    SseParser parser = new SseParser(data -> {
+    SseParser parser = new SseParser((buf, from, to) -> {
       if (promise.future().isComplete()) {
         return;
       }
-      if ("[DONE]".equals(data.trim())) {
+      if (isDone(buf, from, to)) {
         acc.done();
         return;
       }
       try {
-        String delta = acc.accept(data);
+        String delta = acc.accept(buf, from, to);
         if (!delta.isEmpty()) {
           onDelta.accept(delta);
         }

@@ -8,10 +8,22 @@ import java.util.function.Consumer;
  * arrive cut anywhere, including inside a UTF-8 character, so lines are assembled before decoding.
  */
 public final class SseParser {
-  private final Consumer<String> onData;
+  /** Receives one {@code data:} payload as the bytes {@code buf[from, to)}, valid only during the call. */
+  @FunctionalInterface
+  public interface DataHandler {
+    void onData(byte[] buf, int from, int to);
+  }
+
+  private final DataHandler onData;
   private byte[] pending = NOTHING;
 
+  /** Payloads decoded as UTF-8 text. */
   public SseParser(Consumer<String> onData) {
+    this((buf, from, to) -> onData.accept(new String(buf, from, to - from, StandardCharsets.UTF_8)));
+  }
+
+  /** Payloads as bytes: a JSON reader can take them as they are, without a string in between. */
+  public SseParser(DataHandler onData) {
     this.onData = onData;
   }
 
@@ -38,7 +50,7 @@ public final class SseParser {
   private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
 
   /**
-   * One line, {@code buf[from, to)} without its line break; decoded only if it carries data. Comments
+   * One line, {@code buf[from, to)} without its line break; passed on only if it carries data. Comments
    * (": keep-alive"), event:, id: and blank separators carry nothing we need.
    */
   private void line(byte[] buf, int from, int to) {
@@ -49,6 +61,6 @@ public final class SseParser {
     if (data < to && buf[data] == ' ') {
       data++;
     }
-    onData.accept(new String(buf, data, to - data, StandardCharsets.UTF_8));
+    onData.onData(buf, data, to);
   }
 }

@@ -57,7 +57,15 @@ final class StreamAccumulator {
    * @throws InvalidChunk when the payload is not valid JSON
    */
   String accept(String json) {
-    Chunk chunk = Chunk.read(json);
+    return apply(Chunk.read(json));
+  }
+
+  /** {@link #accept(String)} for a payload given as UTF-8 bytes {@code buf[from, to)}. */
+  String accept(byte[] buf, int from, int to) {
+    return apply(Chunk.read(buf, from, to - from));
+  }
+
+  private String apply(Chunk chunk) {
     if (chunk.error != null) {
       JsonNode error = chunk.error;
       throw new StreamError(error.isTextual() ? error.asText() : error.path("message").asText("unknown error"));
@@ -129,7 +137,12 @@ final class StreamAccumulator {
 
     /** Reads a whole completion body (JSON). */
     static Chunk read(byte[] json) {
-      try (JsonParser p = Json.MAPPER.createParser(json)) {
+      return read(json, 0, json.length);
+    }
+
+    /** Reads the JSON in {@code json[offset, offset + length)}. */
+    static Chunk read(byte[] json, int offset, int length) {
+      try (JsonParser p = Json.MAPPER.createParser(json, offset, length)) {
         return read(p);
       } catch (java.io.IOException e) {
         throw new InvalidChunk(e.getMessage());

@@ -19,4 +19,35 @@ class SseParserTest {
     }
     assertThat(data).containsExactly("{\"x\":\"héllo\"}", "[DONE]");
   }
+
+  @Test
+  void handsPayloadsOnAsBytesThatTheStreamAccumulatorReadsAsTheyAre() {
+    StreamAccumulator acc = new StreamAccumulator();
+    List<String> deltas = new ArrayList<>();
+    List<Boolean> done = new ArrayList<>();
+    SseParser parser = new SseParser((buf, from, to) -> {
+      if (ModelGateway.isDone(buf, from, to)) {
+        done.add(true);
+      } else {
+        deltas.add(acc.accept(buf, from, to));
+      }
+    });
+    byte[] stream = ("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Grüß \"}}]}\n\n"
+        + "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"dich\"},\"finish_reason\":\"stop\"}]}\n\n"
+        + "data:  [DONE] \r\n\n").getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < stream.length; i += 7) { // cut inside the multi-byte characters too
+      parser.feed(java.util.Arrays.copyOfRange(stream, i, Math.min(stream.length, i + 7)));
+    }
+    assertThat(deltas).containsExactly("Grüß ", "dich");
+    assertThat(acc.content()).isEqualTo("Grüß dich");
+    assertThat(done).containsExactly(true);
+  }
+
+  @Test
+  void onlyTheDoneMarkerIsDone() {
+    for (String payload : List.of("[DONE]", " [DONE]\t", "\u00a0[DONE]", "[DONE]x", "{}", "", "[DON")) {
+      byte[] b = ("x" + payload + "y").getBytes(StandardCharsets.UTF_8);
+      assertThat(ModelGateway.isDone(b, 1, b.length - 1)).as(payload).isEqualTo(payload.trim().equals("[DONE]"));
+    }
+  }
 }
