@@ -390,10 +390,9 @@ public final class ModelSimulator implements AutoCloseable {
     private final String content;
     private final String toolName;
     private final String toolCallId;
-    // Racy but benign: both are immutable and the same whichever thread builds them first.
+    // Racy but benign: both are immutable (final fields) and the same whichever thread builds them first.
     private String quotedContent;
-    private List<String> quotedPieces;
-    private int[] pieceTokens;
+    private StreamPieces streamPieces;
 
     Completion(String content, String toolName, String toolCallId) {
       this.content = content;
@@ -434,30 +433,26 @@ public final class ModelSimulator implements AutoCloseable {
       return q;
     }
 
-    /** The content split into stream pieces, each escaped as a JSON string. */
-    List<String> quotedPieces() {
-      List<String> q = quotedPieces;
-      if (q == null) {
+    /** The content split into stream pieces, each escaped as a JSON string, with its tokens. */
+    StreamPieces streamPieces() {
+      StreamPieces p = streamPieces;
+      if (p == null) {
         List<String> raw = pieces(content);
+        List<String> quoted = new ArrayList<>(raw.size());
         int[] tokens = new int[raw.size()];
-        List<String> out = new ArrayList<>(raw.size());
         for (int i = 0; i < raw.size(); i++) {
-          out.add(quoted(raw.get(i)));
+          quoted.add(quoted(raw.get(i)));
           tokens[i] = tokens(raw.get(i));
         }
-        pieceTokens = tokens;
-        q = List.copyOf(out);
-        quotedPieces = q;
+        p = new StreamPieces(List.copyOf(quoted), tokens);
+        streamPieces = p;
       }
-      return q;
-    }
-
-    /** The tokens of each of {@link #quotedPieces}. */
-    int pieceTokens(int index) {
-      quotedPieces();
-      return pieceTokens[index];
+      return p;
     }
   }
+
+  /** A completion's stream pieces: each escaped as a JSON string, and the tokens each counts. */
+  record StreamPieces(List<String> quoted, int[] tokens) {}
 
   /** Which completion a request gets: the same key, the same text. */
   private record CompletionKey(boolean judge, long requestHash) {}
@@ -690,10 +685,10 @@ public final class ModelSimulator implements AutoCloseable {
         contentTokens.add(4);
       } else {
         String prefix = contentEventPrefix(id, created, req.modelName);
-        List<String> pieces = c.quotedPieces();
-        for (int i = 0; i < pieces.size(); i++) {
-          content.add(quotedContentEvent(prefix, pieces.get(i)));
-          contentTokens.add(c.pieceTokens(i));
+        StreamPieces pieces = c.streamPieces();
+        for (int i = 0; i < pieces.quoted().size(); i++) {
+          content.add(quotedContentEvent(prefix, pieces.quoted().get(i)));
+          contentTokens.add(pieces.tokens()[i]);
         }
       }
       boolean truncate = "truncate".equals(plan.fault());
