@@ -85,7 +85,7 @@ public class HotPathBenchmarks {
   @Benchmark
   public int parseStreamedCompletion() {
     int[] count = {0};
-    SseParser parser = new SseParser(data -> count[0]++);
+    SseParser parser = new SseParser((buf, from, to) -> count[0]++);
     // Network reads arrive in chunks of a few hundred bytes.
     for (int i = 0; i < sseStream.length; i += 512) {
       parser.feed(java.util.Arrays.copyOfRange(sseStream, i, Math.min(sseStream.length, i + 512)));

@@ -1,11 +1,10 @@
 package dev.fusion.common.gateway;
 
 import java.nio.charset.StandardCharsets;
-import java.util.function.Consumer;
 
 /**
  * Splits a Server-Sent-Events byte stream into the payloads of its {@code data:} lines. Bytes may
- * arrive cut anywhere, including inside a UTF-8 character, so lines are assembled before decoding.
+ * arrive cut anywhere, including inside a UTF-8 character, so lines are assembled before they are handed on.
  */
 public final class SseParser {
   /** Receives one {@code data:} payload as the bytes {@code buf[from, to)}, valid only during the call. */
@@ -17,12 +16,7 @@ public final class SseParser {
   private final DataHandler onData;
   private byte[] pending = NOTHING;
 
-  /** Payloads decoded as UTF-8 text. */
-  public SseParser(Consumer<String> onData) {
-    this((buf, from, to) -> onData.accept(new String(buf, from, to - from, StandardCharsets.UTF_8)));
-  }
-
-  /** Payloads as bytes: a JSON reader can take them as they are, without a string in between. */
+  /** Payloads as bytes: a JSON reader takes them as they are, without a string in between. */
   public SseParser(DataHandler onData) {
     this.onData = onData;
   }

@@ -48,24 +48,16 @@ final class StreamAccumulator {
   }
 
   /**
-   * Takes one {@code data:} payload; returns the content text it added (empty if none). The payload is
-   * read with a streaming parser that descends only into the fields used here: a stream has dozens of
-   * chunks, and building each as a tree was the gateway's largest cost. Nothing of a chunk is applied
-   * unless all of it was read.
+   * Takes one {@code data:} payload, the UTF-8 bytes {@code buf[from, to)}; returns the content text it
+   * added (empty if none). The payload is read with a streaming parser that descends only into the
+   * fields used here: a stream has dozens of chunks, and building each as a tree was the gateway's
+   * largest cost. Nothing of a chunk is applied unless all of it was read.
    *
    * @throws StreamError when the chunk reports an error
    * @throws InvalidChunk when the payload is not valid JSON
    */
-  String accept(String json) {
-    return apply(Chunk.read(json));
-  }
-
-  /** {@link #accept(String)} for a payload given as UTF-8 bytes {@code buf[from, to)}. */
   String accept(byte[] buf, int from, int to) {
-    return apply(Chunk.read(buf, from, to - from));
-  }
-
-  private String apply(Chunk chunk) {
+    Chunk chunk = Chunk.read(buf, from, to - from);
     if (chunk.error != null) {
       JsonNode error = chunk.error;
       throw new StreamError(error.isTextual() ? error.asText() : error.path("message").asText("unknown error"));
@@ -126,14 +118,6 @@ final class StreamAccumulator {
     String model;
     JsonNode usage;
     final List<Choice> choices = new ArrayList<>(1);
-
-    static Chunk read(String json) {
-      try (JsonParser p = Json.MAPPER.createParser(json)) {
-        return read(p);
-      } catch (java.io.IOException e) {
-        throw new InvalidChunk(e.getMessage());
-      }
-    }
 
     /** Reads a whole completion body (JSON). */
     static Chunk read(byte[] json) {

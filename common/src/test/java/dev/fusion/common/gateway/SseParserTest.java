@@ -11,7 +11,7 @@ class SseParserTest {
   @Test
   void assemblesDataLinesCutAnywhereIncludingInsideAUtf8Character() {
     List<String> data = new ArrayList<>();
-    SseParser parser = new SseParser(data::add);
+    SseParser parser = new SseParser((buf, from, to) -> data.add(new String(buf, from, to - from, StandardCharsets.UTF_8)));
     byte[] stream = ": keep-alive\n\ndata: {\"x\":\"héllo\"}\r\n\ndata:[DONE]\n\n".getBytes(StandardCharsets.UTF_8);
     // Feed one byte at a time: the worst possible chunking.
     for (byte b : stream) {

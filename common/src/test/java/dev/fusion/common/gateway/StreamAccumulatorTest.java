@@ -6,12 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.api.Test;
 
 class StreamAccumulatorTest {
+  /** As the gateway hands a payload over: UTF-8 bytes inside a larger buffer (its SSE line). */
+  private static String accept(StreamAccumulator acc, String json) {
+    byte[] line = ("data: " + json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return acc.accept(line, "data: ".length(), line.length - 1);
+  }
+
   @Test
   void reasoningContentAsDeepSeekAndVllmNameItCountsAsTheFirstToken() {
     StreamAccumulator acc = new StreamAccumulator();
-    acc.accept(("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}"));
+    accept(acc, ("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}"));
     assertThat(acc.started()).isFalse();
-    acc.accept(("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}]}"));
+    accept(acc, ("{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"hmm\"}}]}"));
     assertThat(acc.started()).isTrue();
     assertThat(acc.sawContent()).isFalse();
     assertThat(acc.reasoning()).isEqualTo("hmm");
@@ -21,7 +27,7 @@ class StreamAccumulatorTest {
   @Test
   void aStreamIsCompleteOnlyWithAFinishReasonOrDone() {
     StreamAccumulator acc = new StreamAccumulator();
-    assertThat(acc.accept(("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}"))).isEqualTo("Hel");
+    assertThat(accept(acc, ("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}"))).isEqualTo("Hel");
     assertThat(acc.complete()).isFalse();
     acc.done();
     assertThat(acc.complete()).isTrue();
@@ -30,11 +36,11 @@ class StreamAccumulatorTest {
   @Test
   void toolCallsAreAssembledPerIndexAndOtherChoicesIgnored() {
     StreamAccumulator acc = new StreamAccumulator();
-    acc.accept(("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+    accept(acc, ("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
         + "{\"index\":0,\"id\":\"a\",\"function\":{\"name\":\"f\",\"arguments\":\"{\"}},"
         + "{\"index\":1,\"id\":\"b\",\"function\":{\"name\":\"g\",\"arguments\":\"\"}}]}},"
         + "{\"index\":1,\"delta\":{\"content\":\"other choice\"}}]}"));
-    acc.accept(("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]}}]}"));
+    accept(acc, ("{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]}}]}"));
     assertThat(acc.toolCalls()).containsExactly(new ToolCall("a", "function", "f", "{}"),
         new ToolCall("b", "function", "g", ""));
     assertThat(acc.content()).isEmpty();
@@ -43,14 +49,14 @@ class StreamAccumulatorTest {
   @Test
   void anErrorChunkThrows() {
     StreamAccumulator acc = new StreamAccumulator();
-    assertThatThrownBy(() -> acc.accept(("{\"error\":{\"message\":\"boom\"}}")))
+    assertThatThrownBy(() -> accept(acc, ("{\"error\":{\"message\":\"boom\"}}")))
         .isInstanceOf(StreamAccumulator.StreamError.class).hasMessage("boom");
   }
 
   @Test
   void fieldsItDoesNotUseAreSkippedWhereverTheyAre() {
     StreamAccumulator acc = new StreamAccumulator();
-    String added = acc.accept("{\"id\":\"x\",\"provider\":{\"name\":\"p\",\"tags\":[1,{\"content\":\"no\"}]},"
+    String added = accept(acc, "{\"id\":\"x\",\"provider\":{\"name\":\"p\",\"tags\":[1,{\"content\":\"no\"}]},"
         + "\"choices\":[{\"delta\":{\"role\":\"assistant\",\"extra\":{\"content\":\"no\"},\"content\":\"yes\"},"
         + "\"logprobs\":null,\"index\":0,\"finish_reason\":\"stop\"}],\"model\":\"m/answered\","
         + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}}");
@@ -64,7 +70,7 @@ class StreamAccumulatorTest {
   @Test
   void aChunkThatBreaksOffAddsNothingAndSaysItIsNotJson() {
     StreamAccumulator acc = new StreamAccumulator();
-    assertThatThrownBy(() -> acc.accept("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lost\"}}],\"model\":"))
+    assertThatThrownBy(() -> accept(acc, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lost\"}}],\"model\":"))
         .isInstanceOf(StreamAccumulator.InvalidChunk.class);
     assertThat(acc.content()).isEmpty();
     assertThat(acc.started()).isFalse();
