@@ -464,6 +464,11 @@ public final class ModelSimulator implements AutoCloseable {
    * again. The simulator shares the machine with the system a benchmark measures, and a benchmark sends
    * the same prompt many times. Bounded: when full it starts over.
    */
+  /** How many completions are remembered now (at most {@value #REMEMBERED_COMPLETIONS}). */
+  int rememberedCompletions() {
+    return completions.size();
+  }
+
   private Completion remembered(CompletionKey key, java.util.function.Supplier<Completion> make) {
     Completion c = completions.get(key);
     if (c == null) {

@@ -105,10 +105,15 @@ class ChatCompletionsTest extends SimulatorTestBase {
   @Test
   void aRememberedAnswerIsTheOneFirstGivenAlsoAfterTheMemoryStartsOver() {
     String first = answer("sim/alpha", PROMPT);
+    int remembered = sim.rememberedCompletions();
+    answer("sim/alpha", PROMPT);
+    assertThat(sim.rememberedCompletions()).as("the same request again is remembered, not made anew")
+        .isEqualTo(remembered).isPositive();
     List<String> others = new ArrayList<>();
     for (int i = 0; i < 600; i++) { // more distinct requests than the simulator remembers
       others.add(answer("sim/alpha", "Question number " + i + ": how do tides work?"));
     }
+    assertThat(sim.rememberedCompletions()).as("bounded").isBetween(1, 512);
 
     assertThat(answer("sim/alpha", PROMPT)).isEqualTo(first);
     assertThat(answer("sim/alpha", "Question number 7: how do tides work?")).isEqualTo(others.get(7));
