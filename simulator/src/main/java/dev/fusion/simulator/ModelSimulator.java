@@ -692,7 +692,7 @@ public final class ModelSimulator implements AutoCloseable {
         String prefix = contentEventPrefix(id, created, req.modelName);
         StreamPieces pieces = c.streamPieces();
         for (int i = 0; i < pieces.quoted().size(); i++) {
-          content.add(quotedContentEvent(prefix, pieces.quoted().get(i)));
+          content.add(contentEvent(prefix, pieces.quoted().get(i)));
           contentTokens.add(pieces.tokens()[i]);
         }
       }
@@ -809,12 +809,8 @@ public final class ModelSimulator implements AutoCloseable {
 
   private static final String CONTENT_EVENT_SUFFIX = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
 
-  static String contentEvent(String prefix, String piece) {
-    return quotedContentEvent(prefix, quoted(piece));
-  }
-
-  /** A content chunk's event for a piece already escaped as a JSON string. */
-  private static String quotedContentEvent(String prefix, String quotedPiece) {
+  /** A content chunk's event for a piece already escaped as a JSON string (see {@link #quoted}). */
+  static String contentEvent(String prefix, String quotedPiece) {
     return prefix + quotedPiece + CONTENT_EVENT_SUFFIX;
   }
 

@@ -47,7 +47,8 @@ class WordsTest {
     Random random = new Random(11);
     for (int i = 0; i < 2_000; i++) {
       String piece = randomText(random) + "\u0001\\\u2028";
-      String event = ModelSimulator.contentEvent(ModelSimulator.contentEventPrefix("chatcmpl-\"x", 17, "sim/a"), piece);
+      String event = ModelSimulator.contentEvent(ModelSimulator.contentEventPrefix("chatcmpl-\"x", 17, "sim/a"),
+          ModelSimulator.quoted(piece));
       var expected = mapper.createObjectNode().put("id", "chatcmpl-\"x").put("object", "chat.completion.chunk")
           .put("created", 17L).put("model", "sim/a");
       var choice = expected.putArray("choices").addObject().put("index", 0);
