@@ -19,7 +19,16 @@ public record AnalysisRecord(
     String judgeError,
     Usage judgeUsage,
     long judgeStartedAtMs,
-    long judgeCompletedAtMs) {
+    long judgeCompletedAtMs) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "AnalysisRecord");
+    Validated.requireText(jobId, "job_id");
+    Validated.require(job, "job");
+    job.validate();
+    Validated.validateAll(answers, "answers");
+  }
 }

@@ -6,9 +6,21 @@ package dev.fusion.common.contract;
  * The job's ID is deterministic per (batch, line), so dispatching it twice is idempotent.
  */
 public record BatchItem(int schemaVersion, String batchId, long ordinal, long lineNumber, String customId,
-    FusionJob job) {
+    FusionJob job) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "BatchItem");
+    Validated.requireText(batchId, "batch_id");
+    Validated.require(job, "job");
+    job.validate();
+    if (ordinal < 0) {
+      throw new IllegalArgumentException("negative ordinal");
+    }
+  }
+
 
   /** The topic key: unique per item, so the compacted items topic keeps every item. */
   public static String key(String batchId, long ordinal) {

@@ -24,9 +24,18 @@ public record BatchState(
     Long inProgressAtMs,
     Long cancelledAtMs,
     Long finishedAtMs,
-    String error) {
+    String error) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "BatchState");
+    Validated.requireText(batchId, "batch_id");
+    Validated.requireText(tenant, "tenant");
+    Validated.requireText(status, "status");
+  }
+
   public static final String VALIDATING = "validating";
   public static final String IN_PROGRESS = "in_progress";
   public static final String FINALIZING = "finalizing";

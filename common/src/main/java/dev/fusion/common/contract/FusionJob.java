@@ -25,9 +25,21 @@ public record FusionJob(
     Integer maxToolCalls,
     JsonNode reasoning,
     String rejudgeOf,
-    Submission submission) {
+    Submission submission) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "FusionJob");
+    Validated.requireText(jobId, "job_id");
+    Validated.requireText(tenant, "tenant");
+    Validated.requireElements(messages, "messages");
+    Validated.requireElements(analysisModels, "analysis_models");
+    Validated.requireText(judgeModel, "judge_model");
+    Validated.requireText(synthesizerModel, "synthesizer_model");
+  }
+
 
   /** A job with none of the optional settings (jobs API defaults, tests). */
   public FusionJob(int schemaVersion, String jobId, String tenant, List<ChatMessage> messages,

@@ -24,9 +24,17 @@ public record FusionResult(
     String rejudgeOf,
     FusionJob job,
     String correlationId,
-    String replyTopic) {
+    String replyTopic) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "FusionResult");
+    Validated.requireText(jobId, "job_id");
+    Validated.requireText(status, "status");
+  }
+
   public static final String COMPLETED = "completed";
   public static final String FAILED = "failed";
   public static final String CANCELLED = "cancelled";

@@ -17,9 +17,20 @@ public record PanelAnswer(
     String error,
     Usage usage,
     long startedAtMs,
-    long completedAtMs) {
+    long completedAtMs) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "PanelAnswer");
+    Validated.requireText(jobId, "job_id");
+    Validated.requireText(model, "model");
+    if (panelIndex < 0) {
+      throw new IllegalArgumentException("negative panel_index");
+    }
+  }
+
 
   public String answerId() {
     return jobId + ":" + panelIndex;

@@ -13,9 +13,20 @@ public record PanelSet(
     FusionJob job,
     List<PanelAnswer> answers,
     String completion,
-    long completedAtMs) {
+    long completedAtMs) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+
+  @Override
+  public void validate() {
+    Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "PanelSet");
+    Validated.requireText(jobId, "job_id");
+    Validated.require(job, "job");
+    job.validate();
+    Validated.validateAll(answers, "answers");
+    Validated.requireText(completion, "completion");
+  }
+
   public static final String ALL_ANSWERED = "all_answered";
   public static final String DEADLINE = "deadline";
 
