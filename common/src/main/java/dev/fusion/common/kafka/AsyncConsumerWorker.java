@@ -4,15 +4,17 @@ import dev.fusion.common.Service;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -21,14 +23,15 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The read-process-write loop every async stage shares (panel worker, judge caller, synthesizer).
+ * The read-process-write loop every async stage shares (panel worker, judge caller, synthesizer, reply
+ * forwarder).
  *
  * <p>A dedicated thread owns the consumer. Each polled record is handed to a {@link RecordHandler}
  * whose work runs elsewhere (Vert.x, the producer); completions come back through a queue. Per
@@ -37,26 +40,37 @@ import org.slf4j.LoggerFactory;
  * gateway is full, every assigned partition is paused, so memory stays bounded and Kafka holds the
  * backlog.
  *
- * <p>Error taxonomy:
+ * <p>Failures follow {@link FailureKind}:
  * <ul>
- *   <li>a record that cannot be deserialized, or whose processing throws a non-Kafka error (a bug
- *       that would fail again on replay), is a poison pill: it goes to the dead-letter topic with the
- *       reason and counts as finished, so the partition moves on;
- *   <li>a Kafka error (an output that could not be made durable) is retriable: the consumer is closed
- *       without committing the unfinished offsets and reopened after a backoff, so the work is
- *       replayed from the last commit.
+ *   <li>poison (undeserializable or off-contract, an output too large, a non-Kafka error of the
+ *       handler): the record goes to the dead letters with the reason and counts as finished once the
+ *       dead letter is durable, so the partition moves on and nothing is lost;
+ *   <li>retriable (an output that timed out, a broker unavailable): the record alone is handled again
+ *       after a backoff while the rest of the partition goes on (its offset is not committed past it);
+ *       after {@code maxAttempts} failed attempts it is poison. Attempts survive a consumer reopen (kept
+ *       in memory) and a restart or a move to another instance (kept in the commit's metadata, see
+ *       {@link #ATTEMPTS_METADATA});
+ *   <li>fatal (authorization, a fenced producer, misconfiguration): the worker commits what is
+ *       finished, stops and reports not ready, with the reason ({@link #fatalFailure()}).
  * </ul>
+ * A failure of the consumer itself (poll, commit) that is not fatal closes it without committing
+ * unfinished work and reopens it after a backoff, replaying from the last commit.
  */
 public final class AsyncConsumerWorker<V> implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumerWorker.class);
   private static final Duration POLL = Duration.ofMillis(20);
   private static final long COMMIT_EVERY_MS = 200;
-  private static final long MAX_RESTART_BACKOFF_MS = 30_000;
-
-  /** Where records that cannot be processed go, with the reason; never blocks the partition. */
-  public interface DeadLetters {
-    void reject(ConsumerRecord<byte[], byte[]> record, String reason);
-  }
+  private static final long MAX_BACKOFF_MS = 30_000;
+  /** Attempts of a record that keeps failing retriably before it is dead-lettered. */
+  public static final int DEFAULT_MAX_ATTEMPTS = 5;
+  /**
+   * Commit metadata {@code fusion.attempts=<offset>:<n>}: the partition's first unfinished record (the
+   * committed offset) failed n times. Read back when a partition is assigned, so the count survives a
+   * restart and a move to another instance.
+   */
+  static final String ATTEMPTS_METADATA = "fusion.attempts=";
+  /** Attempt counts kept in memory (positions of records that failed and are not finished yet). */
+  private static final int ATTEMPTS_REMEMBERED = 10_000;
 
   private final String name;
   private final TopicSpec<String, V> topic;
@@ -66,17 +80,29 @@ public final class AsyncConsumerWorker<V> implements Service {
   private final int maxInFlight;
   private final BooleanSupplier saturated;
   private Duration drainTimeout = Duration.ofSeconds(30);
+  private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+  private long retryBackoffMs = 500;
 
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   /** Polled but not yet started (a poll may return more than the cap allows); bounded by max.poll.records. */
   private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new java.util.ArrayDeque<>();
+  /** In flight and waiting for their next attempt (or their dead letter's), earliest first. */
+  private final PriorityQueue<Retry> retries = new PriorityQueue<>(Comparator.comparingLong(Retry::dueMs));
   private final Map<TopicPartition, OffsetTracker> trackers = new HashMap<>();
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+  /** Failed attempts per record position; consumer thread only. */
+  private final Map<Position, Integer> attempts = new LinkedHashMap<>(64, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Position, Integer> eldest) {
+      return size() > ATTEMPTS_REMEMBERED;
+    }
+  };
   private final AtomicInteger inFlight = new AtomicInteger();
   private final CountDownLatch assigned = new CountDownLatch(1);
   private volatile boolean running;
   private volatile boolean ready;
   private volatile int restarts;
+  private volatile String fatalFailure;
   private Thread thread;
   private KafkaConsumer<byte[], byte[]> consumer;
   /** Bumped at every consumer restart; completions of an earlier incarnation are ignored. */
@@ -84,18 +110,21 @@ public final class AsyncConsumerWorker<V> implements Service {
   private long lastCommitMs;
   private boolean paused;
 
-  private record Completion(int epoch, ConsumerRecord<byte[], byte[]> record, Throwable error) {
-    TopicPartition partition() {
-      return new TopicPartition(record.topic(), record.partition());
+  private record Position(TopicPartition partition, long offset) {
+    static Position of(ConsumerRecord<?, ?> r) {
+      return new Position(new TopicPartition(r.topic(), r.partition()), r.offset());
     }
   }
 
-  /** A Kafka failure inside the loop: reopen the consumer and replay from the last commit. */
-  private static final class RetriableStageFailure extends RuntimeException {
-    RetriableStageFailure(String message, Throwable cause) {
-      super(message, cause);
-    }
-  }
+  /**
+   * A finished attempt: of the handler ({@code rejection} null) or of a dead letter sent for
+   * {@code rejection}; {@code error} null when it succeeded.
+   */
+  private record Completion(int epoch, ConsumerRecord<byte[], byte[]> record, Throwable error, String rejection,
+      int deadLetterFailures) {}
+
+  /** A record to handle again, or whose dead letter to send again ({@code rejection} not null), at {@code dueMs}. */
+  private record Retry(long dueMs, ConsumerRecord<byte[], byte[]> record, String rejection, int deadLetterFailures) {}
 
   public AsyncConsumerWorker(String name, TopicSpec<String, V> topic, Properties consumerProps,
       RecordHandler<V> handler, DeadLetters deadLetters, int maxInFlight, BooleanSupplier saturated) {
@@ -109,6 +138,18 @@ public final class AsyncConsumerWorker<V> implements Service {
     this.deadLetters = deadLetters;
     this.maxInFlight = maxInFlight;
     this.saturated = saturated == null ? () -> false : saturated;
+  }
+
+  /** How many times a record that keeps failing retriably is tried before it is dead-lettered. */
+  public AsyncConsumerWorker<V> maxAttempts(int attempts) {
+    this.maxAttempts = Math.max(1, attempts);
+    return this;
+  }
+
+  /** The first retry's delay; it doubles per attempt up to 30 s. */
+  public AsyncConsumerWorker<V> retryBackoff(Duration backoff) {
+    this.retryBackoffMs = Math.max(1, backoff.toMillis());
+    return this;
   }
 
   /** How long a graceful stop waits for in-flight work before leaving it to be replayed. */
@@ -138,7 +179,12 @@ public final class AsyncConsumerWorker<V> implements Service {
 
   @Override
   public boolean isReady() {
-    return ready && running;
+    return ready && running && fatalFailure == null;
+  }
+
+  /** Why the worker stopped on a fatal failure, or null while it has not. */
+  public String fatalFailure() {
+    return fatalFailure;
   }
 
   public int inFlight() {
@@ -149,7 +195,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     return paused;
   }
 
-  /** How often the consumer was reopened after a Kafka failure. */
+  /** How often the consumer was reopened after a failure of the consumer itself. */
   public int restarts() {
     return restarts;
   }
@@ -169,7 +215,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     while (running) {
       consumer = new KafkaConsumer<>(consumerProps);
       boolean failed = runOnce();
-      if (!failed || !running) {
+      if (!failed || !running || fatalFailure != null) {
         break;
       }
       restarts++;
@@ -179,6 +225,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       committed.clear();
       completions.clear();
       waiting.clear();
+      retries.clear();
       paused = false;
       ready = false;
       LOG.warn("{}: reopening the consumer in {} ms; unfinished work will be replayed", name, backoffMs);
@@ -188,20 +235,21 @@ public final class AsyncConsumerWorker<V> implements Service {
         Thread.currentThread().interrupt();
         break;
       }
-      backoffMs = Math.min(backoffMs * 2, MAX_RESTART_BACKOFF_MS);
+      backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       ready = true;
     }
     running = false;
     ready = false;
   }
 
-  /** One consumer incarnation; returns true when it ended on a retriable failure. */
+  /** One consumer incarnation; returns true when it ended on a failure of the consumer that is worth a reopen. */
   private boolean runOnce() {
     boolean failed = false;
     try {
       consumer.subscribe(List.of(topic.name()), new Rebalance());
-      while (running) {
+      while (running && fatalFailure == null) {
         drainCompletions();
+        startDueRetries();
         dispatchWithinCap();
         applyBackpressure();
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
@@ -210,7 +258,9 @@ public final class AsyncConsumerWorker<V> implements Service {
         dispatchWithinCap();
         maybeCommit(false);
       }
-      finishInFlight();
+      if (fatalFailure == null) {
+        finishInFlight();
+      }
     } catch (WakeupException e) {
       try {
         finishInFlight(); // stop() asked us to leave the poll.
@@ -220,12 +270,16 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
     } catch (RuntimeException e) {
       failed = true;
-      LOG.error("{}: Kafka failure; closing without committing unfinished work", name, e);
+      if (FailureKind.classify(e) == FailureKind.FATAL) {
+        fatal("the consumer failed", e);
+      } else {
+        LOG.error("{}: consumer failure; closing without committing unfinished work", name, e);
+      }
     } finally {
       try {
         if (!failed) {
           drainCompletions();
-          maybeCommit(true);
+          maybeCommit(true); // Finished work only, also after a fatal failure.
         }
       } catch (RuntimeException e) {
         LOG.warn("{}: final commit failed; unfinished work will be replayed", name, e);
@@ -239,15 +293,26 @@ public final class AsyncConsumerWorker<V> implements Service {
     return failed;
   }
 
+  /** Stops the worker for good: it reports not ready, and says why (logged once). */
+  private void fatal(String what, Throwable error) {
+    if (fatalFailure != null) {
+      return;
+    }
+    fatalFailure = what + ": " + FailureKind.describe(error);
+    ready = false;
+    LOG.error("{}: fatal failure, stopping (not ready): {}", name, fatalFailure, FailureKind.unwrap(error));
+  }
+
   /**
-   * A graceful stop takes no new records but lets in-flight work finish (up to a limit), so its offsets
-   * are committed and nothing is redone by the next owner of the partitions.
+   * A graceful stop takes no new records but lets running work finish (up to a limit), so its offsets
+   * are committed and nothing is redone by the next owner of the partitions. Records waiting for a
+   * retry are left to be replayed.
    */
   private void finishInFlight() {
     long deadline = System.currentTimeMillis() + drainTimeout.toMillis();
     consumer.pause(consumer.assignment());
     paused = true;
-    while (inFlight.get() > 0 && System.currentTimeMillis() < deadline) {
+    while (inFlight.get() - retries.size() > 0 && fatalFailure == null && System.currentTimeMillis() < deadline) {
       drainCompletions();
       try {
         consumer.poll(POLL); // Paused: returns nothing, but keeps the group membership alive.
@@ -262,23 +327,43 @@ public final class AsyncConsumerWorker<V> implements Service {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     trackers.computeIfAbsent(tp, p -> new OffsetTracker()).started(record.offset());
     inFlight.incrementAndGet();
+    attempt(record);
+  }
+
+  /** One attempt at a record (first or retry); its outcome comes back as a {@link Completion}. */
+  private void attempt(ConsumerRecord<byte[], byte[]> record) {
     int myEpoch = epoch;
     V value;
     try {
       value = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
       if (value == null) {
-        throw new IllegalArgumentException("empty record");
+        throw new SerializationException("a record without a value");
       }
     } catch (RuntimeException e) {
-      deadLetters.reject(record, "undeserializable " + topic.name() + " record: " + rootMessage(e));
-      completions.add(new Completion(myEpoch, record, null));
+      deadLetter(record, "undeserializable " + record.topic() + " record: " + FailureKind.describe(e));
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     try {
-      handler.handle(key, value).whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error)));
+      handler.handle(key, value)
+          .whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error, null, 0)));
     } catch (RuntimeException e) {
-      completions.add(new Completion(myEpoch, record, e));
+      completions.add(new Completion(myEpoch, record, e, null, 0));
+    }
+  }
+
+  /** Sends the record to the dead letters; it is finished once the letter is durable. Never waits here. */
+  private void deadLetter(ConsumerRecord<byte[], byte[]> record, String reason) {
+    sendDeadLetter(record, name + ": " + reason, 0);
+  }
+
+  private void sendDeadLetter(ConsumerRecord<byte[], byte[]> record, String rejection, int failedBefore) {
+    int myEpoch = epoch;
+    try {
+      deadLetters.reject(record, rejection).whenComplete(
+          (ok, error) -> completions.add(new Completion(myEpoch, record, error, rejection, failedBefore)));
+    } catch (RuntimeException e) {
+      completions.add(new Completion(myEpoch, record, e, rejection, failedBefore));
     }
   }
 
@@ -288,32 +373,75 @@ public final class AsyncConsumerWorker<V> implements Service {
       if (c.epoch != epoch) {
         continue; // Work of an earlier consumer incarnation; its records are being replayed.
       }
-      inFlight.decrementAndGet();
-      if (c.error != null) {
-        Throwable cause = unwrap(c.error);
-        if (cause instanceof KafkaException) {
-          throw new RetriableStageFailure("output of " + c.partition() + "@" + c.record.offset()
-              + " could not be made durable", cause);
+      if (c.error == null || !trackers.containsKey(Position.of(c.record).partition())) {
+        finish(c.record); // Done, or of a partition given away: its new owner replays what is unfinished.
+      } else if (c.rejection != null) {
+        deadLetterFailed(c);
+      } else {
+        handlerFailed(c.record, c.error);
+      }
+    }
+  }
+
+  private void handlerFailed(ConsumerRecord<byte[], byte[]> record, Throwable error) {
+    Position at = Position.of(record);
+    switch (FailureKind.classify(error)) {
+      case FATAL -> fatal("processing " + at.partition() + "@" + at.offset(), error);
+      case POISON -> deadLetter(record, "processing failed: " + FailureKind.describe(error));
+      case RETRIABLE -> {
+        int failed = attempts.merge(at, 1, Integer::sum);
+        if (failed >= maxAttempts) {
+          deadLetter(record, "still failing after " + failed + " attempts: " + FailureKind.describe(error));
+        } else {
+          LOG.warn("{}: {}@{} failed (attempt {} of {}), retrying: {}", name, at.partition(), at.offset(), failed,
+              maxAttempts, FailureKind.describe(error));
+          retries.add(new Retry(System.currentTimeMillis() + backoff(failed), record, null, 0));
         }
-        LOG.error("{}: processing {}@{} failed; sending it to the dead-letter topic", name, c.partition(),
-            c.record.offset(), cause);
-        deadLetters.reject(c.record, "processing failed: " + rootMessage(cause));
-      }
-      OffsetTracker tracker = trackers.get(c.partition());
-      if (tracker != null) {
-        tracker.finished(c.record.offset());
       }
     }
   }
 
-  private static Throwable unwrap(Throwable e) {
-    Throwable t = e;
-    while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-      t = t.getCause();
+  /**
+   * A dead letter that could not be written. It cannot fail for size ({@link DeadLetterPublisher}), so
+   * only an outage or a fatal condition stops it: it is sent again, with backoff, until it is durable;
+   * the record stays unfinished (not committed) meanwhile.
+   */
+  private void deadLetterFailed(Completion c) {
+    if (FailureKind.classify(c.error) == FailureKind.FATAL) {
+      fatal("dead-lettering " + Position.of(c.record), c.error);
+      return;
     }
-    return t;
+    int failures = c.deadLetterFailures + 1;
+    LOG.warn("{}: dead letter of {} failed ({} times), sending it again: {}", name, Position.of(c.record), failures,
+        FailureKind.describe(c.error));
+    retries.add(new Retry(System.currentTimeMillis() + backoff(failures), c.record, c.rejection, failures));
   }
 
+  private long backoff(int failedAttempts) {
+    return Math.min(MAX_BACKOFF_MS, retryBackoffMs << Math.min(16, failedAttempts - 1));
+  }
+
+  private void startDueRetries() {
+    long now = System.currentTimeMillis();
+    while (!retries.isEmpty() && retries.peek().dueMs() <= now) {
+      Retry r = retries.poll();
+      if (r.rejection() == null) {
+        attempt(r.record());
+      } else {
+        sendDeadLetter(r.record(), r.rejection(), r.deadLetterFailures());
+      }
+    }
+  }
+
+  private void finish(ConsumerRecord<byte[], byte[]> record) {
+    inFlight.decrementAndGet();
+    Position at = Position.of(record);
+    attempts.remove(at);
+    OffsetTracker tracker = trackers.get(at.partition());
+    if (tracker != null) {
+      tracker.finished(record.offset());
+    }
+  }
   /** Starts polled records only while under the cap; the rest wait (partitions stay paused meanwhile). */
   private void dispatchWithinCap() {
     while (!waiting.isEmpty() && inFlight.get() < maxInFlight) {
@@ -341,9 +469,9 @@ public final class AsyncConsumerWorker<V> implements Service {
     lastCommitMs = now;
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     for (var entry : trackers.entrySet()) {
-      long next = entry.getValue().committable();
-      if (next >= 0 && !Long.valueOf(next).equals(committed.get(entry.getKey()))) {
-        offsets.put(entry.getKey(), new OffsetAndMetadata(next));
+      OffsetAndMetadata position = commitPosition(entry.getKey(), entry.getValue());
+      if (position != null && !position.equals(committed.get(entry.getKey()))) {
+        offsets.put(entry.getKey(), position);
       }
     }
     if (offsets.isEmpty()) {
@@ -351,15 +479,49 @@ public final class AsyncConsumerWorker<V> implements Service {
     }
     if (sync) {
       consumer.commitSync(offsets);
-      offsets.forEach((tp, om) -> committed.put(tp, om.offset()));
+      committed.putAll(offsets);
     } else {
       consumer.commitAsync(offsets, (done, error) -> {
         if (error == null) {
-          done.forEach((tp, om) -> committed.put(tp, om.offset()));
+          committed.putAll(done);
         } else {
           LOG.debug("{}: async commit failed, will retry: {}", name, error.toString());
         }
       });
+    }
+  }
+
+  /**
+   * What to commit for a partition: one past its finished prefix; or, when its first unfinished record
+   * has failed attempts, that record's offset with the count in the metadata (everything before it is
+   * finished, so this commits no less).
+   */
+  private OffsetAndMetadata commitPosition(TopicPartition tp, OffsetTracker tracker) {
+    long first = tracker.firstUnfinished();
+    Integer failed = first < 0 ? null : attempts.get(new Position(tp, first));
+    if (failed != null) {
+      return new OffsetAndMetadata(first, ATTEMPTS_METADATA + first + ":" + failed);
+    }
+    long next = tracker.committable();
+    return next < 0 ? null : new OffsetAndMetadata(next);
+  }
+
+  /** Takes over the attempt counts a previous owner (or incarnation) committed with the partitions. */
+  private void restoreAttempts(Collection<TopicPartition> partitions) {
+    try {
+      consumer.committed(new HashSet<>(partitions)).forEach((tp, om) -> {
+        if (om == null || om.metadata() == null || !om.metadata().startsWith(ATTEMPTS_METADATA)) {
+          return;
+        }
+        String[] parts = om.metadata().substring(ATTEMPTS_METADATA.length()).split(":");
+        long offset = Long.parseLong(parts[0]);
+        if (parts.length == 2 && offset == om.offset()) {
+          attempts.merge(new Position(tp, offset), Integer.parseInt(parts[1]), Math::max);
+        }
+      });
+    } catch (RuntimeException e) {
+      // Counting starts again from what this process remembers; attempts stay bounded either way.
+      LOG.debug("{}: committed attempt counts unreadable: {}", name, e.toString());
     }
   }
 
@@ -368,16 +530,13 @@ public final class AsyncConsumerWorker<V> implements Service {
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // Commit what is finished; unfinished records of these partitions will be replayed by the new
       // owner (outputs are idempotent, so finishing them here too is harmless).
-      try {
-        drainCompletions();
-      } catch (RetriableStageFailure e) {
-        LOG.warn("{}: {}", name, e.getMessage());
-      }
+      drainCompletions();
       Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
       for (TopicPartition tp : partitions) {
         OffsetTracker tracker = trackers.get(tp);
-        if (tracker != null && tracker.committable() >= 0) {
-          offsets.put(tp, new OffsetAndMetadata(tracker.committable()));
+        OffsetAndMetadata position = tracker == null ? null : commitPosition(tp, tracker);
+        if (position != null) {
+          offsets.put(tp, position);
         }
       }
       try {
@@ -395,6 +554,9 @@ public final class AsyncConsumerWorker<V> implements Service {
       if (paused) {
         consumer.pause(partitions);
       }
+      if (!partitions.isEmpty()) {
+        restoreAttempts(partitions);
+      }
       assigned.countDown();
     }
 
@@ -404,20 +566,16 @@ public final class AsyncConsumerWorker<V> implements Service {
     }
 
     private void forget(Collection<TopicPartition> partitions) {
-      // Records polled but never started are simply polled again by the next owner.
+      // Records polled but never started are simply polled again by the next owner, and so are records
+      // waiting for a retry; running ones finish and are then dropped (see drainCompletions).
       waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+      int before = retries.size();
+      retries.removeIf(r -> partitions.contains(new TopicPartition(r.record().topic(), r.record().partition())));
+      inFlight.addAndGet(retries.size() - before);
       partitions.forEach(tp -> {
         trackers.remove(tp);
         committed.remove(tp);
       });
     }
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 }

@@ -36,6 +36,11 @@ public final class OffsetTracker {
     return committable;
   }
 
+  /** The lowest started offset not yet finished, or -1: everything before it is finished. */
+  public long firstUnfinished() {
+    return inFlight.isEmpty() ? -1 : inFlight.firstKey();
+  }
+
   public int inFlight() {
     return inFlight.size();
   }
