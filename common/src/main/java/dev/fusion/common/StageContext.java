@@ -66,7 +66,7 @@ public final class StageContext implements AutoCloseable {
   /** The cancelled-jobs set shared by the stages of this process; started (and caught up) on first use. */
   public synchronized Cancellations cancellations() {
     if (cancellations == null) {
-      cancellations = new Cancellations(config.bootstrapServers(), topics.cancellations()).start();
+      cancellations = new Cancellations(config.bootstrapServers(), topics.cancellations(), deadLetters).start();
     }
     return cancellations;
   }

@@ -22,20 +22,39 @@ import org.slf4j.LoggerFactory;
  * consumer group), so each worker process can skip cancelled jobs before it calls a model. {@link
  * #start()} returns only once everything already on the topic was read; later cancellations arrive
  * within a poll interval. A tombstone (written when a job is retained away) removes the entry.
+ *
+ * <p>Failures follow {@link FailureKind}: a record without a key or that is not a valid
+ * {@link JobCancellation} is poison, sent to the dead letters and not applied; a retriable failure of
+ * the consumer backs off and polls again; a fatal one stops the reader, which then reports not ready
+ * ({@link #isReady()}). Having no consumer group, the reader re-reads the topic at every start, so a
+ * poison record still on the (compacted) topic is reported again once per process start.
  */
 public final class Cancellations implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Cancellations.class);
 
   private final String bootstrapServers;
   private final TopicSpec<String, JobCancellation> topic;
+  private final DeadLetters deadLetters;
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   private KafkaConsumer<byte[], byte[]> consumer;
   private Thread thread;
   private volatile boolean running;
+  private volatile String fatalFailure;
 
-  public Cancellations(String bootstrapServers, TopicSpec<String, JobCancellation> topic) {
+  public Cancellations(String bootstrapServers, TopicSpec<String, JobCancellation> topic, DeadLetters deadLetters) {
     this.bootstrapServers = bootstrapServers;
     this.topic = topic;
+    this.deadLetters = deadLetters;
+  }
+
+  /** Reading and applying cancellations; false once stopped by a fatal failure (see {@link #fatalFailure()}). */
+  public boolean isReady() {
+    return running && fatalFailure == null;
+  }
+
+  /** Why the reader stopped on a fatal failure, or null. */
+  public String fatalFailure() {
+    return fatalFailure;
   }
 
   public boolean isCancelled(String jobId) {
@@ -69,14 +88,29 @@ public final class Cancellations implements AutoCloseable {
   }
 
   private void run() {
+    long backoffMs = 100;
     try {
       while (running) {
-        consumer.poll(Duration.ofMillis(50)).forEach(this::apply);
+        try {
+          consumer.poll(Duration.ofMillis(50)).forEach(this::apply);
+          backoffMs = 100;
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          if (FailureKind.classify(e) == FailureKind.FATAL) {
+            fatalFailure = FailureKind.describe(e);
+            LOG.error("cancellations reader stopped (not ready); cancelled jobs may be worked on: {}", fatalFailure, e);
+            return;
+          }
+          LOG.warn("cancellations reader: {}; polling again in {} ms", FailureKind.describe(e), backoffMs);
+          Thread.sleep(backoffMs); // This reader's own thread; the consumer keeps its positions.
+          backoffMs = Math.min(backoffMs * 2, 10_000);
+        }
       }
     } catch (WakeupException e) {
       // close()
-    } catch (RuntimeException e) {
-      LOG.error("cancellations reader stopped; cancelled jobs may be worked on", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       consumer.close();
     }
@@ -84,13 +118,35 @@ public final class Cancellations implements AutoCloseable {
 
   private void apply(ConsumerRecord<byte[], byte[]> r) {
     if (r.key() == null) {
+      reject(r, "a cancellation without a key (job ID)");
       return;
     }
     String jobId = new String(r.key(), StandardCharsets.UTF_8);
     if (r.value() == null) {
-      cancelled.remove(jobId);
-    } else {
-      cancelled.add(jobId);
+      cancelled.remove(jobId); // A tombstone: the job was retained away.
+      return;
+    }
+    try {
+      topic.valueSerde().deserializer().deserialize(r.topic(), r.value());
+    } catch (RuntimeException e) {
+      reject(r, "undeserializable cancellation: " + FailureKind.describe(e));
+      return;
+    }
+    cancelled.add(jobId);
+  }
+
+  /** Poison is reported, not applied; the dead letter is not waited for (the reader keeps no position to commit). */
+  private void reject(ConsumerRecord<byte[], byte[]> r, String reason) {
+    try {
+      deadLetters.reject(r, "cancellations: " + reason).whenComplete((ok, error) -> {
+        if (error != null) {
+          LOG.warn("cancellations: dead letter of {}-{}@{} failed: {}", r.topic(), r.partition(), r.offset(),
+              FailureKind.describe(error));
+        }
+      });
+    } catch (RuntimeException e) {
+      LOG.warn("cancellations: dead letter of {}-{}@{} failed: {}", r.topic(), r.partition(), r.offset(),
+          FailureKind.describe(e));
     }
   }
 
