@@ -21,7 +21,7 @@ public final class BatchService implements Service {
 
   public BatchService(StageContext ctx, JobsView view, Path dir) {
     this.ctx = ctx;
-    this.store = new BatchStore(ctx.config(), ctx.topics(), dir);
+    this.store = new BatchStore(ctx.config(), ctx.topics(), ctx.deadLetters(), dir);
     this.dispatching = Boolean.parseBoolean(setting("FUSION_BATCH_DISPATCHER", "true"));
     this.maxLineBytes = Integer.parseInt(setting("FUSION_BATCH_MAX_LINE_BYTES", String.valueOf(1 << 20)));
     this.dispatcher = new BatchDispatcher(ctx, store, view, new JobSubmitter(ctx, view),

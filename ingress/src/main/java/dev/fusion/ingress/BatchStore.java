@@ -5,6 +5,9 @@ import dev.fusion.common.Service;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
+import dev.fusion.common.kafka.DeadLetters;
+import dev.fusion.common.kafka.FailureKind;
+import dev.fusion.common.kafka.TopicReader;
 import dev.fusion.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -29,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@code fusion.batches} and {@code fusion.batch.items} topics (all partitions, no consumer group), with
  * topic positions stored in the same write batch. Items are stored by ordinal, so reading a batch in
  * input order is a range scan and never needs the whole batch in memory. A batch's status only moves
- * forward, so a replayed older state never overwrites a newer one.
+ * forward, so a replayed older state never overwrites a newer one. A record that is not a valid item
+ * or state is poison: it goes to the dead letters and the store moves on ({@link TopicMaterializer}).
  */
 public final class BatchStore implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(BatchStore.class);
@@ -43,15 +48,17 @@ public final class BatchStore implements Service {
   private final FusionConfig config;
   private final Topics topics;
   private final Path dir;
-  private final TopicMaterializer materializer =
-      new TopicMaterializer("ingress-batch-store", Duration.ofMillis(500), this::applyPolled);
+  private final TopicMaterializer materializer;
   private volatile Consumer<BatchState> stateListener = s -> { };
   private RocksDB db;
 
-  public BatchStore(FusionConfig config, Topics topics, Path dir) {
+  /** @param deadLetters where records of the batch topics that cannot be read go (with the reason) */
+  public BatchStore(FusionConfig config, Topics topics, DeadLetters deadLetters, Path dir) {
     this.config = config;
     this.topics = topics;
     this.dir = dir;
+    this.materializer = new TopicMaterializer("ingress-batch-store", Duration.ofMillis(500), deadLetters,
+        config.topicPrefix() + "fusion-ingress-batch-store.poison-reported", this::apply);
   }
 
   @Override
@@ -75,14 +82,34 @@ public final class BatchStore implements Service {
     return materializer.awaitCaughtUp(timeout);
   }
 
-  private void applyPolled(Iterable<ConsumerRecord<byte[], byte[]>> records) throws RocksDBException {
-    try (WriteOptions write = new WriteOptions()) {
-      apply(records, write);
+  /**
+   * Reads the batch outside the lock (a record that is not a valid item or state is poison, reported
+   * and skipped), waits for the poison's dead letters (on this store's thread, not holding the lock
+   * that request handlers take), then writes.
+   */
+  private void apply(ConsumerRecords<byte[], byte[]> records, TopicReader.Rejects rejects) throws Exception {
+    List<Parsed> parsed = new ArrayList<>();
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      if (r.value() == null) {
+        continue; // A tombstone on a compacted batch topic.
+      }
+      if (r.key() == null) {
+        rejects.reject(r, "a batch record without a key");
+        continue;
+      }
+      try {
+        parsed.add(new Parsed(r.topic().equals(topics.batchItems().name())
+            ? topics.batchItems().valueSerde().deserializer().deserialize(r.topic(), r.value())
+            : topics.batches().valueSerde().deserializer().deserialize(r.topic(), r.value()), r.value()));
+      } catch (RuntimeException e) {
+        rejects.reject(r, "unreadable batch record: " + FailureKind.describe(e));
+      }
     }
-  }
-
-  private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
-    List<BatchState> applied = write(records, write);
+    rejects.awaitDurable();
+    List<BatchState> applied;
+    try (WriteOptions write = new WriteOptions()) {
+      applied = write(parsed, records, write);
+    }
     applied.forEach(s -> {
       try {
         stateListener.accept(s);
@@ -92,32 +119,26 @@ public final class BatchStore implements Service {
     });
   }
 
+  /** A record read from a batch topic, with the bytes it arrived in (stored as they are). */
+  private record Parsed(Object value, byte[] bytes) {}
+
   /** Synchronized with {@link #putState}, so a local write and a replayed older state cannot interleave. */
-  private synchronized List<BatchState> write(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write)
-      throws RocksDBException {
+  private synchronized List<BatchState> write(List<Parsed> parsed, Iterable<ConsumerRecord<byte[], byte[]>> records,
+      WriteOptions write) throws RocksDBException {
     List<BatchState> applied = new ArrayList<>();
     Map<String, BatchState> pending = new HashMap<>();
     try (WriteBatch batch = new WriteBatch()) {
       TopicMaterializer.putPositions(batch, records);
-      for (ConsumerRecord<byte[], byte[]> r : records) {
-        if (r.key() == null || r.value() == null) {
-          continue;
-        }
-        try {
-          if (r.topic().equals(topics.batchItems().name())) {
-            BatchItem item = topics.batchItems().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            batch.put(itemKey(item.batchId(), item.ordinal()), r.value());
-          } else {
-            BatchState state = topics.batches().valueSerde().deserializer().deserialize(r.topic(), r.value());
-            BatchState current = pending.containsKey(state.batchId()) ? pending.get(state.batchId()) : state(state.batchId());
-            if (advances(current, state)) {
-              pending.put(state.batchId(), state);
-              batch.put(bytes(STATE + state.batchId()), r.value());
-              applied.add(state);
-            }
+      for (Parsed record : parsed) {
+        if (record.value() instanceof BatchItem item) {
+          batch.put(itemKey(item.batchId(), item.ordinal()), record.bytes());
+        } else if (record.value() instanceof BatchState state) {
+          BatchState current = pending.containsKey(state.batchId()) ? pending.get(state.batchId()) : state(state.batchId());
+          if (advances(current, state)) {
+            pending.put(state.batchId(), state);
+            batch.put(bytes(STATE + state.batchId()), record.bytes());
+            applied.add(state);
           }
-        } catch (RuntimeException e) {
-          LOG.warn("skipping unreadable batch record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
         }
       }
       db.write(write, batch);

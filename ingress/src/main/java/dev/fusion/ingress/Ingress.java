@@ -36,7 +36,7 @@ public final class Ingress implements Service {
     this.ctx = ctx;
     this.port = port;
     this.options = options;
-    this.view = new JobsView(ctx.config(), ctx.topics(), viewDir, options.resultRetention());
+    this.view = new JobsView(ctx.config(), ctx.topics(), ctx.deadLetters(), viewDir, options.resultRetention());
     this.batches = new BatchService(ctx, view, viewDir.resolveSibling(viewDir.getFileName() + "-batches"));
     this.http = new HttpApi(ctx, view, options, batches, () -> {
       Map<String, Boolean> checks = new LinkedHashMap<>();

@@ -8,6 +8,9 @@ import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Submission;
+import dev.fusion.common.kafka.DeadLetters;
+import dev.fusion.common.kafka.FailureKind;
+import dev.fusion.common.kafka.TopicReader;
 import dev.fusion.common.kafka.Topics;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +21,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -42,8 +46,7 @@ public final class JobsView implements Service {
   private final FusionConfig config;
   private final Topics topics;
   private final Path dir;
-  private final TopicMaterializer materializer =
-      new TopicMaterializer("ingress-view", Duration.ofMillis(50), this::applyPolled);
+  private final TopicMaterializer materializer;
   private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.CopyOnWriteArrayList<JobListener>>
       listeners = new java.util.concurrent.ConcurrentHashMap<>();
   private RocksDB db;
@@ -63,16 +66,21 @@ public final class JobsView implements Service {
 
   private final Duration retention;
 
-  public JobsView(FusionConfig config, Topics topics, Path dir) {
-    this(config, topics, dir, Duration.ofDays(7));
+  public JobsView(FusionConfig config, Topics topics, DeadLetters deadLetters, Path dir) {
+    this(config, topics, deadLetters, dir, Duration.ofDays(7));
   }
 
-  /** @param retention how long finished jobs are kept (see {@link Retention}) */
-  public JobsView(FusionConfig config, Topics topics, Path dir, Duration retention) {
+  /**
+   * @param deadLetters where records the view cannot read go (with the reason)
+   * @param retention how long finished jobs are kept (see {@link Retention})
+   */
+  public JobsView(FusionConfig config, Topics topics, DeadLetters deadLetters, Path dir, Duration retention) {
     this.config = config;
     this.topics = topics;
     this.dir = dir;
     this.retention = retention;
+    this.materializer = new TopicMaterializer("ingress-view", Duration.ofMillis(50), deadLetters,
+        config.topicPrefix() + "fusion-ingress-view.poison-reported", this::applyPolled);
   }
 
   @Override
@@ -93,39 +101,50 @@ public final class JobsView implements Service {
     return materializer.awaitCaughtUp(timeout);
   }
 
-  private void applyPolled(Iterable<ConsumerRecord<byte[], byte[]>> records) throws RocksDBException {
+  private void applyPolled(ConsumerRecords<byte[], byte[]> records, TopicReader.Rejects rejects) throws Exception {
     try (WriteOptions write = new WriteOptions()) {
-      apply(records, write);
+      apply(records, rejects, write);
     }
   }
 
-  private void apply(Iterable<ConsumerRecord<byte[], byte[]>> records, WriteOptions write) throws RocksDBException {
+  /**
+   * Folds one polled batch into the store. A record the view cannot read (no key, no value where the
+   * topic has no tombstones, not a valid job, event or result) is poison: reported and skipped, and its
+   * dead letter is durable before the positions that pass it are stored.
+   */
+  private void apply(ConsumerRecords<byte[], byte[]> records, TopicReader.Rejects rejects, WriteOptions write)
+      throws Exception {
     // Final state per job in this batch; a null value means the job was deleted (a results tombstone).
     Map<String, JobView> touched = new HashMap<>();
     List<String> nowStarted = new ArrayList<>();
     try (WriteBatch batch = new WriteBatch()) {
       for (ConsumerRecord<byte[], byte[]> r : records) {
         if (r.key() == null) {
+          rejects.reject(r, "a record without a key (job ID)");
+          continue;
+        }
+        boolean results = r.topic().equals(topics.results().name());
+        if (r.value() == null && !results) {
+          rejects.reject(r, "a record without a value (only results have tombstones)");
           continue;
         }
         String jobId = new String(r.key(), StandardCharsets.UTF_8);
         boolean event = r.topic().equals(topics.events().name());
-        if (event && r.value() != null && !touched.containsKey(jobId) && started.contains(jobId)) {
-          batch.put(eventKey(jobId, r.offset()), r.value());
-          continue;
-        }
         try {
+          EventHeader header = event ? EventHeader.of(r.value()) : null;
+          if (event && !touched.containsKey(jobId) && started.contains(jobId)) {
+            batch.put(eventKey(jobId, r.offset()), r.value());
+            continue;
+          }
           JobView current = touched.containsKey(jobId) ? touched.get(jobId) : readState(jobId);
           if (r.value() == null) {
-            if (r.topic().equals(topics.results().name()) && current != null) {
+            if (current != null) {
               deleteJob(batch, jobId, current);
               touched.put(jobId, null);
             }
             continue;
           }
-          EventHeader header = null;
           if (event) {
-            header = EventHeader.of(r.value());
             if (current == null && header.timestampMs() < System.currentTimeMillis() - maxAgeMs()) {
               continue; // An event of a job already retained away (a rebuild re-reads it).
             }
@@ -143,7 +162,10 @@ public final class JobsView implements Service {
             touched.put(jobId, next);
           }
         } catch (RuntimeException e) {
-          LOG.warn("skipping unreadable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+          if (e.getCause() instanceof RocksDBException) {
+            throw e; // The store, not the record: the reader reads the batch again.
+          }
+          rejects.reject(r, "unreadable record: " + FailureKind.describe(e));
         }
       }
       for (var e : touched.entrySet()) {
@@ -151,6 +173,7 @@ public final class JobsView implements Service {
           putState(batch, e.getValue());
         }
       }
+      rejects.awaitDurable();
       TopicMaterializer.putPositions(batch, records);
       db.write(write, batch);
     }
@@ -261,11 +284,20 @@ public final class JobsView implements Service {
    */
   record EventHeader(String type, long timestampMs) {
     static EventHeader of(byte[] json) {
-      String[] f = Json.topLevelFields(json, "type", "timestamp_ms");
-      if (f[0] == null) {
-        throw new IllegalArgumentException("an event needs a type");
-      }
-      return new EventHeader(f[0], f[1] == null ? 0 : Long.parseLong(f[1]));
+      // These fields come before the data, where the parser stops; the contract's own check judges them.
+      String[] f = Json.topLevelFields(json, "schema_version", "job_id", "type", "timestamp_ms");
+      long timestampMs = f[3] == null ? 0 : Long.parseLong(f[3]);
+      new FusionEvent(version(f[0]), f[1], f[2], timestampMs, null).validate();
+      return new EventHeader(f[2], timestampMs);
+    }
+  }
+
+  /** A schema version as read by {@link Json#topLevelFields}; 0 (unknown) when absent or not a number. */
+  private static int version(String field) {
+    try {
+      return field == null ? 0 : Integer.parseInt(field);
+    } catch (NumberFormatException e) {
+      return 0;
     }
   }
 
@@ -275,12 +307,14 @@ public final class JobsView implements Service {
    */
   record ResultHeader(String tenant, String status, long acceptedAtMs, long completedAtMs) {
     static ResultHeader of(byte[] json) {
-      String[] f = Json.topLevelFields(json, "tenant", "status", "accepted_at_ms", "completed_at_ms");
-      if (f[1] == null) {
-        throw new IllegalArgumentException("a result needs a status");
-      }
-      return new ResultHeader(f[0], f[1], f[2] == null ? 0 : Long.parseLong(f[2]),
+      String[] f = Json.topLevelFields(json, "tenant", "status", "accepted_at_ms", "completed_at_ms",
+          "schema_version", "job_id");
+      ResultHeader header = new ResultHeader(f[0], f[1], f[2] == null ? 0 : Long.parseLong(f[2]),
           f[3] == null ? 0 : Long.parseLong(f[3]));
+      // The contract's own check, on the fields read (the result itself is built only for a reader).
+      new FusionResult(version(f[4]), f[5], header.tenant(), header.status(), null, null, null, null, null, null,
+          null, null, null, null, header.acceptedAtMs(), header.completedAtMs()).validate();
+      return header;
     }
   }
 

@@ -26,8 +26,8 @@ class JobsViewRecordsTest {
 
   @Test
   void fieldsInAnotherOrderAreReadToo() {
-    byte[] json = "{\"data\":{\"type\":\"inner\"},\"timestamp_ms\":42,\"type\":\"response.queued\"}"
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] json = ("{\"data\":{\"type\":\"inner\"},\"timestamp_ms\":42,\"type\":\"response.queued\","
+        + "\"job_id\":\"job_1\",\"schema_version\":1}").getBytes(StandardCharsets.UTF_8);
     JobsView.EventHeader header = JobsView.EventHeader.of(json);
     assertThat(header.type()).isEqualTo("response.queued");
     assertThat(header.timestampMs()).isEqualTo(42);
@@ -37,8 +37,16 @@ class JobsViewRecordsTest {
   void anUnreadableEventIsRejectedWithAReason() {
     assertThatThrownBy(() -> JobsView.EventHeader.of("[1]".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("object");
-    assertThatThrownBy(() -> JobsView.EventHeader.of("{\"timestamp_ms\":1}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> JobsView.EventHeader.of(
+        "{\"schema_version\":1,\"job_id\":\"j\",\"timestamp_ms\":1}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type");
+    // The event contract's own checks: a known schema version and the job it belongs to
+    assertThatThrownBy(() -> JobsView.EventHeader.of(
+        "{\"job_id\":\"j\",\"type\":\"response.queued\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema_version");
+    assertThatThrownBy(() -> JobsView.EventHeader.of(
+        "{\"schema_version\":1,\"type\":\"response.queued\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("job_id");
     assertThatThrownBy(() -> JobsView.EventHeader.of("{\"type\":".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unreadable");
   }
@@ -53,8 +61,12 @@ class JobsViewRecordsTest {
     JobsView.ResultHeader header = JobsView.ResultHeader.of(Json.toBytes(result));
     // Then it holds what the job's state needs
     assertThat(header).isEqualTo(new JobsView.ResultHeader("tenant-a", "completed", 1_000L, 2_500L));
-    assertThatThrownBy(() -> JobsView.ResultHeader.of("{\"tenant\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> JobsView.ResultHeader.of(
+        "{\"schema_version\":1,\"job_id\":\"j\",\"tenant\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("status");
+    assertThatThrownBy(() -> JobsView.ResultHeader.of(
+        "{\"schema_version\":2,\"job_id\":\"j\",\"status\":\"completed\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema_version");
   }
 
   @Test

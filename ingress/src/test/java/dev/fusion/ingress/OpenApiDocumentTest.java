@@ -23,7 +23,7 @@ class OpenApiDocumentTest {
     Vertx vertx = Vertx.vertx();
     FusionConfig config = FusionConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"));
     try (StageContext ctx = new StageContext(config, vertx, "openapi-test")) {
-      JobsView view = new JobsView(config, ctx.topics(), Files.createTempDirectory("openapi-view"));
+      JobsView view = new JobsView(config, ctx.topics(), ctx.deadLetters(), Files.createTempDirectory("openapi-view"));
       HttpApi api = new HttpApi(ctx, view, IngressOptions.defaults(),
           new BatchService(ctx, view, Files.createTempDirectory("openapi-batches")), Map::of);
 
