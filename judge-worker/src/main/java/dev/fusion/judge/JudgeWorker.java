@@ -15,16 +15,12 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The judge stage: a Kafka Streams aggregation that decides when a panel is complete, and an async
  * judge caller that consumes complete panels and calls the judge model off the Streams thread.
  */
 public final class JudgeWorker implements Service {
-  private static final Logger LOG = LoggerFactory.getLogger(JudgeWorker.class);
   public static final String APPLICATION = "fusion-judge-worker";
   public static final String CALLER_GROUP = "fusion-judge-caller";
 
@@ -38,14 +34,14 @@ public final class JudgeWorker implements Service {
     PanelCompletion completion = new PanelCompletion(config.panelDeadline(), config.panelQuorum());
     this.streams = new KafkaStreams(
         JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30)),
-        streamsProps(config));
+        streamsProps(config, ctx.topics().rejections().name()));
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
         judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ctx.gateway()::saturated);
   }
 
-  private static Properties streamsProps(FusionConfig config) {
+  static Properties streamsProps(FusionConfig config, String rejectionsTopic) {
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.topicPrefix() + APPLICATION);
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -56,7 +52,7 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir(config).toString());
     p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.topicReplication());
     p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    StreamsDeadLetters.configure(p, rejectionsTopic);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
     // The stream thread commits (and so publishes, under exactly-once) only between polls: a short poll
     // keeps an idle thread from holding a finished panel back for the default 100 ms.
@@ -77,10 +73,7 @@ public final class JudgeWorker implements Service {
 
   @Override
   public void start() {
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("judge aggregation failed; replacing the stream thread", e);
-      return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    streams.setUncaughtExceptionHandler(StreamsDeadLetters::onUncaught);
     streams.start();
     caller.start();
   }

@@ -93,8 +93,13 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   @Override
   public void process(Record<String, Object> record) {
     String jobId = record.key();
+    // Both input topics are keyed by job ID and have no tombstones: anything else is poison, thrown to
+    // the processing exception handler, which dead-letters it (StreamsDeadLetters).
     if (jobId == null) {
-      return;
+      throw new IllegalArgumentException("a record without a key (job ID)");
+    }
+    if (record.value() == null) {
+      throw new IllegalArgumentException("a record without a value");
     }
     PanelState state = stateOf(jobId);
     if (state == null) {
