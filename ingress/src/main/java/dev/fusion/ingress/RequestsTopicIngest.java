@@ -4,6 +4,7 @@ import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.kafka.ConsumerThreads;
+import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,6 +48,7 @@ public final class RequestsTopicIngest implements Service {
   private final KafkaRequests parser;
   private final Set<String> knownReplyTopics = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
+  private volatile String fatalFailure;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Admin admin;
   private Thread thread;
@@ -103,7 +105,13 @@ public final class RequestsTopicIngest implements Service {
         Thread.currentThread().interrupt();
         running = false;
       } catch (Exception e) {
-        LOG.error("requests ingest: a batch could not be made durable; it will be replayed", e);
+        if (FailureKind.classify(e) == FailureKind.FATAL) {
+          fatalFailure = FailureKind.describe(e);
+          running = false;
+          LOG.error("requests ingest stopped (not ready): {}", fatalFailure, e);
+        } else {
+          LOG.error("requests ingest: a batch could not be made durable; it will be replayed", e);
+        }
       } finally {
         consumer.close();
       }
@@ -136,7 +144,11 @@ public final class RequestsTopicIngest implements Service {
     if (view.read(jobId) != null) {
       return CompletableFuture.completedFuture(null); // Accepted before a crash; the replay changes nothing.
     }
-    return submitter.submit(job).toCompletionStage().toCompletableFuture();
+    // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch.
+    return submitter.submit(job).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
+        .exceptionallyCompose(e -> FailureKind.classify(e) == FailureKind.POISON
+            ? ctx.deadLetters().publish(r, "job not writable: " + FailureKind.describe(e)).thenApply(x -> null)
+            : CompletableFuture.failedFuture(e));
   }
 
   /**
@@ -193,6 +205,6 @@ public final class RequestsTopicIngest implements Service {
 
   @Override
   public boolean isReady() {
-    return running;
+    return running && fatalFailure == null;
   }
 }
