@@ -67,9 +67,16 @@ final class StreamsDeadLetters {
       }
     }
 
-    /** The dead letter of the source record the context names (a punctuation has none: a reference only). */
+    /**
+     * The dead letter of the source record the context names. Streams does not always have its bytes (a
+     * punctuation has no source record; a failed send's callback may not carry them): the letter is then
+     * a reference, and says so.
+     */
     List<ProducerRecord<byte[], byte[]>> letterFor(ErrorHandlerContext context, byte[] key, byte[] value,
         String reason) {
+      if (value == null) {
+        reason += " (source bytes not available here: see its topic, partition and offset)";
+      }
       LOG.warn("{}: rejecting {}-{}@{}: {}", STAGE, context.topic(), context.partition(), context.offset(), reason);
       return List.of(DeadLetterPublisher.letter(topic, context.topic(), context.partition(), context.offset(), key,
           value, context.headers(), STAGE + ": " + reason, maxRequestBytes));
