@@ -1,0 +1,204 @@
+package dev.fusion.common.kafka;
+
+import static dev.fusion.launcher.KafkaTopicsFixture.header;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.fusion.common.Json;
+import dev.fusion.common.contract.ChatMessage;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.launcher.KafkaTopicsFixture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The shared async loop under poison, retriable and fatal failures, against a real broker. */
+class AsyncConsumerWorkerFailuresTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static KafkaTopicsFixture kafka;
+  private static Publisher publisher;
+
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final List<String> handled = new CopyOnWriteArrayList<>();
+  private final List<AsyncConsumerWorker<FusionJob>> workers = new CopyOnWriteArrayList<>();
+  private Topics topics;
+
+  @BeforeAll
+  static void broker() {
+    kafka = new KafkaTopicsFixture();
+    publisher = new Publisher(kafka.bootstrap(), "worker-test");
+  }
+
+  @AfterAll
+  static void closeBroker() {
+    publisher.close();
+    kafka.close();
+  }
+
+  @AfterEach
+  void stopWorkers() {
+    workers.forEach(AsyncConsumerWorker::stop);
+  }
+
+  /**
+   * What the handler does is named by the job ID: ok-*, bug (a failed future), bug-sync (throws),
+   * large (its output is over the producer's limit), flaky-N (a timeout N times, then fine),
+   * flaky-forever, auth (not authorized).
+   */
+  private CompletableFuture<?> handle(String key, FusionJob job) {
+    String id = job.jobId();
+    int call = calls.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+    if (id.equals("bug")) {
+      return CompletableFuture.failedFuture(new IllegalStateException("a bug"));
+    }
+    if (id.equals("bug-sync")) {
+      throw new NullPointerException("a bug thrown at once");
+    }
+    if (id.equals("large")) {
+      return publisher.sendRaw(topics.analyses().name(), key.getBytes(), new byte[2_000_000], null);
+    }
+    if (id.equals("auth")) {
+      return CompletableFuture.failedFuture(new TopicAuthorizationException(Set.of(topics.analyses().name())));
+    }
+    if (id.equals("flaky-forever") || (id.startsWith("flaky-") && call <= Integer.parseInt(id.substring(6)))) {
+      return CompletableFuture.failedFuture(new TimeoutException("broker did not answer"));
+    }
+    handled.add(id);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private AsyncConsumerWorker<FusionJob> start(String group, int maxAttempts, Duration backoff) throws Exception {
+    var worker = new AsyncConsumerWorker<>("test-worker", topics.jobs(),
+        KafkaConfigs.consumer(kafka.bootstrap(), group, "test-worker"), this::handle,
+        new DeadLetterPublisher(publisher, topics), 10, null).maxAttempts(maxAttempts).retryBackoff(backoff);
+    workers.add(worker);
+    worker.start();
+    return worker;
+  }
+
+  private static byte[] job(String id) {
+    return Json.toBytes(new FusionJob(FusionJob.SCHEMA_VERSION, id, "t", List.of(ChatMessage.user("q")),
+        List.of("sim/a"), "sim/j", "sim/s", null, null, System.currentTimeMillis()));
+  }
+
+  private OffsetAndMetadata committed(String group) {
+    var props = KafkaConfigs.consumer(kafka.bootstrap(), group, "probe");
+    try (var consumer = new KafkaConsumer<byte[], byte[]>(props)) {
+      TopicPartition tp = new TopicPartition(topics.jobs().name(), 0);
+      return consumer.committed(Set.of(tp)).get(tp);
+    }
+  }
+
+  private List<ConsumerRecord<byte[], byte[]>> rejections() {
+    return kafka.readAll(topics.rejections().name());
+  }
+
+  @Test
+  void poisonAndFailingRecordsAreDeadLetteredWithTheirReasonAndThePartitionMovesOn() throws Exception {
+    topics = kafka.newTopics(1);
+    String jobs = topics.jobs().name();
+    kafka.send(jobs, "k0", "not json {");
+    kafka.send(jobs, "k1", "{\"x\":1}");
+    byte[] bug = job("bug");
+    kafka.send(jobs, "k2", bug);
+    kafka.send(jobs, "k3", job("bug-sync"));
+    kafka.send(jobs, "k4", job("large"));
+    kafka.send(jobs, "k5", (byte[]) null);
+    kafka.send(jobs, "k6", job("ok-1"));
+
+    var worker = start("g-poison", 5, Duration.ofMillis(10));
+
+    await().atMost(WAIT).until(() -> committed("g-poison") != null && committed("g-poison").offset() == 7);
+    assertThat(handled).containsExactly("ok-1");
+    assertThat(worker.isReady()).isTrue();
+    List<ConsumerRecord<byte[], byte[]>> rejected = rejections();
+    assertThat(rejected).extracting(r -> header(r, DeadLetterPublisher.OFFSET_HEADER))
+        .containsExactlyInAnyOrder("0", "1", "2", "3", "4", "5");
+    Map<String, String> reasons = new java.util.HashMap<>();
+    rejected.forEach(r -> reasons.put(header(r, DeadLetterPublisher.OFFSET_HEADER),
+        header(r, DeadLetterPublisher.REASON_HEADER)));
+    assertThat(reasons.get("0")).startsWith("test-worker: undeserializable");
+    assertThat(reasons.get("1")).contains("breaks its contract").contains("schema_version 0");
+    assertThat(reasons.get("2")).contains("processing failed").contains("a bug");
+    assertThat(reasons.get("3")).contains("processing failed").contains("NullPointerException");
+    assertThat(reasons.get("4")).contains("RecordTooLargeException");
+    assertThat(reasons.get("5")).contains("without a value");
+    // The rejected input itself was small, so its letter carries it as it was
+    ConsumerRecord<byte[], byte[]> letter = rejected.stream()
+        .filter(r -> "2".equals(header(r, DeadLetterPublisher.OFFSET_HEADER))).findFirst().orElseThrow();
+    assertThat(letter.value()).isEqualTo(bug);
+    assertThat(new String(letter.key())).isEqualTo("k2");
+    assertThat(header(letter, DeadLetterPublisher.VALUE_OMITTED_HEADER)).isNull();
+  }
+
+  @Test
+  void aRetriableFailureIsRetriedAndABoundedNumberOfAttemptsLaterDeadLettered() throws Exception {
+    topics = kafka.newTopics(1);
+    String jobs = topics.jobs().name();
+    kafka.send(jobs, "k0", job("flaky-forever"));
+    kafka.send(jobs, "k1", job("flaky-2"));
+    kafka.send(jobs, "k2", job("ok-after"));
+
+    start("g-retry", 3, Duration.ofMillis(10));
+
+    await().atMost(WAIT).until(() -> committed("g-retry") != null && committed("g-retry").offset() == 3);
+    assertThat(calls.get("flaky-forever")).hasValue(3);
+    assertThat(calls.get("flaky-2")).hasValue(3);
+    assertThat(handled).containsExactlyInAnyOrder("flaky-2", "ok-after");
+    List<ConsumerRecord<byte[], byte[]>> rejected = rejections();
+    assertThat(rejected).hasSize(1);
+    assertThat(header(rejected.get(0), DeadLetterPublisher.REASON_HEADER))
+        .contains("still failing after 3 attempts").contains("broker did not answer");
+  }
+
+  @Test
+  void attemptsSurviveARestartInTheCommitMetadata() throws Exception {
+    topics = kafka.newTopics(1);
+    kafka.send(topics.jobs().name(), "k0", job("flaky-forever"));
+
+    // A first instance fails the record once, then waits far longer than this test for its retry
+    var first = start("g-restart", 3, Duration.ofHours(1));
+    await().atMost(WAIT).until(() -> committed("g-restart") != null);
+    assertThat(committed("g-restart").offset()).isZero();
+    assertThat(committed("g-restart").metadata()).isEqualTo(AsyncConsumerWorker.ATTEMPTS_METADATA + "0:1");
+    first.stop();
+
+    // The next instance allows 2 attempts in all: one more failure and the record is dead-lettered
+    start("g-restart", 2, Duration.ofMillis(10));
+    await().atMost(WAIT).until(() -> committed("g-restart").offset() == 1);
+    assertThat(calls.get("flaky-forever")).hasValue(2);
+    assertThat(header(rejections().get(0), DeadLetterPublisher.REASON_HEADER)).contains("after 2 attempts");
+  }
+
+  @Test
+  void aFatalFailureStopsTheWorkerWhichReportsNotReadyAndCommitsNothingUnfinished() throws Exception {
+    topics = kafka.newTopics(1);
+    kafka.send(topics.jobs().name(), "k0", job("ok-first"));
+    kafka.send(topics.jobs().name(), "k1", job("auth"));
+    kafka.send(topics.jobs().name(), "k2", job("ok-later"));
+
+    var worker = start("g-fatal", 5, Duration.ofMillis(10));
+
+    await().atMost(WAIT).until(() -> !worker.isReady());
+    assertThat(worker.fatalFailure()).contains("TopicAuthorizationException");
+    // Finished work is committed, the failed record is not: a fixed deployment starts from it
+    await().atMost(WAIT).until(() -> committed("g-fatal") != null);
+    assertThat(committed("g-fatal").offset()).isEqualTo(1);
+    assertThat(rejections()).isEmpty();
+  }
+}
