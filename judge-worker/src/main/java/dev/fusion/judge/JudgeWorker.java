@@ -73,7 +73,7 @@ public final class JudgeWorker implements Service {
 
   @Override
   public void start() {
-    streams.setUncaughtExceptionHandler(StreamsDeadLetters::onUncaught);
+    streams.setUncaughtExceptionHandler(StreamsDeadLetters.uncaughtHandler());
     streams.start();
     caller.start();
   }

@@ -5,14 +5,17 @@ import dev.fusion.common.kafka.FailureKind;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
 import org.apache.kafka.streams.errors.ProductionExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,15 +43,30 @@ final class StreamsDeadLetters {
     streamsProps.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, Production.class);
   }
 
-  /** What the stream thread does after an exception no handler resumed from. */
-  static StreamThreadExceptionResponse onUncaught(Throwable e) {
-    if (FailureKind.classify(e) == FailureKind.FATAL) {
-      LOG.error("judge aggregation: fatal failure, shutting the aggregation down (not ready): {}",
-          FailureKind.describe(e), e);
-      return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-    }
-    LOG.error("judge aggregation failed; replacing the stream thread", e);
-    return StreamThreadExceptionResponse.REPLACE_THREAD;
+  /** Stream threads replaced after non-fatal failures before the client is shut down instead. */
+  static final int MAX_THREAD_REPLACEMENTS = 5;
+
+  /**
+   * What a stream thread does after an exception no handler resumed from: a fatal one shuts the client
+   * down (the worker reports not ready); another replaces the thread, but only {@value
+   * #MAX_THREAD_REPLACEMENTS} times, so a failure that comes back with every replay cannot loop forever.
+   */
+  static StreamsUncaughtExceptionHandler uncaughtHandler() {
+    AtomicInteger replaced = new AtomicInteger();
+    return e -> {
+      if (FailureKind.classify(e) == FailureKind.FATAL) {
+        LOG.error("judge aggregation: fatal failure, shutting the aggregation down (not ready): {}",
+            FailureKind.describe(e), e);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+      if (replaced.incrementAndGet() > MAX_THREAD_REPLACEMENTS) {
+        LOG.error("judge aggregation failed again after {} thread replacements; shutting it down (not ready)",
+            MAX_THREAD_REPLACEMENTS, e);
+        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+      }
+      LOG.error("judge aggregation failed; replacing the stream thread", e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    };
   }
 
   /** Where dead letters go and how large a request may be; read from the Streams config. */
@@ -137,8 +155,10 @@ final class StreamsDeadLetters {
         Exception exception) {
       return switch (FailureKind.classify(exception)) {
         case FATAL -> Response.fail();
-        // Streams' own answer to a transient send failure; the task timeout bounds it.
-        case RETRIABLE -> Response.retry();
+        // Streams' own answer to a transient send failure (its task timeout bounds it); Streams
+        // retries only Kafka's RetriableException.
+        case RETRIABLE -> FailureKind.unwrap(exception) instanceof RetriableException
+            ? Response.retry() : Response.fail();
         case POISON -> Response.resume(target.letterFor(context, context.sourceRawKey(), context.sourceRawValue(),
             "output to " + record.topic() + " not writable: " + FailureKind.describe(exception)));
       };

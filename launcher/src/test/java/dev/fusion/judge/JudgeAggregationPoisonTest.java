@@ -64,9 +64,10 @@ class JudgeAggregationPoisonTest {
         JudgeTopology.build(topics, new PanelCompletion(config.panelDeadline(), config.panelQuorum()),
             Duration.ofMillis(250), Duration.ofMinutes(30)),
         JudgeWorker.streamsProps(config, topics.rejections().name()));
+    var policy = StreamsDeadLetters.uncaughtHandler();
     streams.setUncaughtExceptionHandler(e -> {
       uncaught.incrementAndGet();
-      return StreamsDeadLetters.onUncaught(e);
+      return policy.handle(e);
     });
     String jobs = topics.jobs().name();
     String answers = topics.panelAnswers().name();
