@@ -6,10 +6,11 @@ import java.util.Map;
 
 /**
  * How many bytes text takes once {@link Json#MAPPER} writes it: UTF-8, with JSON escapes. Counted char by
- * char without writing anything, so a size check on the request path costs one pass over the text and
- * no allocation. Counts follow Jackson's UTF-8 generator exactly (checked char by char in the tests):
- * a quote and a backslash take 2 bytes, backspace, tab, newline, form feed and carriage return 2, other control characters 6
- * (backslash-u and four hex digits), a surrogate 6 (Jackson escapes each half), other chars their UTF-8 length.
+ * char without writing anything, so a size check on the request path costs one pass over the text and no
+ * allocation. The counts are Jackson's (checked for every char in the tests): a quote, a backslash,
+ * backspace, tab, newline, form feed and carriage return take 2 bytes; other control characters 6 (a
+ * backslash-u escape); each half of a surrogate pair 6 (Jackson escapes them); other chars their UTF-8
+ * length.
  */
 public final class JsonSize {
   private static final byte[] ASCII = new byte[128];

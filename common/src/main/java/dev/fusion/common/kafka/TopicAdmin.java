@@ -14,6 +14,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class TopicAdmin {
       if (missing.isEmpty()) {
         return;
       }
+      List<TopicSpec<?, ?>> createdElsewhere = new ArrayList<>();
       for (var entry : admin.createTopics(missing).values().entrySet()) {
         try {
           entry.getValue().get();
@@ -48,8 +50,11 @@ public final class TopicAdmin {
           if (!(e.getCause() instanceof TopicExistsException)) {
             throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
           }
+          // Created by someone else since the listing (or not yet in it): its size is checked all the same.
+          topics.all().stream().filter(t -> t.name().equals(entry.getKey())).forEach(createdElsewhere::add);
         }
       }
+      checkExistingSizes(admin, createdElsewhere);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
@@ -68,8 +73,8 @@ public final class TopicAdmin {
     if (sized.isEmpty()) {
       return;
     }
-    Map<ConfigResource, Config> configs = admin.describeConfigs(sized.stream()
-        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList()).all().get();
+    Map<ConfigResource, Config> configs = describe(admin, sized.stream()
+        .map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t.name())).toList());
     List<String> tooSmall = new ArrayList<>();
     for (TopicSpec<?, ?> t : sized) {
       ConfigEntry entry = configs.get(new ConfigResource(ConfigResource.Type.TOPIC, t.name()))
@@ -84,6 +89,24 @@ public final class TopicAdmin {
     if (!tooSmall.isEmpty()) {
       throw new IllegalStateException("topics too small for FUSION_MAX_RECORD_BYTES: " + String.join("; ", tooSmall)
           + ". Raise them, or lower FUSION_MAX_RECORD_BYTES.");
+    }
+  }
+
+  /**
+   * The topics' configs. A topic created a moment ago may not be known to the broker that answers yet
+   * (its metadata lags the controller): asked again for up to 5 s.
+   */
+  private static Map<ConfigResource, Config> describe(Admin admin, List<ConfigResource> resources)
+      throws InterruptedException, ExecutionException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return admin.describeConfigs(resources).all().get();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || attempt == 50) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 
