@@ -140,7 +140,7 @@ public final class ChatCompletionRequests {
     ChatCall call = new ChatCall(model, outer, stream, choice, body.get("tool_choice"), clientTools, rawMessages,
         messages, settings, temperature, maxTokens, null);
     // The job this call may start must be writable end to end, whether or not the router starts it.
-    JobRequests.checkSize(toJob(call, Tenants.DEFAULT), budget);
+    JobRequests.checkSize(toJob(call, Tenants.DEFAULT, ""), budget);
     return call;
   }
 
@@ -280,8 +280,12 @@ public final class ChatCompletionRequests {
 
   /** The job a deliberating call submits; the outer model writes the final answer. */
   static FusionJob toJob(ChatCall call, String tenant) {
+    return toJob(call, tenant, JobRequests.newJobId());
+  }
+
+  private static FusionJob toJob(ChatCall call, String tenant, String jobId) {
     FusionSettings s = call.fusion();
-    return new FusionJob(FusionJob.SCHEMA_VERSION, JobRequests.newJobId(), tenant, call.messages(), s.panel(),
+    return new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, call.messages(), s.panel(),
         s.judge(), call.outerModel(), s.temperature(), s.maxCompletionTokens(), System.currentTimeMillis(),
         s.maxToolCalls(), s.reasoning(), null);
   }
