@@ -138,7 +138,8 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
     return bytes;
   }
 
-  // ---- truncation: a stage never writes more than its cap, and says so in the text
+  // ---- truncation: a stage never writes more than its cap, and says so in the text. Each returns the very
+  // same instance when it fits, so callers tell a cut by identity (bounded != original) without counting twice.
 
   /** A panel answer within its cap; over it, cut with a visible marker. */
   public String boundAnswer(String content) {
