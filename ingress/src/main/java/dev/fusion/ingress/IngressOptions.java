@@ -48,7 +48,7 @@ public record IngressOptions(
     RecordBudget budget = RecordBudget.fromEnv(env);
     return new IngressOptions(
         keys,
-        // Nothing larger than a record is worth buffering; a job within the budget, even JSON-escaped, fits.
+        // Nothing larger than a record is worth buffering; a job within the budget fits even with its text escaped.
         env.longValue("FUSION_MAX_BODY_BYTES", budget.maxRecordBytes()),
         new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256),
             env.longValue("FUSION_MAX_PROMPT_CHARS", RequestLimits.NO_CHAR_LIMIT), maxPanel),
