@@ -25,11 +25,11 @@ public final class StageContext implements AutoCloseable {
 
   public StageContext(FusionConfig config, Vertx vertx, String clientId) {
     this.config = config;
-    this.topics = new Topics(config.topicPrefix());
+    this.topics = new Topics(config.topicPrefix(), config.recordBudget());
     this.ownsVertx = vertx == null;
     this.vertx = vertx == null ? FusionVertx.create() : vertx;
     this.gateway = new ModelGateway(this.vertx, config.gateway());
-    this.publisher = new Publisher(config.bootstrapServers(), clientId);
+    this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget());
     this.deadLetters = new DeadLetterPublisher(publisher, topics);
   }
 

@@ -251,7 +251,9 @@ public final class BatchParser {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!allowed.contains(field)) {
-        throw ApiError.invalid(prefix + field, "unknown_parameter", "Unrecognized field: " + prefix + field);
+        // Shown bounded: the line error is stored on the batch's state record.
+        String shown = prefix + JobRequests.shown(field);
+        throw ApiError.invalid(shown, "unknown_parameter", "Unrecognized field: " + shown);
       }
     }
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import java.util.ArrayList;
@@ -43,9 +44,15 @@ public final class ChatCompletionRequests {
   }
 
   private final Presets presets;
+  private final RecordBudget budget;
 
   public ChatCompletionRequests(Presets presets) {
+    this(presets, RecordBudget.DEFAULT);
+  }
+
+  public ChatCompletionRequests(Presets presets, RecordBudget budget) {
     this.presets = presets;
+    this.budget = budget;
   }
 
   public ChatCall parse(JsonNode body) {
@@ -53,6 +60,7 @@ public final class ChatCompletionRequests {
     if (model == null) {
       throw ApiError.invalid("model", "missing_required_parameter", "model is required (e.g. \"fusion\").");
     }
+    JobRequests.checkModelId(model, "model");
     ArrayNode rawMessages = rawMessages(body.get("messages"));
     List<ChatMessage> messages = messages(rawMessages);
     boolean stream = body.path("stream").asBoolean(false);
@@ -129,8 +137,11 @@ public final class ChatCompletionRequests {
     String outer = preset != null ? preset.synthesizer() : model;
     FusionSettings settings = settings(pluginSettings != null ? pluginSettings : toolSettings,
         pluginSettings != null ? "plugins[fusion]" : "tools[fusion]", base);
-    return new ChatCall(model, outer, stream, choice, body.get("tool_choice"), clientTools, rawMessages, messages,
-        settings, temperature, maxTokens, null);
+    ChatCall call = new ChatCall(model, outer, stream, choice, body.get("tool_choice"), clientTools, rawMessages,
+        messages, settings, temperature, maxTokens, null);
+    // The job this call may start must be writable end to end, whether or not the router starts it.
+    JobRequests.checkSize(toJob(call, Tenants.DEFAULT, ""), budget);
+    return call;
   }
 
   static FusionSettings settings(JsonNode entry, String where, Presets.Preset base) {
@@ -140,7 +151,8 @@ public final class ChatCompletionRequests {
     for (Iterator<String> it = entry.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!SETTINGS.contains(f) && !f.equals("id") && !f.equals("type") && !f.equals("enabled")) {
-        throw ApiError.invalid(where + "." + f, "unknown_parameter", "Unrecognized fusion setting: " + f);
+        throw ApiError.invalid(where + "." + JobRequests.shown(f), "unknown_parameter",
+            "Unrecognized fusion setting: " + JobRequests.shown(f));
       }
     }
     List<String> panel = base.panel();
@@ -156,7 +168,7 @@ public final class ChatCompletionRequests {
       if (!entry.get("model").isTextual() || entry.get("model").asText().isBlank()) {
         throw ApiError.invalid(where + ".model", "invalid_type", "model (the judge) must be a non-empty model ID.");
       }
-      judge = entry.get("model").asText().trim();
+      judge = JobRequests.checkModelId(entry.get("model").asText().trim(), where + ".model");
     }
     Integer toolCalls = positiveInt(entry.get("max_tool_calls"), where + ".max_tool_calls");
     if (toolCalls != null && (toolCalls < MIN_TOOL_CALLS || toolCalls > MAX_TOOL_CALLS)) {
@@ -172,7 +184,8 @@ public final class ChatCompletionRequests {
       for (Iterator<String> it = reasoning.fieldNames(); it.hasNext(); ) {
         String f = it.next();
         if (!f.equals("effort") && !f.equals("max_tokens") && !f.equals("exclude") && !f.equals("enabled")) {
-          throw ApiError.invalid(where + ".reasoning." + f, "unknown_parameter", "Unrecognized reasoning field: " + f);
+          throw ApiError.invalid(where + ".reasoning." + JobRequests.shown(f), "unknown_parameter",
+              "Unrecognized reasoning field: " + JobRequests.shown(f));
         }
       }
       if (reasoning.has("effort") && !reasoning.get("effort").isTextual()) {
@@ -267,8 +280,12 @@ public final class ChatCompletionRequests {
 
   /** The job a deliberating call submits; the outer model writes the final answer. */
   static FusionJob toJob(ChatCall call, String tenant) {
+    return toJob(call, tenant, JobRequests.newJobId());
+  }
+
+  private static FusionJob toJob(ChatCall call, String tenant, String jobId) {
     FusionSettings s = call.fusion();
-    return new FusionJob(FusionJob.SCHEMA_VERSION, JobRequests.newJobId(), tenant, call.messages(), s.panel(),
+    return new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, call.messages(), s.panel(),
         s.judge(), call.outerModel(), s.temperature(), s.maxCompletionTokens(), System.currentTimeMillis(),
         s.maxToolCalls(), s.reasoning(), null);
   }

@@ -53,7 +53,7 @@ final class ChatCompletionsRoutes {
     this.ctx = ctx;
     this.submitter = submitter;
     this.view = view;
-    this.requests = new ChatCompletionRequests(presets);
+    this.requests = new ChatCompletionRequests(presets, ctx.config().recordBudget());
     this.maxWaitMs = maxWaitMs;
   }
 

@@ -41,6 +41,10 @@ final class HttpApi {
     this.submitter = new JobSubmitter(ctx, view);
     this.idempotency = new Idempotency(view, submitter);
     this.health = health;
+    if (options.maxBodyBytes() < ctx.config().recordBudget().maxJobBytes()) {
+      LOG.warn("FUSION_MAX_BODY_BYTES={} is below the largest job this server accepts ({} bytes): larger jobs "
+          + "can only come in through Kafka", options.maxBodyBytes(), ctx.config().recordBudget().maxJobBytes());
+    }
   }
 
   Router router() {

@@ -1,6 +1,7 @@
 package dev.fusion.ingress;
 
 import dev.fusion.common.config.Env;
+import dev.fusion.common.config.RecordBudget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -20,9 +21,14 @@ public record IngressOptions(
 
   public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
-  /** Limits on one job request; every violation is a 400 naming the field. */
+  /**
+   * Limits on one job request; every violation is a 400 naming the field. The size of a job in bytes is
+   * bounded by the {@link RecordBudget} (a 413); {@code maxPromptChars} is an optional extra limit in
+   * characters, off unless set.
+   */
   public record RequestLimits(int maxMessages, long maxPromptChars, int maxPanel) {
-    public static final RequestLimits DEFAULT = new RequestLimits(256, 400_000, JobRequests.MAX_PANEL);
+    public static final long NO_CHAR_LIMIT = Long.MAX_VALUE;
+    public static final RequestLimits DEFAULT = new RequestLimits(256, NO_CHAR_LIMIT, JobRequests.MAX_PANEL);
   }
 
   public static IngressOptions defaults() {
@@ -39,11 +45,13 @@ public record IngressOptions(
     ApiKeys keys = ApiKeys.parse(env.optional("FUSION_API_KEYS"), file == null ? null : Path.of(file));
     // The limit is per key: without keys (dev mode) it is off unless set explicitly.
     String defaultRps = keys.isEmpty() ? "0" : "50";
+    RecordBudget budget = RecordBudget.fromEnv(env);
     return new IngressOptions(
         keys,
-        env.longValue("FUSION_MAX_BODY_BYTES", 1024 * 1024),
-        new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256), env.longValue("FUSION_MAX_PROMPT_CHARS", 400_000),
-            maxPanel),
+        // Nothing larger than a record is worth buffering; a job within the budget fits even with its text escaped.
+        env.longValue("FUSION_MAX_BODY_BYTES", budget.maxRecordBytes()),
+        new RequestLimits(env.integer("FUSION_MAX_MESSAGES", 256),
+            env.longValue("FUSION_MAX_PROMPT_CHARS", RequestLimits.NO_CHAR_LIMIT), maxPanel),
         decimal(env, "FUSION_RATE_LIMIT_RPS", defaultRps),
         decimal(env, "FUSION_RATE_LIMIT_BURST", "200"),
         Duration.ofMillis(env.longValue("FUSION_RESULT_RETENTION_MS", Duration.ofDays(7).toMillis())),

@@ -2,7 +2,9 @@ package dev.fusion.ingress;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
+import dev.fusion.common.JsonSize;
 import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import java.util.ArrayList;
@@ -17,13 +19,16 @@ import java.util.UUID;
  */
 public final class JobRequests {
   public static final int MIN_PANEL = 1;
-  public static final int MAX_PANEL = 8;
+  public static final int MAX_PANEL = RecordBudget.MAX_PANEL;
+  /** How much of a client's field name an error message repeats. */
+  private static final int SHOWN_NAME_BYTES = 64;
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
   private static final Set<String> FIELDS = Set.of("messages", "analysis_models", "model", "synthesizer",
       "temperature", "max_completion_tokens");
 
   private final FusionConfig config;
   private final IngressOptions.RequestLimits limits;
+  private final RecordBudget budget;
 
   public JobRequests(FusionConfig config) {
     this(config, IngressOptions.RequestLimits.DEFAULT);
@@ -32,6 +37,7 @@ public final class JobRequests {
   public JobRequests(FusionConfig config, IngressOptions.RequestLimits limits) {
     this.config = config;
     this.limits = limits;
+    this.budget = config.recordBudget();
   }
 
   public static JsonNode parseBody(String body) {
@@ -60,7 +66,8 @@ public final class JobRequests {
     for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
       String field = it.next();
       if (!FIELDS.contains(field)) {
-        throw ApiError.invalid(field, "unknown_parameter", "Unrecognized request argument supplied: " + field);
+        throw ApiError.invalid(shown(field), "unknown_parameter", "Unrecognized request argument supplied: "
+            + shown(field));
       }
     }
     List<ChatMessage> messages = messages(body.get("messages"));
@@ -70,8 +77,8 @@ public final class JobRequests {
       throw ApiError.invalid("analysis_models", "invalid_value", "analysis_models may name at most "
           + limits.maxPanel() + " models on this server; got " + panel.size() + ".");
     }
-    String judge = optionalString(body, "model", config.defaultJudge());
-    String synthesizer = optionalString(body, "synthesizer", config.defaultSynthesizer());
+    String judge = modelId(body, "model", config.defaultJudge());
+    String synthesizer = modelId(body, "synthesizer", config.defaultSynthesizer());
     Double temperature = null;
     if (body.has("temperature") && !body.get("temperature").isNull()) {
       JsonNode t = body.get("temperature");
@@ -89,8 +96,22 @@ public final class JobRequests {
       }
       maxTokens = m.asInt();
     }
-    return new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, messages, panel, judge, synthesizer,
-        temperature, maxTokens, System.currentTimeMillis());
+    return checkSize(new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, messages, panel, judge, synthesizer,
+        temperature, maxTokens, System.currentTimeMillis()), budget);
+  }
+
+  /**
+   * The job, if every record it leads to is writable; else a 413. Every way in (jobs API, chat completions,
+   * batch lines, Kafka requests) passes here. Counting costs one pass over the text, no serialization.
+   */
+  public static FusionJob checkSize(FusionJob job, RecordBudget budget) {
+    long bytes = RecordBudget.jobBytes(job);
+    if (bytes > budget.maxJobBytes()) {
+      throw new ApiError(413, "invalid_request_error", "request_too_large", "messages", "The job takes " + bytes
+          + " bytes as Fusion stores it; this server accepts at most " + budget.maxJobBytes()
+          + " (what its largest record leaves after the answers, analysis and result the job produces).");
+    }
+    return job;
   }
 
   /** The message count and total prompt length limits, checked before anything is published. */
@@ -177,9 +198,28 @@ public final class JobRequests {
       if (!m.isTextual() || m.asText().isBlank()) {
         throw ApiError.invalid("analysis_models", "invalid_type", "analysis_models must hold non-empty strings.");
       }
-      out.add(m.asText().trim());
+      out.add(checkModelId(m.asText().trim(), "analysis_models[" + out.size() + "]"));
     }
     return out;
+  }
+
+  /** An optional model-ID field: a non-empty string of at most {@link RecordBudget#MODEL_ID_BYTES}. */
+  static String modelId(JsonNode body, String field, String fallback) {
+    return checkModelId(optionalString(body, field, fallback), field);
+  }
+
+  /** A model ID travels in every record of its job, so it has a small cap of its own. */
+  static String checkModelId(String id, String param) {
+    if (!RecordBudget.isModelIdWithinLimit(id)) {
+      throw ApiError.invalid(param, "invalid_value", param + " is not a model ID: model IDs are at most "
+          + RecordBudget.MODEL_ID_BYTES + " bytes.");
+    }
+    return id;
+  }
+
+  /** A client's field name as an error repeats it: bounded, since the name can be anything. */
+  static String shown(String name) {
+    return JsonSize.fit(name, SHOWN_NAME_BYTES, "…");
   }
 
   static String optionalString(JsonNode body, String field, String fallback) {

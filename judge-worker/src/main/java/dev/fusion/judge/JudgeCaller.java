@@ -2,6 +2,7 @@ package dev.fusion.judge;
 
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.Analysis;
 import dev.fusion.common.contract.AnalysisRecord;
 import dev.fusion.common.contract.EventTypes;
@@ -108,17 +109,21 @@ final class JudgeCaller {
     Usage usage = earlier.plus(reply.usage());
     try {
       Analysis analysis = AnalysisSchema.withModelNames(AnalysisSchema.parse(reply.content()), prompt.labelToModel());
-      return record(panel, analysis, reply.respondingModel(), null, null, usage, started);
+      // Over its cap the analysis is cut (a blind spot says so) and typed: the synthesizer still uses it.
+      Analysis bounded = AnalysisTruncation.fit(analysis, ctx.config().recordBudget().maxAnalysisBytes());
+      return record(panel, bounded, reply.respondingModel(),
+          bounded != analysis ? FailureReasons.ANALYSIS_TRUNCATED : null, null, usage, started);
     } catch (AnalysisSchema.Invalid invalid) {
       return record(panel, null, reply.respondingModel(), invalid.reason, invalid.getMessage(), usage, started);
     }
   }
 
+  /** The record, with what the judge's provider wrote (its model name, an error) bounded for the record. */
   private static AnalysisRecord record(PanelSet panel, Analysis analysis, String judgeModel, String reason,
       String error, Usage usage, long started) {
     return new AnalysisRecord(AnalysisRecord.SCHEMA_VERSION, panel.jobId(), panel.job(), panel.answers(),
-        panel.completion(), panel.completedAtMs(), analysis, judgeModel, reason, error, usage, started,
-        System.currentTimeMillis());
+        panel.completion(), panel.completedAtMs(), analysis, RecordBudget.boundModelId(judgeModel), reason,
+        RecordBudget.boundError(error), usage, started, System.currentTimeMillis());
   }
 
   private CompletableFuture<?> publish(AnalysisRecord record) {

@@ -2,11 +2,14 @@ package dev.fusion.panel;
 
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.gateway.ChatRequest;
+import dev.fusion.common.gateway.ChatResult;
 import dev.fusion.common.gateway.ModelCallException;
 import dev.fusion.common.kafka.AsyncConsumerWorker;
 import dev.fusion.common.kafka.KafkaConfigs;
@@ -53,8 +56,7 @@ public final class PanelWorker implements Service {
       ChatRequest request = new ChatRequest(model, job.messages(), job.temperature(), job.maxCompletionTokens(),
           null, null);
       CompletableFuture<?> answered = ctx.gateway().chat(request)
-          .map(r -> PanelAnswer.success(jobId, index, model, r.respondingModel(), r.content(), r.usage(), started,
-              System.currentTimeMillis()))
+          .map(r -> success(jobId, index, model, r, started))
           .otherwise(e -> failure(jobId, index, model, e, started))
           .toCompletionStage().toCompletableFuture()
           .thenCompose(answer -> publish(jobId, answer));
@@ -73,6 +75,9 @@ public final class PanelWorker implements Service {
           if (answer.respondingModel() != null) {
             d.put("responding_model", answer.respondingModel());
           }
+          if (FailureReasons.ANSWER_TRUNCATED.equals(answer.failureReason())) {
+            d.put("truncated", true);
+          }
         })
         : Events.of(jobId, EventTypes.PANEL_FAILED, d -> {
           d.put("model", answer.model()).put("panel_index", answer.panelIndex())
@@ -85,15 +90,27 @@ public final class PanelWorker implements Service {
         ctx.publisher().send(topics.events(), jobId, event));
   }
 
+  /**
+   * The answer as its record carries it: text over the cap is cut with a marker and typed
+   * {@code answer_truncated} (the answer stays ok), so no answer can make a record nobody can write.
+   */
+  private PanelAnswer success(String jobId, int index, String model, ChatResult r, long started) {
+    String content = ctx.config().recordBudget().boundAnswer(r.content());
+    boolean truncated = content != r.content();
+    return new PanelAnswer(PanelAnswer.SCHEMA_VERSION, jobId, index, model,
+        RecordBudget.boundModelId(r.respondingModel()), true, content,
+        truncated ? FailureReasons.ANSWER_TRUNCATED : null, null, null, r.usage(), started, System.currentTimeMillis());
+  }
+
   private static PanelAnswer failure(String jobId, int index, String model, Throwable e, long started) {
     if (e instanceof ModelCallException m) {
       // The typed reason (rate_limited, timeout, auth_failed, ...) reaches failed_models verbatim; the
       // message names every model tried when fallbacks were configured, and never carries a key.
-      return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), m.getMessage(), started,
-          System.currentTimeMillis());
+      return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), RecordBudget.boundError(m.getMessage()),
+          started, System.currentTimeMillis());
     }
-    return PanelAnswer.failure(jobId, index, model, "internal_error", null, String.valueOf(e.getMessage()), started,
-        System.currentTimeMillis());
+    return PanelAnswer.failure(jobId, index, model, "internal_error", null,
+        RecordBudget.boundError(String.valueOf(e.getMessage())), started, System.currentTimeMillis());
   }
 
   @Override

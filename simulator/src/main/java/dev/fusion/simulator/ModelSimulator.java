@@ -606,8 +606,36 @@ public final class ModelSimulator implements AutoCloseable {
       if (tool != null) {
         return new Completion(null, tool, "call_" + Seeds.hex(requestHash));
       }
-      return remembered(new CompletionKey(false, requestHash), () -> new Completion(
+      Completion natural = remembered(new CompletionKey(false, requestHash), () -> new Completion(
           AnswerGenerator.answer(req.modelName, conversation, req.lastUserText()), null, null));
+      return plan.answerBytes() > 0
+          ? new Completion(sized(natural.content(), plan.answerBytes()), null, null) : natural;
+    }
+
+    /** {@code text} repeated (space-separated) and cut to exactly {@code bytes} UTF-8 bytes, on a char boundary. */
+    static String sized(String text, long bytes) {
+      StringBuilder out = new StringBuilder((int) Math.min(bytes, Integer.MAX_VALUE - 8));
+      long size = 0;
+      while (true) {
+        for (int i = 0; i < text.length(); i++) {
+          char c = text.charAt(i);
+          int n = c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+          if (size + n > bytes) {
+            // Pad with spaces to the exact size rather than split a char.
+            for (; size < bytes; size++) {
+              out.append(' ');
+            }
+            return out.toString();
+          }
+          out.append(c);
+          size += n;
+        }
+        if (size + 1 > bytes) {
+          return out.toString();
+        }
+        out.append(' ');
+        size++;
+      }
     }
 
     // ---- non-streaming

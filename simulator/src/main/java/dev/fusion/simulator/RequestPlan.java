@@ -11,6 +11,7 @@ import java.util.Random;
  * @param firstTokenMs extra delay before the first streamed content chunk
  * @param tokensPerSecond streaming pace, 0 = as fast as possible
  * @param hangMs how long a {@code hang} keeps the request open before closing it
+ * @param answerBytes the size of a plain answer in UTF-8 bytes, 0 = its natural size
  */
 record RequestPlan(
     String fault,
@@ -19,11 +20,14 @@ record RequestPlan(
     long latencyMs,
     long firstTokenMs,
     double tokensPerSecond,
-    long hangMs) {
+    long hangMs,
+    long answerBytes) {
 
   static final long MAX_DELAY_MS = 10 * 60 * 1000L;
   static final long DEFAULT_SLOW_FIRST_MS = 5000L;
   static final double DEFAULT_SIGMA = 0.5;
+  /** The simulator builds answers in memory: {@code answer_bytes} is capped well above any record limit. */
+  static final long MAX_ANSWER_BYTES = 64L * 1024 * 1024;
 
   /**
    * @param opts the merged options
@@ -62,7 +66,8 @@ record RequestPlan(
         latency(opts, seed, requestHash, callIndex),
         Math.min(firstToken, MAX_DELAY_MS),
         opts.getDouble(SimOptions.TOKENS_PER_S, 0),
-        Math.min(opts.getLong(SimOptions.HANG_MS, MAX_DELAY_MS), MAX_DELAY_MS));
+        Math.min(opts.getLong(SimOptions.HANG_MS, MAX_DELAY_MS), MAX_DELAY_MS),
+        Math.min(opts.getLong(SimOptions.ANSWER_BYTES, 0), MAX_ANSWER_BYTES));
   }
 
   /**

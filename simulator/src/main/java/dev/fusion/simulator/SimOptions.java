@@ -25,6 +25,8 @@ public final class SimOptions {
   public static final String TOKENS_PER_S = "tokens_per_s";
   public static final String FIRST_TOKEN_MS = "first_token_ms";
   public static final String HANG_MS = "hang_ms";
+  /** A plain answer of exactly this many UTF-8 bytes (its text repeated), for size limits; 0 = natural. */
+  public static final String ANSWER_BYTES = "answer_bytes";
 
   public static final String LATENCY_FIXED = "fixed";
   public static final String LATENCY_LOGNORMAL = "lognormal";
@@ -37,7 +39,7 @@ public final class SimOptions {
 
   private static final Pattern HTTP_FAULT = Pattern.compile("http[45]\\d\\d");
   private static final Set<String> LONG_KEYS =
-      Set.of(RETRY_AFTER, FAIL_TIMES, LATENCY_MS, LATENCY_MEDIAN_MS, FIRST_TOKEN_MS, HANG_MS);
+      Set.of(RETRY_AFTER, FAIL_TIMES, LATENCY_MS, LATENCY_MEDIAN_MS, FIRST_TOKEN_MS, HANG_MS, ANSWER_BYTES);
   private static final Set<String> DOUBLE_KEYS = Set.of(FAIL_RATE, LATENCY_SIGMA, TOKENS_PER_S);
 
   public static final SimOptions EMPTY = new SimOptions(Map.of());

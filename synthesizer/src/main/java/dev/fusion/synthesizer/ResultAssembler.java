@@ -16,9 +16,9 @@ import java.util.Map;
 final class ResultAssembler {
   private ResultAssembler() {}
 
-  /** The synthesizer's outcome: an answer, or a typed failure. */
+  /** The synthesizer's outcome: an answer (cut to its cap when {@code truncated}), or a typed failure. */
   record Synthesis(String answer, String model, Usage usage, String failureReason, String error,
-      long startedAtMs, long completedAtMs) {}
+      long startedAtMs, long completedAtMs, boolean truncated) {}
 
   private static boolean isEmpty(Usage u) {
     return u.promptTokens() == 0 && u.completionTokens() == 0 && (u.costUsd() == null || u.costUsd() == 0);
@@ -26,7 +26,8 @@ final class ResultAssembler {
 
   static FusionResult assemble(AnalysisRecord record, Synthesis synthesis) {
     List<PanelResponse> responses = record.answers().stream().filter(PanelAnswer::ok)
-        .map(a -> new PanelResponse(a.model(), a.respondingModel(), a.content(), a.usage(), a.latencyMs()))
+        .map(a -> new PanelResponse(a.model(), a.respondingModel(), a.content(), a.usage(), a.latencyMs(),
+            FailureReasons.ANSWER_TRUNCATED.equals(a.failureReason()) ? Boolean.TRUE : null))
         .toList();
     List<FailedModel> failed = record.answers().stream().filter(a -> !a.ok())
         .map(a -> new FailedModel(a.model(), a.failureReason(), a.upstreamStatus(), a.error())).toList();
@@ -35,9 +36,13 @@ final class ResultAssembler {
     boolean answered = synthesis != null && synthesis.failureReason() == null;
     String status = answered ? FusionResult.COMPLETED : FusionResult.FAILED;
     // A degraded-but-answered job keeps the judge's reason, so it never pretends the analysis happened.
+    // A cut final answer says so unless a judge reason already marks the job as degraded (the marker at
+    // the end of the text shows the cut either way).
     String reason = allPanelsFailed ? FailureReasons.ALL_PANELS_FAILED
         : !answered ? synthesis.failureReason()
-        : record.judgeFailureReason();
+        : record.judgeFailureReason() != null ? record.judgeFailureReason()
+        : synthesis.truncated() ? FailureReasons.ANSWER_TRUNCATED
+        : null;
     String error = allPanelsFailed ? record.judgeError() : !answered ? synthesis.error() : record.judgeError();
 
     Map<String, Usage> byModel = new LinkedHashMap<>();

@@ -1,7 +1,9 @@
 package dev.fusion.synthesizer;
 
+import dev.fusion.common.JsonSize;
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.AnalysisRecord;
 import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.Events;
@@ -44,19 +46,25 @@ public final class Synthesizer implements Service {
     }
     long started = System.currentTimeMillis();
     String model = record.job().synthesizerModel();
-    DeltaBatcher deltas = new DeltaBatcher(jobId);
+    RecordBudget budget = ctx.config().recordBudget();
+    DeltaBatcher deltas = new DeltaBatcher(jobId, budget);
     ChatRequest request = new ChatRequest(model, SynthesisPrompt.build(record), record.job().temperature(),
         record.job().maxCompletionTokens(), null, null);
     return ctx.gateway().chatStream(request, deltas::add)
-        .map(r -> new ResultAssembler.Synthesis(r.content(), r.respondingModel(), r.usage(), null, null, started,
-            System.currentTimeMillis()))
+        .map(r -> {
+          // Over its cap the answer is cut with a marker, and the result says so (answer_truncated).
+          String answer = budget.boundFinalAnswer(r.content());
+          return new ResultAssembler.Synthesis(answer, RecordBudget.boundModelId(r.respondingModel()), r.usage(),
+              null, null, started, System.currentTimeMillis(), answer != r.content());
+        })
         .otherwise(e -> new ResultAssembler.Synthesis(null, model, null, FailureReasons.SYNTHESIZER_FAILED,
-            e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage() : String.valueOf(e.getMessage()),
-            started, System.currentTimeMillis()))
+            RecordBudget.boundError(e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage()
+                : String.valueOf(e.getMessage())),
+            started, System.currentTimeMillis(), false))
         .toCompletionStage()
         .thenCompose(s -> ctx.cancellations().isCancelled(jobId)
             ? CompletableFuture.completedFuture(null) // Cancelled while it was written: keep the cancelled result.
-            : deltas.flush().thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+            : deltas.flush(s.answer()).thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
   }
 
   private CompletableFuture<?> publish(FusionResult result) {
@@ -79,22 +87,45 @@ public final class Synthesizer implements Service {
    * same read, or a whole answer that arrived at once, go with it), later pieces are coalesced into at
    * most one event per {@link #DELTA_WINDOW_MS}, so a streamed answer costs a handful of records instead
    * of one per token. Every send is awaited before the result is published.
+   *
+   * <p>Deltas stop where a cut final answer would put its marker, so together they are always a prefix
+   * of the published answer, however much the model writes; {@link #flush} sends the rest of it.
    */
   private final class DeltaBatcher {
     private final String jobId;
+    /** Text bytes (as JSON) the deltas may carry before the cap's marker would start. */
+    private final long sendableBytes;
     private final StringBuilder pending = new StringBuilder();
     private CompletableFuture<?> sent = CompletableFuture.completedFuture(null);
     private int index;
     private long timer = -1;
+    private long acceptedBytes;
+    private int acceptedChars;
 
-    DeltaBatcher(String jobId) {
+    DeltaBatcher(String jobId, RecordBudget budget) {
       this.jobId = jobId;
+      this.sendableBytes = budget.maxFinalAnswerBytes() - 2
+          - JsonSize.content(RecordBudget.marker("answer", budget.maxFinalAnswerBytes()));
     }
 
     synchronized void add(String delta) {
+      if (acceptedBytes >= sendableBytes) {
+        return;
+      }
+      long bytes = JsonSize.content(delta);
+      if (acceptedBytes + bytes > sendableBytes) {
+        delta = delta.substring(0, JsonSize.prefixWithin(delta, sendableBytes - acceptedBytes));
+        bytes = sendableBytes - acceptedBytes; // Full: nothing more is taken.
+        if (delta.isEmpty()) {
+          acceptedBytes = sendableBytes;
+          return;
+        }
+      }
       // Deltas are never empty, so nothing sent and nothing pending means this is the first piece.
       boolean first = index == 0 && pending.length() == 0;
       pending.append(delta);
+      acceptedBytes += bytes;
+      acceptedChars += delta.length();
       if (first) {
         ctx.vertx().runOnContext(v -> onWindow()); // After the pieces of the same read are added.
       } else if (index > 0 && timer < 0) {
@@ -109,10 +140,15 @@ public final class Synthesizer implements Service {
       }
     }
 
-    synchronized CompletableFuture<?> flush() {
+    /** Sends what is pending and whatever of {@code answer} (the published answer, if any) no delta carried. */
+    synchronized CompletableFuture<?> flush(String answer) {
       if (timer >= 0) {
         ctx.vertx().cancelTimer(timer);
         timer = -1;
+      }
+      if (answer != null && answer.length() > acceptedChars) {
+        pending.append(answer, acceptedChars, answer.length());
+        acceptedChars = answer.length();
       }
       if (pending.length() > 0) {
         send();

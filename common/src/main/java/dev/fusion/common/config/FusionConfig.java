@@ -10,6 +10,7 @@ import java.util.Map;
  * Everything a Fusion process is configured with, read from environment variables and, for the model
  * gateway, an optional YAML file named by {@code FUSION_CONFIG} (see docs/configuration.md for every
  * key; environment variables override the file). One record serves every service; each reads what it needs.
+ * {@code recordBudget} holds the size limits of records and what they allow ingress to accept.
  */
 public record FusionConfig(
     String bootstrapServers,
@@ -30,7 +31,8 @@ public record FusionConfig(
     String defaultSynthesizer,
     boolean simulatedDefaults,
     GatewayConfig gateway,
-    String simulatorBaseUrl) {
+    String simulatorBaseUrl,
+    RecordBudget recordBudget) {
 
   public static final List<String> SIM_PANEL = List.of("sim/alpha", "sim/beta", "sim/gamma");
   public static final String SIM_JUDGE = "sim/judge";
@@ -75,7 +77,7 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
         streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "at_least_once")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
-        gateway, simBase);
+        gateway, simBase, RecordBudget.fromEnv(env));
   }
 
   private static boolean streamsExactlyOnce(String guarantee) {
@@ -91,6 +93,7 @@ public record FusionConfig(
   public FusionConfig withBootstrap(String servers) {
     return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
         panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
-        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
+        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl,
+        recordBudget);
   }
 }

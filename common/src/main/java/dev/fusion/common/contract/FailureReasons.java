@@ -15,6 +15,11 @@ public final class FailureReasons {
   public static final String EMPTY_COMPLETION = "empty_completion";
   public static final String TRUNCATED_STREAM = "truncated_stream";
   public static final String NO_PROVIDER = "no_provider";
+  /**
+   * Not a failure of the call: the answer was longer than its cap and was cut, with a marker at the end
+   * (on an answer that is otherwise ok, and on a completed result whose final answer was cut).
+   */
+  public static final String ANSWER_TRUNCATED = "answer_truncated";
 
   // Per job.
   public static final String ALL_PANELS_FAILED = "all_panels_failed";
@@ -23,6 +28,8 @@ public final class FailureReasons {
   public static final String JUDGE_UPSTREAM_ERROR = "judge_upstream_error";
   public static final String JUDGE_EMPTY_COMPLETION = "judge_empty_completion";
   public static final String SYNTHESIZER_FAILED = "synthesizer_failed";
+  /** The judge's analysis was larger than its cap: items past it were left out, and a blind spot says so. */
+  public static final String ANALYSIS_TRUNCATED = "analysis_truncated";
 
   private FailureReasons() {}
 }

@@ -62,8 +62,16 @@ public record FusionResult(
   }
   public static final String ROUTER = "fusion";
 
-  /** A panel model's answer as reported to users. */
-  public record PanelResponse(String model, String respondingModel, String content, Usage usage, long latencyMs) {}
+  /**
+   * A panel model's answer as reported to users; {@code truncated} is true when the answer was longer than
+   * its cap and was cut (its text ends with a marker saying so), absent otherwise.
+   */
+  public record PanelResponse(String model, String respondingModel, String content, Usage usage, long latencyMs,
+      Boolean truncated) {
+    public PanelResponse(String model, String respondingModel, String content, Usage usage, long latencyMs) {
+      this(model, respondingModel, content, usage, latencyMs, null);
+    }
+  }
 
   /** A panel model that did not answer, with its typed reason (and upstream status where one exists). */
   public record FailedModel(String model, String reason, Integer status, String error) {}

@@ -1,5 +1,6 @@
 package dev.fusion.common.kafka;
 
+import dev.fusion.common.config.RecordBudget;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -14,6 +15,11 @@ public final class KafkaConfigs {
   private KafkaConfigs() {}
 
   public static Properties producer(String bootstrapServers, String clientId) {
+    return producer(bootstrapServers, clientId, RecordBudget.DEFAULT);
+  }
+
+  /** A producer that can write the largest record the budget allows, to any Fusion topic (rejections included). */
+  public static Properties producer(String bootstrapServers, String clientId, RecordBudget budget) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
@@ -25,7 +31,24 @@ public final class KafkaConfigs {
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, budget.producerMaxRequestBytes());
     return p;
+  }
+
+  /**
+   * Sizes for a Kafka Streams app of the pipeline: its producer writes records as large as any stage's,
+   * and the topics it creates (changelogs) take them. (Consumers need nothing: since KIP-74 a fetch returns
+   * a record larger than {@code max.partition.fetch.bytes} rather than getting stuck on it.)
+   */
+  public static void streamsSizes(Properties p, RecordBudget budget) {
+    p.put(StreamsConfigKeys.PRODUCER_MAX_REQUEST_SIZE, budget.producerMaxRequestBytes());
+    p.put(StreamsConfigKeys.TOPIC_MAX_MESSAGE_BYTES, String.valueOf(budget.topicMaxMessageBytes()));
+  }
+
+  /** StreamsConfig's prefixes, spelled out: common does not depend on kafka-streams. */
+  private static final class StreamsConfigKeys {
+    static final String PRODUCER_MAX_REQUEST_SIZE = "producer." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG;
+    static final String TOPIC_MAX_MESSAGE_BYTES = "topic." + org.apache.kafka.common.config.TopicConfig.MAX_MESSAGE_BYTES_CONFIG;
   }
 
   public static Properties consumer(String bootstrapServers, String groupId, String clientId) {

@@ -21,7 +21,11 @@ public final class Publisher implements AutoCloseable {
   });
 
   public Publisher(String bootstrapServers, String clientId) {
-    this.producer = new KafkaProducer<>(KafkaConfigs.producer(bootstrapServers, clientId));
+    this(bootstrapServers, clientId, dev.fusion.common.config.RecordBudget.DEFAULT);
+  }
+
+  public Publisher(String bootstrapServers, String clientId, dev.fusion.common.config.RecordBudget budget) {
+    this.producer = new KafkaProducer<>(KafkaConfigs.producer(bootstrapServers, clientId, budget));
   }
 
   public <K, V> CompletableFuture<RecordMetadata> send(TopicSpec<K, V> topic, K key, V value) {

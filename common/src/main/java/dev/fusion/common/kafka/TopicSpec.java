@@ -14,4 +14,10 @@ public record TopicSpec<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerd
         compacted ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE);
     return config;
   }
+
+  /** The {@code max.message.bytes} this topic needs, or -1 if it sets none. */
+  public int maxMessageBytes() {
+    String v = extraConfig.get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+    return v == null ? -1 : Integer.parseInt(v);
+  }
 }

@@ -9,8 +9,10 @@ import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
+import dev.fusion.common.config.RecordBudget;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
@@ -35,21 +37,32 @@ public final class Topics {
   private final TopicSpec<String, BatchState> batches;
 
   public Topics(String prefix) {
+    this(prefix, RecordBudget.DEFAULT);
+  }
+
+  /**
+   * With every topic's {@code max.message.bytes} from the budget: room for the largest record a stage
+   * writes, and on the rejections topic for a dead letter of it.
+   */
+  public Topics(String prefix, RecordBudget budget) {
     String p = prefix == null ? "" : prefix;
-    requests = new TopicSpec<>(p + "fusion.requests", KEY, Serdes.ByteArray(), false, Map.of());
-    rejections = new TopicSpec<>(p + "fusion.rejections", KEY, Serdes.ByteArray(), false, Map.of());
-    jobs = new TopicSpec<>(p + "fusion.jobs", KEY, new JsonSerde<>(FusionJob.class), false, Map.of());
-    panelAnswers = new TopicSpec<>(p + "fusion.panel.answers", KEY, new JsonSerde<>(PanelAnswer.class), false, Map.of());
-    panels = new TopicSpec<>(p + "fusion.panels", KEY, new JsonSerde<>(PanelSet.class), false, Map.of());
-    analyses = new TopicSpec<>(p + "fusion.analyses", KEY, new JsonSerde<>(AnalysisRecord.class), false, Map.of());
-    results = new TopicSpec<>(p + "fusion.results", KEY, new JsonSerde<>(FusionResult.class), true, Map.of());
-    events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, Map.of());
+    Map<String, String> sized = Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+        Integer.toString(budget.topicMaxMessageBytes()));
+    requests = new TopicSpec<>(p + "fusion.requests", KEY, Serdes.ByteArray(), false, sized);
+    rejections = new TopicSpec<>(p + "fusion.rejections", KEY, Serdes.ByteArray(), false,
+        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(budget.rejectionsMaxMessageBytes())));
+    jobs = new TopicSpec<>(p + "fusion.jobs", KEY, new JsonSerde<>(FusionJob.class), false, sized);
+    panelAnswers = new TopicSpec<>(p + "fusion.panel.answers", KEY, new JsonSerde<>(PanelAnswer.class), false, sized);
+    panels = new TopicSpec<>(p + "fusion.panels", KEY, new JsonSerde<>(PanelSet.class), false, sized);
+    analyses = new TopicSpec<>(p + "fusion.analyses", KEY, new JsonSerde<>(AnalysisRecord.class), false, sized);
+    results = new TopicSpec<>(p + "fusion.results", KEY, new JsonSerde<>(FusionResult.class), true, sized);
+    events = new TopicSpec<>(p + "fusion.events", KEY, new JsonSerde<>(FusionEvent.class), false, sized);
     cancellations = new TopicSpec<>(p + "fusion.cancellations", KEY, new JsonSerde<>(JobCancellation.class), true,
-        Map.of());
+        sized);
     // Batches: items keyed "<batchId>/<ordinal>", state keyed by batch ID; both compacted so a batch
     // can be rebuilt from Kafka alone however old it is.
-    batchItems = new TopicSpec<>(p + "fusion.batch.items", KEY, new JsonSerde<>(BatchItem.class), true, Map.of());
-    batches = new TopicSpec<>(p + "fusion.batches", KEY, new JsonSerde<>(BatchState.class), true, Map.of());
+    batchItems = new TopicSpec<>(p + "fusion.batch.items", KEY, new JsonSerde<>(BatchItem.class), true, sized);
+    batches = new TopicSpec<>(p + "fusion.batches", KEY, new JsonSerde<>(BatchState.class), true, sized);
   }
 
   public TopicSpec<String, byte[]> requests() {
