@@ -46,11 +46,12 @@ public final class Ingress implements Service {
       }
       return checks;
     });
+    ReplyTopics replyTopics = new ReplyTopics(ctx.config().topicPrefix(), options.replyTopicPrefixes());
     this.requestsIngest = options.kafkaSubmission()
         ? new RequestsTopicIngest(ctx, view, http.submitter(), new KafkaRequests(http.requests(),
-            options.apiKeys().tenants()))
+            options.apiKeys().tenants(), replyTopics))
         : null;
-    this.replies = new ResultReplies(ctx);
+    this.replies = new ResultReplies(ctx, replyTopics, viewDir.resolveSibling(viewDir.getFileName() + "-replies"));
     this.retention = new Retention(ctx, view, options.resultRetention());
   }
 
