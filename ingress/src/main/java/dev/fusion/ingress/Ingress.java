@@ -57,6 +57,7 @@ public final class Ingress implements Service {
 
   @Override
   public void start() throws Exception {
+    ctx.kafkaReachability().probeNow(); // Health reports Kafka from the first request on.
     ctx.publisher().warm(ctx.topics().jobs().name());
     view.start();
     view.awaitCaughtUp(Duration.ofMinutes(5));
@@ -95,9 +96,10 @@ public final class Ingress implements Service {
     view.stop();
   }
 
+  /** Not while Kafka is unreachable: reads are still served, but nothing can be accepted. */
   @Override
   public boolean isReady() {
-    return started && view.isReady() && batches.isReady();
+    return started && view.isReady() && batches.isReady() && ctx.kafkaReachability().isReachable();
   }
 
   @Override

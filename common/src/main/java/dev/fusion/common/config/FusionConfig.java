@@ -30,7 +30,8 @@ public record FusionConfig(
     String defaultSynthesizer,
     boolean simulatedDefaults,
     GatewayConfig gateway,
-    String simulatorBaseUrl) {
+    String simulatorBaseUrl,
+    Duration kafkaSendTimeout) {
 
   public static final List<String> SIM_PANEL = List.of("sim/alpha", "sim/beta", "sim/gamma");
   public static final String SIM_JUDGE = "sim/judge";
@@ -75,7 +76,9 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
         streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "at_least_once")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
-        gateway, simBase);
+        gateway, simBase,
+        // Below a typical client timeout: a submission during an outage fails (503) while its client waits.
+        Duration.ofMillis(env.longValue("FUSION_KAFKA_SEND_TIMEOUT_MS", 10_000)));
   }
 
   private static boolean streamsExactlyOnce(String guarantee) {
@@ -91,6 +94,7 @@ public record FusionConfig(
   public FusionConfig withBootstrap(String servers) {
     return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
         panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
-        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl);
+        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl,
+        kafkaSendTimeout);
   }
 }
