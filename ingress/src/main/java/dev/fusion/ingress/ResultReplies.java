@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * correlation ID (headers {@code fusion-correlation-id} and {@code fusion-job-id} too), so the producer
  * can match it. One consumer group over the results topic shared by every ingress instance. Replies are
  * at-least-once; a reply that cannot be delivered is logged and skipped (the result stays on the results
- * topic and the HTTP API), so the results partition never stalls.
+ * topic and the HTTP API), so the results partition never stalls, unless Kafka itself is unreachable:
+ * then the worker replays it once Kafka is back.
  *
  * <p>Guards: a reply goes only to a topic {@link ReplyTopics} allows (checked again here, so a result
  * written before the check existed cannot reach Fusion's topics), every reply carries
@@ -128,6 +129,10 @@ public final class ResultReplies implements Service {
           // At-least-once: without the marker a second result of this job would be replied to as well.
           LOG.warn("result-replies: could not remember the reply to job {}: {}", jobId, e.toString());
         }
+      } else if (ctx.kafkaReachability().isKnownUnreachable()) {
+        // Not this reply's fault: a Kafka error makes the worker replay it once Kafka is back.
+        throw new org.apache.kafka.common.errors.TimeoutException(
+            "Kafka is unreachable; the reply to job " + jobId + " will be retried");
       }
     });
   }
