@@ -4,6 +4,7 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.gateway.ModelGateway;
 import dev.fusion.common.kafka.Cancellations;
 import dev.fusion.common.kafka.DeadLetterPublisher;
+import dev.fusion.common.kafka.KafkaReachability;
 import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
 import dev.fusion.common.kafka.Topics;
@@ -22,6 +23,8 @@ public final class StageContext implements AutoCloseable {
   private final Publisher publisher;
   private final DeadLetterPublisher deadLetters;
   private Cancellations cancellations;
+  private volatile KafkaReachability reachability;
+  private final Object reachabilityLock = new Object();
 
   public StageContext(FusionConfig config, Vertx vertx, String clientId) {
     this.config = config;
@@ -29,7 +32,8 @@ public final class StageContext implements AutoCloseable {
     this.ownsVertx = vertx == null;
     this.vertx = vertx == null ? FusionVertx.create() : vertx;
     this.gateway = new ModelGateway(this.vertx, config.gateway());
-    this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget());
+    this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget(),
+        config.kafkaSendTimeout());
     this.deadLetters = new DeadLetterPublisher(publisher, topics);
   }
 
@@ -71,11 +75,33 @@ public final class StageContext implements AutoCloseable {
     return cancellations;
   }
 
+  /**
+   * Whether Kafka answers, probed in the background from first use on. Its own lock, not this object's:
+   * event loops ask for it, and {@link #cancellations()} holds this object's while it catches up.
+   */
+  public KafkaReachability kafkaReachability() {
+    KafkaReachability r = reachability;
+    if (r == null) {
+      synchronized (reachabilityLock) {
+        if (reachability == null) {
+          reachability = new KafkaReachability(config.bootstrapServers()).start();
+        }
+        r = reachability;
+      }
+    }
+    return r;
+  }
+
   @Override
   public void close() {
     synchronized (this) {
       if (cancellations != null) {
         cancellations.close();
+      }
+    }
+    synchronized (reachabilityLock) {
+      if (reachability != null) {
+        reachability.close();
       }
     }
     publisher.close();

@@ -3,6 +3,7 @@ package dev.fusion.ingress;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
+import dev.fusion.common.kafka.KafkaReachability;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -91,12 +92,18 @@ final class HttpApi {
     return server == null ? Future.succeededFuture() : server.close();
   }
 
+  /** 200 when every stage is ready and Kafka answers; else 503, naming what is not ready and why. */
   private void health(RoutingContext rc) {
     Map<String, Boolean> checks = health.get();
-    boolean ok = checks.values().stream().allMatch(Boolean::booleanValue);
-    ObjectNode body = Json.object().put("status", ok ? "ok" : "starting");
+    KafkaReachability.Status kafka = ctx.kafkaReachability().status();
+    boolean ok = kafka.reachable() && checks.values().stream().allMatch(Boolean::booleanValue);
+    ObjectNode body = Json.object().put("status", ok ? "ok" : kafka.reachable() ? "starting" : "unavailable");
     ObjectNode stages = body.putObject("stages");
     checks.forEach((name, ready) -> stages.put(name, ready ? "ready" : "not_ready"));
+    ObjectNode kafkaNode = body.putObject("kafka").put("status", kafka.reachable() ? "reachable" : "unreachable");
+    if (!kafka.reachable()) {
+      kafkaNode.put("reason", kafka.reason()).put("since_ms", kafka.sinceMs());
+    }
     json(rc, ok ? 200 : 503, body);
   }
 

@@ -46,16 +46,18 @@ public final class Ingress implements Service {
       }
       return checks;
     });
+    ReplyTopics replyTopics = new ReplyTopics(ctx.config().topicPrefix(), options.replyTopicPrefixes());
     this.requestsIngest = options.kafkaSubmission()
         ? new RequestsTopicIngest(ctx, view, http.submitter(), new KafkaRequests(http.requests(),
-            options.apiKeys().tenants()))
+            options.apiKeys().tenants(), replyTopics))
         : null;
-    this.replies = new ResultReplies(ctx);
+    this.replies = new ResultReplies(ctx, replyTopics, viewDir.resolveSibling(viewDir.getFileName() + "-replies"));
     this.retention = new Retention(ctx, view, options.resultRetention());
   }
 
   @Override
   public void start() throws Exception {
+    ctx.kafkaReachability().probeNow(); // Health reports Kafka from the first request on.
     ctx.publisher().warm(ctx.topics().jobs().name());
     view.start();
     view.awaitCaughtUp(Duration.ofMinutes(5));
@@ -94,9 +96,10 @@ public final class Ingress implements Service {
     view.stop();
   }
 
+  /** Not while Kafka is unreachable: reads are still served, but nothing can be accepted. */
   @Override
   public boolean isReady() {
-    return started && view.isReady() && batches.isReady();
+    return started && view.isReady() && batches.isReady() && ctx.kafkaReachability().isReachable();
   }
 
   @Override

@@ -4,11 +4,12 @@ import dev.fusion.common.config.Env;
 import dev.fusion.common.config.RecordBudget;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Ingress-only settings, read from environment-style variables (see docs/configuration.md): API keys,
- * request limits, the per-key rate limit, result retention and Kafka submission.
+ * request limits, the per-key rate limit, result retention and Kafka submission (with its reply topics).
  */
 public record IngressOptions(
     ApiKeys apiKeys,
@@ -17,7 +18,8 @@ public record IngressOptions(
     double rateLimitPerSecond,
     double rateLimitBurst,
     Duration resultRetention,
-    boolean kafkaSubmission) {
+    boolean kafkaSubmission,
+    List<String> replyTopicPrefixes) {
 
   public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
 
@@ -55,7 +57,8 @@ public record IngressOptions(
         decimal(env, "FUSION_RATE_LIMIT_RPS", defaultRps),
         decimal(env, "FUSION_RATE_LIMIT_BURST", "200"),
         Duration.ofMillis(env.longValue("FUSION_RESULT_RETENTION_MS", Duration.ofDays(7).toMillis())),
-        Boolean.parseBoolean(env.get("FUSION_KAFKA_SUBMISSION", "true")));
+        Boolean.parseBoolean(env.get("FUSION_KAFKA_SUBMISSION", "true")),
+        env.list("FUSION_REPLY_TOPIC_PREFIXES", List.of())); // Empty: the topic prefix (ReplyTopics).
   }
 
   private static double decimal(Env env, String name, String fallback) {
@@ -74,6 +77,6 @@ public record IngressOptions(
 
   public IngressOptions withApiKeys(ApiKeys keys) {
     return new IngressOptions(keys, maxBodyBytes, limits, rateLimitPerSecond, rateLimitBurst, resultRetention,
-        kafkaSubmission);
+        kafkaSubmission, replyTopicPrefixes);
   }
 }

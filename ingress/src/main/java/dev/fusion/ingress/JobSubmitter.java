@@ -58,17 +58,28 @@ public final class JobSubmitter {
         });
   }
 
-  /** Completes once Kafka acknowledged the job; fails with a 503 {@link ApiError} if it did not. */
+  /**
+   * Completes once Kafka acknowledged the job; fails with a 503 {@link ApiError} if it did not (within the
+   * send timeout), or at once while Kafka is known to be unreachable: nothing is sent then, so a job the
+   * client was refused can never run later.
+   */
   public Future<FusionJob> submit(FusionJob job) {
+    if (ctx.kafkaReachability().isKnownUnreachable()) {
+      return Future.failedFuture(kafkaUnavailable());
+    }
     return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job))
         .map(ack -> {
           view.accepted(job);
           return job;
         })
         .recover(e -> {
-          LOG.warn("job {} not accepted: Kafka did not acknowledge it", job.jobId(), e);
-          return Future.failedFuture(new ApiError(503, "service_unavailable", "kafka_unavailable", null,
-              "The job could not be stored durably; it was not accepted. Retry later."));
+          LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          return Future.failedFuture(kafkaUnavailable());
         });
+  }
+
+  private static ApiError kafkaUnavailable() {
+    return new ApiError(503, "service_unavailable", "kafka_unavailable", null,
+        "The job could not be stored durably; it was not accepted. Retry later.").withHeader("Retry-After", "5");
   }
 }

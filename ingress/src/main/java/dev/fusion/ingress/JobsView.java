@@ -340,6 +340,11 @@ public final class JobsView implements Service {
       if (current != null && current.isCancelled() && !FusionResult.CANCELLED.equals(result.status())) {
         return current; // A stage that finished just as the job was cancelled: cancelled stays.
       }
+      if (current != null && current.tenant() != null && !current.tenant().equals(result.tenant())) {
+        // Only the job's own pipeline writes its result, and that carries the job's tenant.
+        LOG.warn("ignoring a result for job {} that names another tenant", jobId);
+        return current;
+      }
       // The completion time stands in as the last update: the result itself is stored beside the state.
       return new JobView(jobId, result.tenant(), result.status(), result.acceptedAtMs(), result.completedAtMs(),
           null, current == null ? null : current.submission());

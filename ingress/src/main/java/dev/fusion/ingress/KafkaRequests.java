@@ -7,29 +7,35 @@ import dev.fusion.common.contract.Submission;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Turns a record of the requests topic into a job, or an {@link ApiError} naming what is wrong. The
  * value is the {@code POST /v1/jobs} body plus optional {@code correlation_id} and {@code reply_to}
  * fields; the same two may come as headers ({@value #CORRELATION_HEADER}, {@value #REPLY_HEADER}), which
  * win. The tenant comes only from the {@value #TENANT_HEADER} header, which the deployment trusts
- * (Kafka ACLs decide who may write the topic). Pure: unit-testable without a broker.
+ * (Kafka ACLs decide who may write the topic). The job ID is always Fusion's (the caller passes one it
+ * minted); the correlation ID is only echoed as the reply's key, and the reply topic must pass
+ * {@link ReplyTopics}. Pure: unit-testable without a broker.
  */
 public final class KafkaRequests {
   public static final String TENANT_HEADER = "fusion-tenant";
   public static final String CORRELATION_HEADER = "fusion-correlation-id";
   public static final String REPLY_HEADER = "fusion-reply-to";
   public static final String JOB_ID_HEADER = "fusion-job-id";
-  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
-
   private final JobRequests requests;
   private final Set<String> tenants;
+  private final ReplyTopics replyTopics;
 
   /** @param tenants the configured tenants; empty means no keys are configured and any valid name is accepted */
-  public KafkaRequests(JobRequests requests, Set<String> tenants) {
+  public KafkaRequests(JobRequests requests, Set<String> tenants, ReplyTopics replyTopics) {
     this.requests = requests;
     this.tenants = tenants;
+    this.replyTopics = replyTopics;
+  }
+
+  /** With the default reply-topic policy of a pipeline without a topic prefix. */
+  public KafkaRequests(JobRequests requests, Set<String> tenants) {
+    this(requests, tenants, new ReplyTopics("", java.util.List.of()));
   }
 
   public FusionJob toJob(Map<String, String> headers, byte[] key, byte[] value, String jobId) {
@@ -48,8 +54,9 @@ public final class KafkaRequests {
     if (correlationId.length() > 255) {
       throw ApiError.invalid("correlation_id", "invalid_value", "correlation_id may be at most 255 characters.");
     }
-    if (replyTo != null && !TOPIC.matcher(replyTo).matches()) {
-      throw ApiError.invalid("reply_to", "invalid_value", "reply_to must be a Kafka topic name.");
+    String forbidden = replyTo == null ? null : replyTopics.violation(replyTo);
+    if (forbidden != null) {
+      throw ApiError.invalid("reply_to", "invalid_value", forbidden);
     }
     String tenant = headers.get(TENANT_HEADER);
     if (tenant == null) {
@@ -64,8 +71,11 @@ public final class KafkaRequests {
     return requests.toJob(body, tenant, jobId).withSubmission(Submission.kafka(correlationId, replyTo));
   }
 
-  /** Where a rejected request asked its reply to go, if it can be told at all: (topic, correlation ID) or null. */
-  public static String[] replyRouteOf(Map<String, String> headers, byte[] key, byte[] value) {
+  /**
+   * Where a rejected request asked its reply to go, if it can be told at all and replies may go there:
+   * (topic, correlation ID) or null. A request naming a forbidden topic gets no reply anywhere.
+   */
+  public String[] replyRouteOf(Map<String, String> headers, byte[] key, byte[] value) {
     String topic = headers.get(REPLY_HEADER);
     String correlation = headers.get(CORRELATION_HEADER);
     if (value != null && (topic == null || correlation == null)) {
@@ -82,7 +92,7 @@ public final class KafkaRequests {
     if (correlation == null && key != null && key.length > 0) {
       correlation = new String(key, StandardCharsets.UTF_8);
     }
-    if (topic == null || correlation == null || !TOPIC.matcher(topic).matches()) {
+    if (topic == null || correlation == null || correlation.length() > 255 || !replyTopics.allows(topic)) {
       return null;
     }
     return new String[] {topic, correlation};

@@ -153,10 +153,11 @@ public final class RequestsTopicIngest implements Service {
 
   /**
    * A producer waiting for its reply learns of the rejection too: if the record names an existing reply
-   * topic, an error (the OpenAI error shape) goes there keyed by the correlation ID. Best effort.
+   * topic that replies may go to, an error (the OpenAI error shape) goes there keyed by the correlation
+   * ID. Best effort.
    */
   private CompletableFuture<?> replyRejected(ConsumerRecord<byte[], byte[]> r, ApiError e) {
-    String[] route = KafkaRequests.replyRouteOf(headers(r), r.key(), r.value());
+    String[] route = parser.replyRouteOf(headers(r), r.key(), r.value());
     if (route == null || !replyTopicExists(route[0])) {
       return CompletableFuture.completedFuture(null);
     }

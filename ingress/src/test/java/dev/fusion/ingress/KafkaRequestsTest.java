@@ -54,4 +54,23 @@ class KafkaRequestsTest {
         bytes(BODY + ",\"reply_to\":\"no spaces!\"}"), "j"))
         .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.param()).isEqualTo("reply_to"));
   }
+
+  @Test
+  void aReplyTopicMustBeAllowedAndARejectionIsRoutedOnlyToAnAllowedOne() {
+    KafkaRequests limited = new KafkaRequests(new JobRequests(FusionConfig.fromEnv(Map.of())), Set.of("alice"),
+        new ReplyTopics("", java.util.List.of("replies.")));
+    for (String forbidden : new String[] {"fusion.results", "__consumer_offsets", "orders"}) {
+      assertThatThrownBy(() -> limited.toJob(Map.of("fusion-tenant", "alice", "fusion-reply-to", forbidden),
+          bytes("job_someone_elses"), bytes(BODY + "}"), "job_minted"))
+          .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.param()).isEqualTo("reply_to"));
+      assertThat(limited.replyRouteOf(Map.of("fusion-reply-to", forbidden), bytes("c"), bytes("{}"))).isNull();
+    }
+    assertThat(limited.replyRouteOf(Map.of("fusion-reply-to", "replies.a"), bytes("c"), bytes("{}")))
+        .containsExactly("replies.a", "c");
+    // The job ID is the one ingress minted, whatever the correlation ID says
+    FusionJob job = limited.toJob(Map.of("fusion-tenant", "alice", "fusion-correlation-id", "job_someone_elses"),
+        null, bytes(BODY + "}"), "job_minted");
+    assertThat(job.jobId()).isEqualTo("job_minted");
+    assertThat(job.submission().correlationId()).isEqualTo("job_someone_elses");
+  }
 }

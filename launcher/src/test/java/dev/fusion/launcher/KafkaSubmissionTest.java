@@ -86,7 +86,9 @@ class KafkaSubmissionTest extends PipelineTestBase {
           PipelineHarness.jobBody("nine", "a", "b", "c", "d", "e", "f", "g", "h", "i"),
           "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"colour\": 1}",
           "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"reply_to\": \"not a topic!\"}",
-          "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"reply_to\": \"no-such-topic\"}",
+          // Allowed (under the topic prefix) but missing
+          "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"reply_to\": \""
+              + stack.config().topicPrefix() + "no-such-topic\"}",
           "{\"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}"};
       // Given 100 malformed records (bad bodies, a missing or unknown tenant) with 10 valid ones between them
       List<String> sentBad = new ArrayList<>();

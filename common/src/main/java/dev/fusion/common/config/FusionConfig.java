@@ -32,7 +32,8 @@ public record FusionConfig(
     boolean simulatedDefaults,
     GatewayConfig gateway,
     String simulatorBaseUrl,
-    RecordBudget recordBudget) {
+    RecordBudget recordBudget,
+    Duration kafkaSendTimeout) {
 
   public static final List<String> SIM_PANEL = List.of("sim/alpha", "sim/beta", "sim/gamma");
   public static final String SIM_JUDGE = "sim/judge";
@@ -77,7 +78,9 @@ public record FusionConfig(
         Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
         streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "at_least_once")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
-        gateway, simBase, RecordBudget.fromEnv(env));
+        gateway, simBase, RecordBudget.fromEnv(env),
+        // Below a typical client timeout: a submission during an outage fails (503) while its client waits.
+        Duration.ofMillis(env.longValue("FUSION_KAFKA_SEND_TIMEOUT_MS", 10_000)));
   }
 
   private static boolean streamsExactlyOnce(String guarantee) {
@@ -94,6 +97,6 @@ public record FusionConfig(
     return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
         panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
         streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl,
-        recordBudget);
+        recordBudget, kafkaSendTimeout);
   }
 }

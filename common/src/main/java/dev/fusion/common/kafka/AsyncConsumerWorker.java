@@ -335,7 +335,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     int myEpoch = epoch;
     V value;
     try {
-      value = topic.valueSerde().deserializer().deserialize(record.topic(), record.value());
+      value = topic.valueSerde().deserializer().deserialize(record.topic(), record.headers(), record.value());
       if (value == null) {
         throw new SerializationException("a record without a value");
       }

@@ -1,6 +1,7 @@
 package dev.fusion.common.kafka;
 
 import dev.fusion.common.config.RecordBudget;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -14,12 +15,24 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class KafkaConfigs {
   private KafkaConfigs() {}
 
+  /** How long a send may take, blocked or queued, before it fails: below a typical client's timeout. */
+  public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+
   public static Properties producer(String bootstrapServers, String clientId) {
-    return producer(bootstrapServers, clientId, RecordBudget.DEFAULT);
+    return producer(bootstrapServers, clientId, RecordBudget.DEFAULT, DEFAULT_SEND_TIMEOUT);
   }
 
-  /** A producer that can write the largest record the budget allows, to any Fusion topic (rejections included). */
-  public static Properties producer(String bootstrapServers, String clientId, RecordBudget budget) {
+  /**
+   * A producer that can write the largest record the budget allows, to any Fusion topic (rejections
+   * included).
+   *
+   * @param sendTimeout bounds both how long {@code send()} may block (metadata, a full buffer) and how
+   *     long a record may wait for its acknowledgement: while Kafka is down a send fails after it rather
+   *     than after Kafka's defaults (60 s blocked, 120 s queued), and a record that failed was not
+   *     written later on its own (except one already in flight, which the Idempotency-Key finds)
+   */
+  public static Properties producer(String bootstrapServers, String clientId, RecordBudget budget,
+      Duration sendTimeout) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
@@ -29,6 +42,11 @@ public final class KafkaConfigs {
     // No compression: with linger 0 batches are a record or two, and LZ4 set-up per batch (a 64 KB
     // buffer each) cost more CPU than it saved (seen in profiles of the benchmark).
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    int timeoutMs = (int) Math.max(1_000, sendTimeout.toMillis());
+    p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeoutMs);
+    p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeoutMs);
+    // Kafka requires delivery.timeout.ms >= linger.ms + request.timeout.ms.
+    p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(30_000, timeoutMs));
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, budget.producerMaxRequestBytes());

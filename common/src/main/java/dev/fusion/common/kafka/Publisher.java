@@ -1,6 +1,12 @@
 package dev.fusion.common.kafka;
 
+import dev.fusion.common.config.RecordBudget;
+import io.vertx.core.Context;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -9,23 +15,37 @@ import org.apache.kafka.common.header.Headers;
 /**
  * One durable producer per process, typed by {@link TopicSpec}. The returned future completes only when
  * Kafka acknowledged the record (acks=all), which is what every stage waits for before it acknowledges
- * or commits.
+ * or commits; it fails once the send timeout ({@code FUSION_KAFKA_SEND_TIMEOUT_MS}) has passed.
+ *
+ * <p>A send never blocks an event loop: {@code KafkaProducer.send} can block for the whole send timeout
+ * (metadata it does not have, a full buffer), which while Kafka is down froze every request served by
+ * that loop, reads and health included. Sends asked for on a Vert.x event loop, or on the producer's
+ * own I/O thread, are therefore handed to one dedicated thread, in the order they were asked for; other
+ * threads (consumer loops) send directly.
  */
 public final class Publisher implements AutoCloseable {
   private static final String IO_THREAD_PREFIX = "kafka-producer-network-thread";
   private final KafkaProducer<byte[], byte[]> producer;
-  private final java.util.concurrent.ExecutorService handoff = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+  private final ExecutorService handoff = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "publisher-handoff");
     t.setDaemon(true);
     return t;
   });
 
   public Publisher(String bootstrapServers, String clientId) {
-    this(bootstrapServers, clientId, dev.fusion.common.config.RecordBudget.DEFAULT);
+    this(bootstrapServers, clientId, RecordBudget.DEFAULT, KafkaConfigs.DEFAULT_SEND_TIMEOUT);
   }
 
-  public Publisher(String bootstrapServers, String clientId, dev.fusion.common.config.RecordBudget budget) {
-    this.producer = new KafkaProducer<>(KafkaConfigs.producer(bootstrapServers, clientId, budget));
+  public Publisher(String bootstrapServers, String clientId, RecordBudget budget) {
+    this(bootstrapServers, clientId, budget, KafkaConfigs.DEFAULT_SEND_TIMEOUT);
+  }
+
+  public Publisher(String bootstrapServers, String clientId, Duration sendTimeout) {
+    this(bootstrapServers, clientId, RecordBudget.DEFAULT, sendTimeout);
+  }
+
+  public Publisher(String bootstrapServers, String clientId, RecordBudget budget, Duration sendTimeout) {
+    this.producer = new KafkaProducer<>(KafkaConfigs.producer(bootstrapServers, clientId, budget, sendTimeout));
   }
 
   public <K, V> CompletableFuture<RecordMetadata> send(TopicSpec<K, V> topic, K key, V value) {
@@ -39,12 +59,22 @@ public final class Publisher implements AutoCloseable {
   }
 
   public CompletableFuture<RecordMetadata> sendRaw(String topic, byte[] key, byte[] value, Headers headers) {
-    if (Thread.currentThread().getName().startsWith(IO_THREAD_PREFIX)) {
-      // Called from another send's completion: send() may block on metadata that only this very
-      // thread can fetch (a deadlock until max.block.ms), so hand the send to another thread.
-      return CompletableFuture.supplyAsync(() -> sendRaw(topic, key, value, headers), handoff)
-          .thenCompose(f -> f);
+    if (mayNotBlock()) {
+      // On the I/O thread a blocked send would also deadlock: only that very thread fetches metadata.
+      try {
+        return CompletableFuture.supplyAsync(() -> sendNow(topic, key, value, headers), handoff).thenCompose(f -> f);
+      } catch (RejectedExecutionException e) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the publisher is closed", e));
+      }
     }
+    return sendNow(topic, key, value, headers);
+  }
+
+  private static boolean mayNotBlock() {
+    return Context.isOnEventLoopThread() || Thread.currentThread().getName().startsWith(IO_THREAD_PREFIX);
+  }
+
+  private CompletableFuture<RecordMetadata> sendNow(String topic, byte[] key, byte[] value, Headers headers) {
     CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
     try {
       producer.send(new ProducerRecord<>(topic, null, key, value, headers), (metadata, error) -> {
@@ -60,7 +90,7 @@ public final class Publisher implements AutoCloseable {
     return acked;
   }
 
-  /** Fetches topic metadata up front, so the first send on an event loop does not block on it. */
+  /** Fetches topic metadata up front (at start, off any event loop), so first sends find it. */
   public void warm(String topic) {
     producer.partitionsFor(topic);
   }
@@ -71,7 +101,7 @@ public final class Publisher implements AutoCloseable {
 
   @Override
   public void close() {
-    producer.close(java.time.Duration.ofSeconds(10));
+    producer.close(Duration.ofSeconds(10));
     handoff.shutdown();
   }
 }
