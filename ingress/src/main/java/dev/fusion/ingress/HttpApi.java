@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
-  /** Vert.x's defaults (HttpServerOptions), named for the error messages. */
-  static final int MAX_REQUEST_LINE_BYTES = HttpServerOptions.DEFAULT_MAX_INITIAL_LINE_LENGTH;
-  static final int MAX_HEADER_BYTES = HttpServerOptions.DEFAULT_MAX_HEADER_SIZE;
+  /** Longer request lines are a 414, larger headers a 431 (Vert.x's defaults, set explicitly). */
+  static final int MAX_REQUEST_LINE_BYTES = 4096;
+  static final int MAX_HEADER_BYTES = 8192;
 
   private final StageContext ctx;
   private final JobsView view;
@@ -85,7 +85,8 @@ final class HttpApi {
 
   Future<HttpServer> listen(int port) {
     server = ctx.vertx().createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setHost("0.0.0.0")
-        .setCompressionSupported(true));
+        .setCompressionSupported(true).setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+        .setMaxHeaderSize(MAX_HEADER_BYTES));
     return server.requestHandler(router()).invalidRequestHandler(this::onInvalidRequest).listen(port);
   }
 
