@@ -65,13 +65,16 @@ class HttpFuzzTest extends SharedPipelineTestBase {
     Map<String, Integer> byKind = new LinkedHashMap<>();
     List<String> failures = new ArrayList<>();
     Map<String, Integer> failedKinds = new LinkedHashMap<>();
+    Map<String, Long> msByKind = new LinkedHashMap<>();
     String logged;
     long started = System.nanoTime();
     try (StderrCapture stderr = new StderrCapture()) {
       for (int i = 0; i < cases; i++) {
         Case c = generator.next();
         byKind.merge(c.kind(), 1, Integer::sum);
+        long sent = System.nanoTime();
         RawHttp.Response r = RawHttp.exchange(stack.httpPort(), c.head(), c.body());
+        msByKind.merge(c.kind(), (System.nanoTime() - sent) / 1_000_000, Long::sum);
         String problem = problem(c, r);
         if (problem != null) {
           failedKinds.merge(c.kind(), 1, Integer::sum);
@@ -85,7 +88,7 @@ class HttpFuzzTest extends SharedPipelineTestBase {
       logged = stderr.text();
     }
     System.out.println("HttpFuzzTest: " + cases + " requests in " + (System.nanoTime() - started) / 1_000_000
-        + " ms; cases by kind " + byKind);
+        + " ms; cases by kind " + byKind + "; ms by kind " + msByKind);
     assertThat(failures).as("requests answered wrongly (seed " + seed + "), by kind " + failedKinds).isEmpty();
     assertThat(logged).doesNotContain("Unhandled exception").doesNotContain("unexpected error");
 
@@ -334,7 +337,7 @@ class HttpFuzzTest extends SharedPipelineTestBase {
       boolean chat = r.nextBoolean();
       ObjectNode body = chat ? validChat(r) : validJob(r);
       boolean overBody = chat && !CHAT_CHECKS_PROMPT_LIMIT || r.nextBoolean();
-      int chars = overBody ? MAX_BODY + 1 + r.nextInt(MAX_BODY) : 400_001 + r.nextInt(200_000);
+      int chars = overBody ? MAX_BODY + 1 + r.nextInt(64 * 1024) : 400_001 + r.nextInt(64 * 1024);
       ((ObjectNode) body.withArray("messages").get(0)).put("content", "x".repeat(chars));
       return post("oversized", jsonTarget(r, chat), utf8(Json.toString(body)),
           overBody ? Set.of(413) : BAD_OR_TOO_LARGE, r);
