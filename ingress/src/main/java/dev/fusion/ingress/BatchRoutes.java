@@ -184,7 +184,7 @@ final class BatchRoutes {
           : state(BatchState.IN_PROGRESS, null);
       ctx.publisher().send(ctx.topics().batches(), batchId, fin).whenComplete((ack, e) -> vctx.runOnContext(v -> {
         if (e != null) {
-          HttpApi.json(rc, 503, unavailable().body());
+          unavailable().send(rc.response());
           return;
         }
         batches.store().putState(fin);
@@ -204,8 +204,8 @@ final class BatchRoutes {
               batches.store().putState(failed);
             }
           }));
-      if (error != null && !rc.response().ended()) {
-        HttpApi.json(rc, error.status(), error.body());
+      if (error != null) {
+        error.send(rc.response());
       }
     }
 
@@ -233,7 +233,7 @@ final class BatchRoutes {
     String id = rc.pathParam("id");
     BatchState state = batches.store().state(id);
     if (state == null || !Tenants.of(rc).equals(state.tenant())) {
-      throw ApiError.notFound("batch_not_found", "No batch with id '" + id + "'.");
+      throw ApiError.notFound("batch_not_found", "No batch with id '" + ApiError.clip(id) + "'.");
     }
     return state;
   }
@@ -278,7 +278,7 @@ final class BatchRoutes {
     ctx.publisher().send(ctx.topics().batches(), state.batchId(), cancelling).whenComplete((ack, e) ->
         vctx.runOnContext(v -> {
           if (e != null) {
-            HttpApi.json(rc, 503, unavailable().body());
+            unavailable().send(rc.response());
             return;
           }
           batches.store().putState(cancelling);

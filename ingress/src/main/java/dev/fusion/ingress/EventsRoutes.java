@@ -34,7 +34,7 @@ final class EventsRoutes {
   }
 
   private void stream(RoutingContext rc) {
-    JobView job = JobsRoutes.owned(view, rc, rc.pathParam("id"));
+    JobView job = JobsRoutes.owned(view, rc);
     long after = lastEventId(rc);
     HttpServerResponse response = rc.response();
     response.setChunked(true).setStatusCode(200)

@@ -4,12 +4,21 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.kafka.KafkaReachability;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.HttpException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -21,6 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
+  /** Longer request lines are a 414, larger headers a 431 (Vert.x's defaults, set explicitly). */
+  static final int MAX_REQUEST_LINE_BYTES = 4096;
+  static final int MAX_HEADER_BYTES = 8192;
 
   private final StageContext ctx;
   private final JobsView view;
@@ -60,20 +72,27 @@ final class HttpApi {
     new BatchRoutes(batches, requests, view).mount(router);
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(options.maxBodyBytes())
         .setHandleFileUploads(false));
+    router.route("/v1/*").handler(HttpApi::requireUtf8Body);
     new JobsRoutes(requests, submitter, idempotency, view).mount(router);
     new EventsRoutes(view).mount(router);
     ChatCompletionsRoutes.create(ctx, submitter, view).mount(router);
     new RejudgeRoutes(ctx, view).mount(router);
-    router.route().last().handler(rc -> fail(rc, ApiError.notFound("not_found",
-        "No route for " + rc.request().method() + " " + rc.request().path() + ".")));
     router.route().failureHandler(this::onFailure);
+    // What the router answers by itself (no route: 404, wrong method: 405, a URL it cannot decode while
+    // matching: 400, a failing failure handler: 500) goes through ApiError too. Every status has a
+    // handler, so Vert.x never falls back to its plain-text answer and its "Unhandled exception" log.
+    for (int status = 400; status < 600; status++) {
+      int code = status;
+      router.errorHandler(code, rc -> onRouterError(rc, code));
+    }
     return router;
   }
 
   Future<HttpServer> listen(int port) {
     server = ctx.vertx().createHttpServer(new HttpServerOptions().setTcpNoDelay(true).setHost("0.0.0.0")
-        .setCompressionSupported(true));
-    return server.requestHandler(router()).listen(port);
+        .setCompressionSupported(true).setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+        .setMaxHeaderSize(MAX_HEADER_BYTES));
+    return server.requestHandler(router()).invalidRequestHandler(this::onInvalidRequest).listen(port);
   }
 
   JobSubmitter submitter() {
@@ -109,28 +128,64 @@ final class HttpApi {
 
   private void onFailure(RoutingContext rc) {
     Throwable failure = rc.failure();
+    // Vert.x Web's own failures (a query string it cannot decode, a body over the limit) carry a status.
+    int status = failure instanceof HttpException http ? http.getStatusCode() : rc.statusCode();
     if (failure instanceof ApiError api) {
-      writeError(rc, api);
-    } else if (rc.statusCode() == 413) {
-      writeError(rc, new ApiError(413, "invalid_request_error", "request_too_large", null,
-          "The request body is larger than " + options.maxBodyBytes() + " bytes."));
-    } else if (rc.statusCode() >= 400 && rc.statusCode() < 500) {
-      writeError(rc, new ApiError(rc.statusCode(), "invalid_request_error", "bad_request", null,
-          "The request could not be processed."));
+      api.send(rc.response());
+    } else if (status == 413) {
+      ApiError.bodyTooLarge(options.maxBodyBytes()).send(rc.response());
+    } else if (status >= 400 && status < 500) {
+      ApiError.forStatus(status).send(rc.response());
     } else {
-      LOG.error("unexpected error on {} {}", rc.request().method(), rc.request().path(), failure);
-      writeError(rc, new ApiError(500, "server_error", "internal_error", null, "Internal error."));
+      LOG.error("unexpected error on {} {}", rc.request().method(), ApiError.clip(rc.request().path()), failure);
+      ApiError.internal().send(rc.response());
     }
   }
 
-  private static void fail(RoutingContext rc, ApiError error) {
-    writeError(rc, error);
+  private void onRouterError(RoutingContext rc, int status) {
+    HttpServerRequest request = rc.request();
+    ApiError error = switch (status) {
+      case 400 -> ApiError.undecodableUrl();
+      case 404 -> ApiError.noRoute(request.method().name(), request.path());
+      case 405 -> ApiError.methodNotAllowed(request.method().name(), request.path());
+      default -> ApiError.forStatus(status);
+    };
+    if (status >= 500) {
+      LOG.error("unexpected error on {} {}", request.method(), ApiError.clip(request.path()), rc.failure());
+    }
+    error.send(rc.response());
   }
 
-  private static void writeError(RoutingContext rc, ApiError error) {
-    if (!rc.response().ended() && !rc.response().headWritten()) {
-      error.headers().forEach(rc.response()::putHeader);
-      json(rc, error.status(), error.body());
+  /**
+   * Requests the HTTP codec could not parse (a request line or headers over the limits, a malformed
+   * request line): no route sees them. The connection is closed afterwards, as the protocol requires
+   * for a request whose framing cannot be trusted.
+   */
+  private void onInvalidRequest(HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    ApiError error = cause instanceof TooLongHttpLineException ? ApiError.uriTooLong(MAX_REQUEST_LINE_BYTES)
+        : cause instanceof TooLongHttpHeaderException ? ApiError.headersTooLarge(MAX_HEADER_BYTES)
+        : ApiError.malformedRequest();
+    error.send(request.response());
+    request.connection().close();
+  }
+
+  /** Bodies are JSON, which is UTF-8: bytes that do not decode are a 400, never silently replaced. */
+  private static void requireUtf8Body(RoutingContext rc) {
+    Buffer body = rc.body().buffer();
+    if (body != null && body.length() > 0 && !isUtf8(ByteBuffer.wrap(body.getBytes()))) {
+      throw ApiError.invalid(null, "invalid_encoding", "The request body is not valid UTF-8.");
+    }
+    rc.next();
+  }
+
+  static boolean isUtf8(ByteBuffer bytes) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(bytes);
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
     }
   }
 

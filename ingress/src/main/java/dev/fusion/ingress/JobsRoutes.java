@@ -52,7 +52,7 @@ final class JobsRoutes {
   }
 
   private void poll(RoutingContext rc) {
-    HttpApi.json(rc, 200, JobResponses.job(owned(view, rc, rc.pathParam("id"))));
+    HttpApi.json(rc, 200, JobResponses.job(owned(view, rc)));
   }
 
   private void list(RoutingContext rc) {
@@ -88,7 +88,7 @@ final class JobsRoutes {
   }
 
   private void cancel(RoutingContext rc) {
-    JobView job = owned(view, rc, rc.pathParam("id"));
+    JobView job = owned(view, rc);
     if (job.isCancelled()) {
       HttpApi.json(rc, 200, JobResponses.job(job)); // Cancelling twice is harmless.
       return;
@@ -101,11 +101,16 @@ final class JobsRoutes {
         .onFailure(rc::fail);
   }
 
-  /** The caller's job, or a 404: another tenant's job is indistinguishable from a missing one. */
-  static JobView owned(JobsView view, RoutingContext rc, String id) {
+  /**
+   * The one guard of every route that takes a job ID ({@code :id}): the caller's job, or a 404. An ID
+   * that is not a job ID is never looked up, and another tenant's job is indistinguishable from a
+   * missing one.
+   */
+  static JobView owned(JobsView view, RoutingContext rc) {
+    String id = rc.pathParam("id");
     JobView job = JobRequests.isJobId(id) ? view.read(id) : null;
     if (job == null || !job.ownedBy(Tenants.of(rc))) {
-      throw ApiError.notFound("job_not_found", "No job with id '" + id + "'.");
+      throw ApiError.notFound("job_not_found", "No job with id '" + ApiError.clip(id) + "'.");
     }
     return job;
   }

@@ -38,13 +38,9 @@ final class RejudgeRoutes {
   }
 
   private void rejudge(RoutingContext rc) {
-    String id = rc.pathParam("id");
     String body = rc.body().asString();
     JsonNode request = body == null || body.isBlank() ? dev.fusion.common.Json.object() : JobRequests.parseBody(body);
-    JobView original = view.read(id);
-    if (original == null || (original.tenant() != null && !original.tenant().equals(Tenants.of(rc)))) {
-      throw ApiError.notFound("job_not_found", "No job with id '" + id + "'.");
-    }
+    JobView original = JobsRoutes.owned(view, rc);
     FusionJob job = rejudgeJob(original, request, Tenants.of(rc));
     PanelSet panel = reusedPanel(job, original.result());
     Future.fromCompletionStage(ctx.publisher().send(ctx.topics().panels(), job.jobId(), panel))

@@ -53,11 +53,20 @@ final class JudgeCaller {
         AnalysisSchema.responseFormat(), extra(panel));
     Future<AnalysisRecord> judged = ctx.gateway().chat(request)
         .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
-        .otherwise(e -> {
-          String error = e instanceof ModelCallException m ? m.getMessage() : String.valueOf(e.getMessage());
-          return record(panel, null, judgeModel, FailureReasons.JUDGE_UPSTREAM_ERROR, error, Usage.ZERO, started);
-        });
+        .otherwise(e -> record(panel, null, judgeModel, callFailureReason(e), String.valueOf(e.getMessage()),
+            Usage.ZERO, started));
     return inProgress.thenCompose(x -> judged.toCompletionStage()).thenCompose(this::publish);
+  }
+
+  /**
+   * Why the judge call itself failed: a judge that never answered in time is a {@code timeout} (the same
+   * reason a panel model gets), so it is not mistaken for an upstream error; anything else is
+   * {@code judge_upstream_error}.
+   */
+  static String callFailureReason(Throwable e) {
+    return e instanceof ModelCallException m && FailureReasons.TIMEOUT.equals(m.reason())
+        ? FailureReasons.TIMEOUT
+        : FailureReasons.JUDGE_UPSTREAM_ERROR;
   }
 
   /** The plugin's reasoning settings go to the judge as they came (the judge always runs at temperature 0). */

@@ -7,6 +7,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.common.gateway.ModelCallException;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,16 @@ class JudgeRepairTest {
     assertThat(JudgeCaller.repairable(FailureReasons.JUDGE_SCHEMA_MISMATCH)).isTrue();
     assertThat(JudgeCaller.repairable(FailureReasons.JUDGE_EMPTY_COMPLETION)).isFalse();
     assertThat(JudgeCaller.repairable(FailureReasons.JUDGE_UPSTREAM_ERROR)).isFalse();
+  }
+
+  @Test
+  void aJudgeCallThatTimedOutIsATimeoutAndAnyOtherFailureAnUpstreamError() {
+    assertThat(JudgeCaller.callFailureReason(new ModelCallException("sim/judge", FailureReasons.TIMEOUT, null,
+        "no response within 2000 ms", List.of()))).isEqualTo(FailureReasons.TIMEOUT);
+    assertThat(JudgeCaller.callFailureReason(new ModelCallException("sim/judge", FailureReasons.UPSTREAM_ERROR, 500,
+        "HTTP 500", List.of()))).isEqualTo(FailureReasons.JUDGE_UPSTREAM_ERROR);
+    assertThat(JudgeCaller.callFailureReason(new IllegalStateException("closed")))
+        .isEqualTo(FailureReasons.JUDGE_UPSTREAM_ERROR);
   }
 
   @Test

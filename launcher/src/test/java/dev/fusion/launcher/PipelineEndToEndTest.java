@@ -79,6 +79,23 @@ class PipelineEndToEndTest extends PipelineTestBase {
   }
 
   @Test
+  void aJudgeThatNeverAnswersIsReportedAsATimeoutAndTheJobIsStillAnswered() throws Exception {
+    // The judge hangs (the simulator holds the call open far beyond the gateway's per-attempt limit).
+    try (FusionStack stack = harness.newStack(Map.of("FUSION_MODEL_TIMEOUT_MS", "2000"))) {
+      var request = (com.fasterxml.jackson.databind.node.ObjectNode) Json.tree(
+          PipelineHarness.jobBody("Is tea better than coffee?", "sim/alpha", "sim/beta"));
+      String id = harness.submit(stack, Json.toString(request.put("model", "sim/judge;fault=hang")));
+      JsonNode job = awaitTerminal(stack, id);
+      // The synthesizer still answers from the raw panel answers, and says why there is no analysis.
+      assertThat(job.path("status").asText()).isEqualTo("completed");
+      assertThat(job.path("result").path("failure_reason").asText()).isEqualTo("timeout");
+      assertThat(job.path("result").path("answer").asText()).isNotBlank();
+      assertThat(job.path("result").path("analysis").isMissingNode() || job.path("result").path("analysis").isNull())
+          .isTrue();
+    }
+  }
+
+  @Test
   void restartingThePanelAndJudgeWorkersMidRunLosesNothingAndDuplicatesNothing() throws Exception {
     // A small in-flight cap keeps most jobs waiting in Kafka while the workers are down.
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "2"))) {

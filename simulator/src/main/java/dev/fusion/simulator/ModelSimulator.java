@@ -164,7 +164,8 @@ public final class ModelSimulator implements AutoCloseable {
       return vertx
           .createHttpServer(options)
           .requestHandler(router())
-          .listen(port)
+          // listen(port) alone would bind 0.0.0.0 whatever the options say: name the host.
+          .listen(port, options.getHost())
           .onSuccess(s -> bound.add(s.actualPort()));
     }
   }
