@@ -36,12 +36,12 @@ class HttpFuzzTest extends SharedPipelineTestBase {
   /** Vert.x's default limits, which the codec-level cases exceed. */
   static final int MAX_REQUEST_LINE = 4096;
   static final int MAX_HEADERS = 8192;
-  /** The ingress default (FUSION_MAX_BODY_BYTES). */
-  static final int MAX_BODY = 1024 * 1024;
+  /** The ingress default (FUSION_MAX_BODY_BYTES, which defaults to the record limit). */
+  static final int MAX_BODY = (int) dev.fusion.common.config.RecordBudget.DEFAULT.maxRecordBytes();
   private static final Set<Integer> BAD_REQUEST = Set.of(400);
   private static final Set<Integer> BAD_OR_TOO_LARGE = Set.of(400, 413);
   /** Whether POST /v1/chat/completions refuses a prompt over FUSION_MAX_PROMPT_CHARS (see {@code oversized}). */
-  private static final boolean CHAT_CHECKS_PROMPT_LIMIT = false;
+  private static final boolean CHAT_CHECKS_PROMPT_LIMIT = true;
 
   /** One generated request and the statuses that are right for it (empty: any 4xx). */
   record Case(String kind, byte[] head, byte[] body, Set<Integer> expected) {
