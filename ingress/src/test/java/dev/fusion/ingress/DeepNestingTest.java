@@ -48,6 +48,6 @@ class DeepNestingTest {
     byte[] deep = ("{\"reply_to\":\"replies\",\"x\":" + DEEP_ARRAY + "}").getBytes(StandardCharsets.UTF_8);
     assertThatThrownBy(() -> kafka.toJob(Map.of(), null, deep, "job_0123456789abcdef0123456789abcdef"))
         .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("invalid_json"));
-    assertThat(KafkaRequests.replyRouteOf(Map.of(), null, deep)).isNull();
+    assertThat(kafka.replyRouteOf(Map.of(), null, deep)).isNull();
   }
 }
