@@ -34,7 +34,8 @@ public final class StageContext implements AutoCloseable {
     this.gateway = new ModelGateway(this.vertx, config.gateway());
     this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget(),
         config.kafkaSendTimeout());
-    this.deadLetters = new DeadLetterPublisher(publisher, topics);
+    // Dead letters carry the original bytes only while they fit the producer's own request limit.
+    this.deadLetters = new DeadLetterPublisher(publisher, topics, config.recordBudget().producerMaxRequestBytes());
   }
 
   /** Creates the topics if they are missing (idempotent). */
@@ -68,6 +69,14 @@ public final class StageContext implements AutoCloseable {
   }
 
   /** The cancelled-jobs set shared by the stages of this process; started (and caught up) on first use. */
+  /**
+   * False once the cancellations reader stopped (a fatal error): a stage that cannot learn of
+   * cancellations must not report ready. True while the reader was never asked for.
+   */
+  public synchronized boolean cancellationsReady() {
+    return cancellations == null || cancellations.isReady();
+  }
+
   public synchronized Cancellations cancellations() {
     if (cancellations == null) {
       cancellations = new Cancellations(config.bootstrapServers(), topics.cancellations(), deadLetters).start();

@@ -88,7 +88,7 @@ public final class JudgeWorker implements Service {
 
   @Override
   public boolean isReady() {
-    return streams.state() == KafkaStreams.State.RUNNING && caller.isReady();
+    return streams.state() == KafkaStreams.State.RUNNING && caller.isReady() && ctx.cancellationsReady();
   }
 
   @Override

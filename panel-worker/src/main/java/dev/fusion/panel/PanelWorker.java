@@ -139,7 +139,7 @@ public final class PanelWorker implements Service {
 
   @Override
   public boolean isReady() {
-    return worker.isReady();
+    return worker.isReady() && ctx.cancellationsReady();
   }
 
   @Override

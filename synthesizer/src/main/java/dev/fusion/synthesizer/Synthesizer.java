@@ -179,7 +179,7 @@ public final class Synthesizer implements Service {
 
   @Override
   public boolean isReady() {
-    return worker.isReady();
+    return worker.isReady() && ctx.cancellationsReady();
   }
 
   @Override
