@@ -21,7 +21,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Steady load at a fixed rate: jobs over HTTP to ingress as tenant acme, and every tenth one as a Kafka
+ * Steady load at a fixed rate: jobs over HTTP to the ingress instances in turn, as tenant acme, and every tenth one as a Kafka
  * request with a reply topic. Records only what was acknowledged (a 202, or the producer's ack): those
  * are the jobs the pipeline owes a result. Bounded in time and count; stops by itself.
  */
@@ -100,7 +100,8 @@ final class Load implements AutoCloseable {
 
   private void submitHttp(int n) {
     attemptedHttp.incrementAndGet();
-    HttpRequest request = HttpRequest.newBuilder(URI.create(pipeline.baseUrl() + "/v1/jobs"))
+    List<String> ingresses = pipeline.baseUrls();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(ingresses.get(n % ingresses.size()) + "/v1/jobs"))
         .timeout(Duration.ofSeconds(10))
         .header("authorization", "Bearer " + Pipeline.ACME_KEY)
         .header("content-type", "application/json")

@@ -49,12 +49,16 @@ final class Pipeline implements AutoCloseable {
   private final Admin admin;
   private ChildProcess simulator;
   ChildProcess ingress;
+  ChildProcess ingressB;
   ChildProcess panelA;
   ChildProcess panelB;
   ChildProcess judge;
+  ChildProcess judgeB;
   ChildProcess synthesizer;
+  ChildProcess synthesizerB;
   private int simPort;
   private int httpPort;
+  private int httpPortB;
   private String prefix;
   private int generation;
 
@@ -101,20 +105,28 @@ final class Pipeline implements AutoCloseable {
     });
   }
 
-  /** (Re)starts every stage on a fresh topic prefix, and waits until a job goes all the way through. */
+  /**
+   * (Re)starts every stage on a fresh topic prefix: two instances of each, so that a killed one has a
+   * survivor that keeps working (the second ingress does not dispatch batches: exactly one may).
+   */
   Pipeline restartStages(String replyTopic) {
     stopStages();
     generation++;
     prefix = "g" + generation + "-" + UUID.randomUUID().toString().substring(0, 4) + ".";
     simPort = freePort();
     httpPort = freePort();
+    httpPortB = freePort();
     simulator = stage("simulator", Map.of("SIM_PORT", Integer.toString(simPort), "SIM_HOST", "127.0.0.1",
         "SIM_LATENCY_MS", "20"), "simulator");
-    ingress = stage("ingress", Map.of("FUSION_HTTP_PORT", Integer.toString(httpPort)), "ingress");
+    ingress = stage("ingress-a", Map.of("FUSION_HTTP_PORT", Integer.toString(httpPort)), "ingress");
+    ingressB = stage("ingress-b", Map.of("FUSION_HTTP_PORT", Integer.toString(httpPortB),
+        "FUSION_BATCH_DISPATCHER", "false"), "ingress");
     panelA = stage("panel-worker-a", Map.of(), "panel-worker");
     panelB = stage("panel-worker-b", Map.of(), "panel-worker");
-    judge = stage("judge-worker", Map.of(), "judge-worker");
-    synthesizer = stage("synthesizer", Map.of(), "synthesizer");
+    judge = stage("judge-worker-a", Map.of(), "judge-worker");
+    judgeB = stage("judge-worker-b", Map.of(), "judge-worker");
+    synthesizer = stage("synthesizer-a", Map.of(), "synthesizer");
+    synthesizerB = stage("synthesizer-b", Map.of(), "synthesizer");
     createTopic(replyTopic());
     return this;
   }
@@ -144,7 +156,7 @@ final class Pipeline implements AutoCloseable {
     return p;
   }
 
-  /** SIGTERM to every stage (brokers stay). */
+  /** SIGKILL to every stage (brokers stay); a fresh generation starts on new topics anyway. */
   void stopStages() {
     for (ChildProcess p : stages) {
       p.kill();
@@ -168,8 +180,14 @@ final class Pipeline implements AutoCloseable {
     return prefix + System.getProperty("faults.replyTopic", "faults.replies");
   }
 
+  /** Ingress A, which the checks talk to. */
   String baseUrl() {
     return "http://127.0.0.1:" + httpPort;
+  }
+
+  /** Both ingress instances; the load alternates between them, as a load balancer would. */
+  List<String> baseUrls() {
+    return List.of(baseUrl(), "http://127.0.0.1:" + httpPortB);
   }
 
   int httpPort() {
