@@ -64,12 +64,17 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     KafkaConfigs.streamsSizes(p, config.recordBudget());
+    KafkaConfigs.streamsMembership(p, "judge-aggregation");
     return p;
   }
 
   private static Path stateDir(FusionConfig config) {
-    // One directory per instance: two instances in one JVM (tests) must not share a state lock.
-    return config.dataDir().resolve("judge-streams").resolve(UUID.randomUUID().toString().substring(0, 8));
+    // With an instance ID the directory is stable, so a restarted instance finds its stores and does not
+    // restore them from the changelogs. Without one, one directory per instance: two instances in one
+    // JVM (tests) must not share a state lock.
+    String instance = KafkaConfigs.instanceId();
+    String dir = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
+    return config.dataDir().resolve("judge-streams").resolve(dir);
   }
 
   @Override

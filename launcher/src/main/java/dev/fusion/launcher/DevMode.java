@@ -27,6 +27,11 @@ public final class DevMode {
     int kafkaPort = Integer.parseInt(vars.getOrDefault("FUSION_KAFKA_PORT", "9092"));
     Path dataDir = Path.of(vars.getOrDefault("FUSION_DATA_DIR", ".fusion-data")).toAbsolutePath();
     vars.put("FUSION_DATA_DIR", dataDir.toString());
+    // A stable instance ID keeps the judge aggregation's state directory and Streams membership across
+    // restarts of dev mode, so a restart resumes its tasks without restoring them (Recovery).
+    if (dev.fusion.common.kafka.KafkaConfigs.instanceId() == null) {
+      System.setProperty(dev.fusion.common.kafka.KafkaConfigs.INSTANCE_ID_VAR, "dev");
+    }
 
     long started = System.currentTimeMillis();
     EmbeddedKafka kafka = new EmbeddedKafka(dataDir.resolve("kafka"), kafkaPort).start();

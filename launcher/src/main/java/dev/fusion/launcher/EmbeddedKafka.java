@@ -57,6 +57,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path dataDir;
     private final int requestedPort;
     private final boolean deleteOnClose;
+    /** Set for a member of a multi-node cluster (static voter set); null for the single-node broker. */
+    private final ClusterMember member;
 
     private KafkaRaftServer server;
     private int port = -1;
@@ -73,12 +75,38 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private EmbeddedKafka(Path dataDir, int port, boolean deleteOnClose) {
+        this(dataDir, port, deleteOnClose, null);
+    }
+
+    private EmbeddedKafka(Path dataDir, int port, boolean deleteOnClose, ClusterMember member) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
         this.dataDir = dataDir.toAbsolutePath();
         this.requestedPort = port;
         this.deleteOnClose = deleteOnClose;
+        this.member = member;
+    }
+
+    /**
+     * One node (broker and controller) of a multi-node KRaft cluster with a static voter set, e.g. three
+     * processes for the fault suite's "one broker of three down" scenario. Every node is formatted with the
+     * same cluster ID; internal topics get replication 3 (or the node count) and min ISR 2.
+     *
+     * @param voters {@code id@host:controllerPort} of every node, comma-separated, this one included
+     */
+    public static EmbeddedKafka clusterMember(Path dataDir, int nodeId, int port, int controllerPort, String voters,
+            String clusterId) {
+        if (port <= 0 || controllerPort <= 0) {
+            throw new IllegalArgumentException("a cluster member needs fixed ports");
+        }
+        return new EmbeddedKafka(dataDir, port, false, new ClusterMember(nodeId, controllerPort, voters, clusterId));
+    }
+
+    private record ClusterMember(int nodeId, int controllerPort, String voters, String clusterId) {
+        int nodes() {
+            return voters.split(",").length;
+        }
     }
 
     /** A broker in a fresh temporary directory on a free port; {@link #close()} deletes the directory. */
@@ -120,9 +148,10 @@ public final class EmbeddedKafka implements AutoCloseable {
                         + " is missing: cannot tell which controller port it was formatted with");
             }
 
-            String clusterId = state.getProperty("cluster.id", Uuid.randomUuid().toString());
-            controllerPort = formatted
-                    ? Integer.parseInt(state.getProperty("controller.port"))
+            String clusterId = member != null ? member.clusterId()
+                    : state.getProperty("cluster.id", Uuid.randomUuid().toString());
+            controllerPort = member != null ? member.controllerPort()
+                    : formatted ? Integer.parseInt(state.getProperty("controller.port"))
                     : freePort(-1);
             if (formatted && !canBind(controllerPort)) {
                 throw new IllegalStateException("controller port " + controllerPort + " (fixed for " + dataDir
@@ -195,7 +224,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Properties brokerProperties(Path logDir) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
-        p.setProperty("node.id", Integer.toString(NODE_ID));
+        p.setProperty("node.id", Integer.toString(member != null ? member.nodeId() : NODE_ID));
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
         p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
@@ -203,19 +232,26 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
         // Dynamic quorum: with --standalone the voter set (this node's controller endpoint) is written at
         // format time, so the controller port has to stay the same across restarts.
-        p.setProperty("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        if (member != null) {
+            p.setProperty("controller.quorum.voters", member.voters()); // static quorum, same on every node
+        } else {
+            p.setProperty("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        }
         p.setProperty("log.dirs", logDir.toString());
 
-        p.setProperty("offsets.topic.replication.factor", "1");
+        String replication = member != null ? Integer.toString(Math.min(3, member.nodes())) : "1";
+        String minIsr = member != null && member.nodes() >= 3 ? "2" : "1";
+        p.setProperty("offsets.topic.replication.factor", replication);
         p.setProperty("offsets.topic.num.partitions", "5");
-        p.setProperty("transaction.state.log.replication.factor", "1");
-        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.replication.factor", replication);
+        p.setProperty("transaction.state.log.min.isr", minIsr);
         p.setProperty("transaction.state.log.num.partitions", "5");
-        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
-        p.setProperty("share.coordinator.state.topic.min.isr", "1");
-        p.setProperty("default.replication.factor", "1");
-        p.setProperty("min.insync.replicas", "1");
+        p.setProperty("share.coordinator.state.topic.replication.factor", replication);
+        p.setProperty("share.coordinator.state.topic.min.isr", minIsr);
+        p.setProperty("default.replication.factor", replication);
+        p.setProperty("min.insync.replicas", minIsr);
         p.setProperty("group.initial.rebalance.delay.ms", "0");
+        recoverySettings(p);
         p.setProperty("num.partitions", "1");
         p.setProperty("auto.create.topics.enable", "true");
         // A dev broker on a small machine: fewer threads than the production defaults.
@@ -225,13 +261,30 @@ public final class EmbeddedKafka implements AutoCloseable {
         return p;
     }
 
+    /**
+     * How fast the group coordinator notices a dead member (docs/architecture.md, Recovery). KIP-848
+     * consumer groups take their session timeout and heartbeat interval from the broker, not the client:
+     * the defaults (45 s, 5 s) kept a killed worker's partitions idle for ~45 s. 6 s with a 1 s heartbeat
+     * moves them within about 7 s and still rides out a long GC pause. Classic groups (the Streams app)
+     * ask for their own session timeout, which must be at least {@code group.min.session.timeout.ms}.
+     */
+    static void recoverySettings(Properties p) {
+        p.setProperty("group.consumer.session.timeout.ms", "6000");
+        p.setProperty("group.consumer.min.session.timeout.ms", "3000");
+        p.setProperty("group.consumer.heartbeat.interval.ms", "1000");
+        p.setProperty("group.consumer.min.heartbeat.interval.ms", "500");
+        p.setProperty("group.min.session.timeout.ms", "3000");
+    }
+
     private void format(Path configFile, String clusterId) {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         int rc;
+        String[] args = member != null
+                ? new String[] {"format", "--config", configFile.toString(), "--cluster-id", clusterId}
+                : new String[] {"format", "--config", configFile.toString(), "--cluster-id", clusterId, "--standalone"};
         try (PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
             // execute, not main: main calls System.exit.
-            rc = StorageTool.execute(new String[] {
-                    "format", "--config", configFile.toString(), "--cluster-id", clusterId, "--standalone"}, out);
+            rc = StorageTool.execute(args, out);
         } catch (RuntimeException e) {
             throw new IllegalStateException("formatting " + dataDir + " failed: "
                     + captured.toString(StandardCharsets.UTF_8).trim(), e);

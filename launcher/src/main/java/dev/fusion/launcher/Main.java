@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code fusion} command line. */
 @Command(name = "fusion", mixinStandardHelpOptions = true, version = "fusion 0.1.0",
     description = "Multi-model deliberation as durable jobs on Apache Kafka.",
-    subcommands = {Main.Dev.class, Main.Simulator.class, Main.IngressCmd.class, Main.PanelCmd.class,
+    subcommands = {Main.Dev.class, Main.Broker.class, Main.Simulator.class, Main.IngressCmd.class, Main.PanelCmd.class,
         Main.JudgeCmd.class, Main.SynthCmd.class,
         dev.fusion.launcher.bench.BenchCommand.class, dev.fusion.launcher.cli.AskCommand.class, dev.fusion.launcher.cli.BatchCommand.class})
 public final class Main implements Callable<Integer> {
@@ -30,6 +30,41 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       DevMode.run(System.getenv());
+      return 0;
+    }
+  }
+
+  @Command(name = "broker", description = {
+      "Run the embedded KRaft broker (broker and controller) alone, as its own process, until stopped.",
+      "Alone: a single node on --data-dir (formatted on first use). With --voters: one node of a",
+      "multi-node cluster (replication 3, min ISR 2), e.g. for the fault suite."})
+  static final class Broker implements Callable<Integer> {
+    @CommandLine.Option(names = "--data-dir", required = true, description = "log and metadata directory, kept across restarts")
+    java.nio.file.Path dataDir;
+    @CommandLine.Option(names = "--port", defaultValue = "9092", description = "PLAINTEXT port on 127.0.0.1 (default ${DEFAULT-VALUE})")
+    int port;
+    @CommandLine.Option(names = "--node-id", defaultValue = "1", description = "node ID (cluster member only)")
+    int nodeId;
+    @CommandLine.Option(names = "--controller-port", defaultValue = "0", description = "controller port (cluster member only)")
+    int controllerPort;
+    @CommandLine.Option(names = "--voters", description = "id@127.0.0.1:controllerPort of every node, comma-separated")
+    String voters;
+    @CommandLine.Option(names = "--cluster-id", description = "the cluster ID every node is formatted with (with --voters)")
+    String clusterId;
+
+    @Override
+    public Integer call() throws Exception {
+      EmbeddedKafka kafka = voters == null
+          ? new EmbeddedKafka(dataDir, port)
+          : EmbeddedKafka.clusterMember(dataDir, nodeId, port, controllerPort, voters, clusterId);
+      java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        kafka.close();
+        stopped.countDown();
+      }, "broker-shutdown"));
+      kafka.start();
+      System.out.println("fusion broker ready at " + kafka.bootstrapServers());
+      stopped.await();
       return 0;
     }
   }

@@ -62,6 +62,20 @@ class EmbeddedKafkaTest {
     }
 
     @Test
+    void brokerDetectsADeadConsumerGroupMemberWithinSixSeconds() throws Exception {
+        // KIP-848 groups take their session timeout from the broker: Kafka's 45 s default kept a killed
+        // worker's partitions idle that long (docs/architecture.md, Recovery).
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            var broker = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.BROKER, "1");
+            var config = admin.describeConfigs(List.of(broker)).all().get(30, TimeUnit.SECONDS).get(broker);
+            assertThat(config.get("group.consumer.session.timeout.ms").value()).isEqualTo("6000");
+            assertThat(config.get("group.consumer.heartbeat.interval.ms").value()).isEqualTo("1000");
+            assertThat(Integer.parseInt(config.get("group.min.session.timeout.ms").value())).isLessThanOrEqualTo(6000);
+        }
+    }
+
+    @Test
     void bootstrapServersIsLoopbackWithTheChosenPort() {
         assertThat(kafka.bootstrapServers()).matches("127\\.0\\.0\\.1:\\d+");
         assertThat(kafka.bootstrapServers()).doesNotEndWith(":0");

@@ -74,6 +74,7 @@ public final class KafkaConfigs {
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     if (groupId != null) {
       p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+      membership(p, clientId);
     }
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -84,5 +85,64 @@ public final class KafkaConfigs {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return p;
+  }
+
+  /** Environment variables (a JVM system property of the same name wins) that shape group membership. */
+  public static final String GROUP_PROTOCOL_VAR = "FUSION_GROUP_PROTOCOL";
+  public static final String INSTANCE_ID_VAR = "FUSION_INSTANCE_ID";
+  public static final String STATIC_MEMBERSHIP_VAR = "FUSION_CONSUMER_STATIC_MEMBERSHIP";
+
+  /**
+   * Group consumers use the broker-driven rebalance protocol of KIP-848 by default: assignment is
+   * incremental, so a member joining or dying moves only its own partitions and the others keep
+   * working; the session timeout that decides how soon a killed member's partitions move is the
+   * broker's {@code group.consumer.session.timeout.ms} (docs/architecture.md, Recovery).
+   *
+   * <p>Static membership ({@code group.instance.id} = instance ID + client ID) is opt-in for plain
+   * consumers: under KIP-848 a static member that was killed keeps its partitions until its session
+   * expires and its restarted successor is refused ({@code UNRELEASED_INSTANCE_ID}) until then, so it
+   * does not shorten recovery from a crash; it only spares a rebalance on a clean restart.
+   */
+  private static void membership(Properties p, String clientId) {
+    String protocol = setting(GROUP_PROTOCOL_VAR, "consumer");
+    p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+    String instance = setting(INSTANCE_ID_VAR, null);
+    if (instance != null && Boolean.parseBoolean(setting(STATIC_MEMBERSHIP_VAR, "false"))) {
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance + "-" + clientId);
+    }
+  }
+
+  public static final String STREAMS_STANDBY_VAR = "FUSION_STREAMS_STANDBY_REPLICAS";
+  public static final String STREAMS_SESSION_TIMEOUT_VAR = "FUSION_STREAMS_SESSION_TIMEOUT_MS";
+
+  /**
+   * Membership of a Kafka Streams app: the classic rebalance protocol (Streams' own KIP-1071 protocol in
+   * 4.3 has no static membership and ignores the client's standby setting), with static membership when
+   * the process has an instance ID, so a restarted instance gets its tasks back at once, without a
+   * rebalance; a session timeout short enough that a killed instance's tasks move within seconds; and
+   * warm standby replicas, so those tasks move to an instance that already has their state.
+   */
+  public static void streamsMembership(Properties p, String memberName) {
+    String instance = instanceId();
+    if (instance != null) {
+      p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance + "-" + memberName);
+    }
+    int sessionMs = Integer.parseInt(setting(STREAMS_SESSION_TIMEOUT_VAR, "6000"));
+    p.put("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionMs);
+    p.put("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(500, sessionMs / 4));
+    p.put("num.standby.replicas", Integer.parseInt(setting(STREAMS_STANDBY_VAR, "1")));
+  }
+
+  /** This process's stable instance ID ({@value #INSTANCE_ID_VAR}), or null when it has none. */
+  public static String instanceId() {
+    return setting(INSTANCE_ID_VAR, null);
+  }
+
+  private static String setting(String name, String fallback) {
+    String value = System.getProperty(name);
+    if (value == null || value.isBlank()) {
+      value = System.getenv(name);
+    }
+    return value == null || value.isBlank() ? fallback : value.trim();
   }
 }

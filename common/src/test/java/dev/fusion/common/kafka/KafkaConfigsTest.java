@@ -1,0 +1,54 @@
+package dev.fusion.common.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class KafkaConfigsTest {
+
+  @AfterEach
+  void clearOverrides() {
+    System.clearProperty(KafkaConfigs.INSTANCE_ID_VAR);
+    System.clearProperty(KafkaConfigs.STATIC_MEMBERSHIP_VAR);
+    System.clearProperty(KafkaConfigs.GROUP_PROTOCOL_VAR);
+  }
+
+  @Test
+  void groupConsumersUseTheIncrementalKip848ProtocolAndGroupLessOnesAreLeftAlone() {
+    assertThat(KafkaConfigs.consumer("b:9092", "fusion-panel-worker", "panel-worker")
+        .get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)).isEqualTo("consumer");
+    assertThat(KafkaConfigs.consumer("b:9092", null, "jobs-view")).doesNotContainKey(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+  }
+
+  @Test
+  void theClassicProtocolCanBeChosenForOldBrokers() {
+    System.setProperty(KafkaConfigs.GROUP_PROTOCOL_VAR, "classic");
+    assertThat(KafkaConfigs.consumer("b:9092", "g", "c").get(ConsumerConfig.GROUP_PROTOCOL_CONFIG)).isEqualTo("classic");
+  }
+
+  @Test
+  void plainConsumersAreStaticMembersOnlyWhenAskedTo() {
+    System.setProperty(KafkaConfigs.INSTANCE_ID_VAR, "panel-7");
+    assertThat(KafkaConfigs.consumer("b:9092", "g", "panel-worker")).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+
+    System.setProperty(KafkaConfigs.STATIC_MEMBERSHIP_VAR, "true");
+    assertThat(KafkaConfigs.consumer("b:9092", "g", "panel-worker").get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG))
+        .isEqualTo("panel-7-panel-worker");
+  }
+
+  @Test
+  void streamsAppIsAStaticMemberWithAShortSessionAndAStandbyWhenTheProcessHasAnInstanceId() {
+    var withoutId = new java.util.Properties();
+    KafkaConfigs.streamsMembership(withoutId, "judge-aggregation");
+    assertThat(withoutId).doesNotContainKey(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+
+    System.setProperty(KafkaConfigs.INSTANCE_ID_VAR, "judge-1");
+    var p = new java.util.Properties();
+    KafkaConfigs.streamsMembership(p, "judge-aggregation");
+    assertThat(p.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)).isEqualTo("judge-1-judge-aggregation");
+    assertThat(p.get("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(6000);
+    assertThat(p.get("num.standby.replicas")).isEqualTo(1);
+  }
+}
