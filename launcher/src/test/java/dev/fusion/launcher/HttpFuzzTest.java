@@ -329,14 +329,17 @@ class HttpFuzzTest extends SharedPipelineTestBase {
     }
 
     /**
-     * Over the body limit, or a prompt over the prompt limit inside it (400 or 413). Chat completions do
-     * not check the prompt limit yet (issue 15, item 2, sizes bounded at the door): until they do, only
-     * the body limit is tried there.
+     * Over the body limit, or a prompt over the job size limit inside it (400 or 413). Only a deliberation
+     * becomes a job: a plain chat completion (any other model) is bounded by the body limit alone, so the
+     * under-the-body-limit case asks chat completions for {@code fusion}.
      */
     Case oversized(Random r) {
       boolean chat = r.nextBoolean();
       ObjectNode body = chat ? validChat(r) : validJob(r);
       boolean overBody = chat && !CHAT_CHECKS_PROMPT_LIMIT || r.nextBoolean();
+      if (chat && !overBody) {
+        body.put("model", "fusion").put("tool_choice", "required");
+      }
       int chars = overBody ? MAX_BODY + 1 + r.nextInt(64 * 1024) : 400_001 + r.nextInt(64 * 1024);
       ((ObjectNode) body.withArray("messages").get(0)).put("content", "x".repeat(chars));
       return post("oversized", jsonTarget(r, chat), utf8(Json.toString(body)),
