@@ -85,6 +85,14 @@ public final class StageContext implements AutoCloseable {
   }
 
   /**
+   * True while the background probe finds Kafka unreachable (the probe starts on first use): a stage's
+   * failures during an outage are not the records' fault.
+   */
+  public boolean kafkaKnownUnreachable() {
+    return kafkaReachability().isKnownUnreachable();
+  }
+
+  /**
    * Whether Kafka answers, probed in the background from first use on. Its own lock, not this object's:
    * event loops ask for it, and {@link #cancellations()} holds this object's while it catches up.
    */

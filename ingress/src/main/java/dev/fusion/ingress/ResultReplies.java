@@ -79,7 +79,8 @@ public final class ResultReplies implements Service {
     var topic = new TopicSpec<>(results.name(), results.keySerde(), serde, true, Map.of());
     this.worker = new AsyncConsumerWorker<>("result-replies", topic,
         KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP, "result-replies"),
-        this::handle, ctx.deadLetters(), 1000, null);
+        this::handle, ctx.deadLetters(), 1000, null)
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
   CompletionStage<?> handle(String jobId, Read read) {

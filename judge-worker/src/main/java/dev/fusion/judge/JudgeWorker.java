@@ -38,7 +38,8 @@ public final class JudgeWorker implements Service {
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
-        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ctx.gateway()::saturated);
+        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ctx.gateway()::saturated)
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
   static Properties streamsProps(FusionConfig config, String rejectionsTopic) {

@@ -36,7 +36,8 @@ public final class PanelWorker implements Service {
     var props = KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP,
         "panel-worker");
     this.worker = new AsyncConsumerWorker<>("panel-worker", topics.jobs(), props, this::handle, ctx.deadLetters(),
-        ctx.config().panelMaxInFlight(), ctx.gateway()::saturated);
+        ctx.config().panelMaxInFlight(), ctx.gateway()::saturated)
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
   CompletionStage<?> handle(String jobId, FusionJob job) {

@@ -34,7 +34,8 @@ public final class Synthesizer implements Service {
     var config = ctx.config();
     this.worker = new AsyncConsumerWorker<>("synthesizer", ctx.topics().analyses(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + GROUP, "synthesizer"),
-        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), ctx.gateway()::saturated);
+        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), ctx.gateway()::saturated)
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
   CompletionStage<?> handle(String jobId, AnalysisRecord record) {

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *       dead letter is durable, so the partition moves on and nothing is lost;
  *   <li>retriable (an output that timed out, a broker unavailable): the record alone is handled again
  *       after a backoff while the rest of the partition goes on (its offset is not committed past it);
- *       after {@code maxAttempts} failed attempts it is poison. Attempts survive a consumer reopen (kept
+ *       after {@code maxAttempts} failed attempts it is poison (failures while Kafka is known to be
+ *       unreachable do not count, see {@link #attemptsPausedWhile}). Attempts survive a consumer reopen (kept
  *       in memory) and a restart or a move to another instance (kept in the commit's metadata, see
  *       {@link #ATTEMPTS_METADATA});
  *   <li>fatal (authorization, a fenced producer, misconfiguration): the worker commits what is
@@ -82,6 +83,7 @@ public final class AsyncConsumerWorker<V> implements Service {
   private Duration drainTimeout = Duration.ofSeconds(30);
   private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
   private long retryBackoffMs = 500;
+  private BooleanSupplier kafkaKnownUnreachable = () -> false;
 
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   /** Polled but not yet started (a poll may return more than the cap allows); bounded by max.poll.records. */
@@ -143,6 +145,17 @@ public final class AsyncConsumerWorker<V> implements Service {
   /** How many times a record that keeps failing retriably is tried before it is dead-lettered. */
   public AsyncConsumerWorker<V> maxAttempts(int attempts) {
     this.maxAttempts = Math.max(1, attempts);
+    return this;
+  }
+
+  /**
+   * While this says Kafka is unreachable, a retriable failure does not count as an attempt: an outage
+   * fails every record alike, none of them is to blame, and a long one must delay records, not
+   * dead-letter them. (The probe is {@link KafkaReachability}; a failure takes the send timeout to
+   * come, by which time the probe has seen the outage.)
+   */
+  public AsyncConsumerWorker<V> attemptsPausedWhile(BooleanSupplier kafkaKnownUnreachable) {
+    this.kafkaKnownUnreachable = kafkaKnownUnreachable;
     return this;
   }
 
@@ -389,12 +402,14 @@ public final class AsyncConsumerWorker<V> implements Service {
       case FATAL -> fatal("processing " + at.partition() + "@" + at.offset(), error);
       case POISON -> deadLetter(record, "processing failed: " + FailureKind.describe(error));
       case RETRIABLE -> {
-        int failed = attempts.merge(at, 1, Integer::sum);
-        if (failed >= maxAttempts) {
+        boolean outage = kafkaKnownUnreachable.getAsBoolean();
+        int failed = outage ? Math.max(1, attempts.getOrDefault(at, 0)) : attempts.merge(at, 1, Integer::sum);
+        if (!outage && failed >= maxAttempts) {
           deadLetter(record, "still failing after " + failed + " attempts: " + FailureKind.describe(error));
         } else {
-          LOG.warn("{}: {}@{} failed (attempt {} of {}), retrying: {}", name, at.partition(), at.offset(), failed,
-              maxAttempts, FailureKind.describe(error));
+          LOG.warn("{}: {}@{} failed ({}), retrying: {}", name, at.partition(), at.offset(),
+              outage ? "Kafka is unreachable: not counted" : "attempt " + failed + " of " + maxAttempts,
+              FailureKind.describe(error));
           retries.add(new Retry(System.currentTimeMillis() + backoff(failed), record, null, 0));
         }
       }

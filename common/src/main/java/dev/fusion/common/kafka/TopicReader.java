@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>Failures follow {@link FailureKind}. A record the sink cannot take is poison: the sink passes it
  * to {@link Rejects#reject}, and the dead letters of a batch are durable before the sink stores the
  * batch's positions ({@link Rejects#awaitDurable}), so none is lost. A failure of the consumer or of a
- * whole batch (storage, a dead letter that could not be written) that is not fatal backs off and reads
- * the batch again (sinks are idempotent); after {@value #MAX_BATCH_ATTEMPTS} failures in a row, or on
- * a fatal failure, the reader stops and reports not ready, with the reason ({@link #fatalFailure()}).
+ * whole batch backs off and reads the batch again (sinks are idempotent): for as long as it lasts when
+ * it is retriable (a dead letter Kafka could not take during an outage), {@value #MAX_BATCH_ATTEMPTS}
+ * times in a row for anything else (a bug of the sink). After that, or on a fatal failure, the reader
+ * stops and reports not ready, with the reason ({@link #fatalFailure()}).
  *
  * <p>Such a reader re-reads a topic from the beginning whenever it has no stored position (every
  * start for cancellations, a rebuilt view). So that each poison record is reported once rather than at
@@ -162,13 +163,17 @@ public final class TopicReader {
           throw e;
         } catch (Exception e) {
           failures++;
-          if (FailureKind.classify(e) == FailureKind.FATAL || failures >= MAX_BATCH_ATTEMPTS) {
+          FailureKind kind = FailureKind.classify(e);
+          // A retriable failure (Kafka unreachable for a dead letter) is the environment's, not the
+          // batch's: wait it out however long it lasts. Anything else escaping the sink is a bug that
+          // would fail the same way forever: a few tries, then stop and say so.
+          if (kind == FailureKind.FATAL || kind != FailureKind.RETRIABLE && failures >= MAX_BATCH_ATTEMPTS) {
             fatalFailure = (failures >= MAX_BATCH_ATTEMPTS ? "failing " + failures + " times in a row: " : "")
                 + FailureKind.describe(e);
             LOG.error("{} stopped (not ready): {}", name, fatalFailure, e);
             return;
           }
-          long backoffMs = Math.min(MAX_BACKOFF_MS, 200L << failures);
+          long backoffMs = Math.min(MAX_BACKOFF_MS, 200L << Math.min(failures, 16));
           LOG.warn("{}: {}; reading the batch again in {} ms", name, FailureKind.describe(e), backoffMs);
           for (TopicPartition tp : records.partitions()) {
             // Back to where this batch started: the sink stored nothing of it (positions go with the data).

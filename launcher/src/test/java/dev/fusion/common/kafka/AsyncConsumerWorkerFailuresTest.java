@@ -167,6 +167,24 @@ class AsyncConsumerWorkerFailuresTest {
   }
 
   @Test
+  void failuresWhileKafkaIsKnownUnreachableDoNotCountSoAnOutageDeadLettersNothing() throws Exception {
+    topics = kafka.newTopics(1);
+    kafka.send(topics.jobs().name(), "k0", job("flaky-forever"));
+    java.util.concurrent.atomic.AtomicBoolean outage = new java.util.concurrent.atomic.AtomicBoolean(true);
+
+    // Given an outage, far more failures than the 2 attempts allowed are only retried
+    start("g-outage", 2, Duration.ofMillis(10)).attemptsPausedWhile(outage::get);
+    await().atMost(WAIT).until(() -> calls.get("flaky-forever") != null && calls.get("flaky-forever").get() >= 10);
+    assertThat(rejections()).isEmpty();
+
+    // When Kafka is back and the record still fails, its attempts count again
+    outage.set(false);
+    await().atMost(WAIT).until(() -> committed("g-outage") != null && committed("g-outage").offset() == 1);
+    assertThat(rejections()).hasSize(1);
+    assertThat(header(rejections().get(0), DeadLetterPublisher.REASON_HEADER)).contains("after 2 attempts");
+  }
+
+  @Test
   void attemptsSurviveARestartInTheCommitMetadata() throws Exception {
     topics = kafka.newTopics(1);
     kafka.send(topics.jobs().name(), "k0", job("flaky-forever"));
