@@ -302,6 +302,9 @@ class FaultSuiteTest {
     Waits.within(Duration.ofSeconds(20), () -> acked.stream().filter(Load.Ack::kafka)
         .allMatch(a -> ledger.repliesByCorrelation.getOrDefault(a.id(), 0) > 0));
     boolean drained = Waits.within(Duration.ofSeconds(60), () -> pipeline.lagByGroup().values().stream().allMatch(l -> l == 0));
+    // Drained groups mean the last results and replies are written; give the ledger a moment to read them.
+    Waits.within(Duration.ofSeconds(15), () -> acked.stream().allMatch(a -> jobOf(a) != null && ledger.results(jobOf(a)) > 0
+        && (!a.kafka() || ledger.repliesByCorrelation.getOrDefault(a.id(), 0) > 0)));
     if (!drained) {
       String lag;
       try {

@@ -86,6 +86,9 @@ final class HttpFuzz {
   }
 
   static String problem(RawHttp.Response response) {
+    if (response.status() == 0) {
+      return "no HTTP answer within 20 s (or the connection closed without one)" + abbreviate(response.body());
+    }
     if (response.status() < 400 || response.status() > 499) {
       return "status " + response.status() + ": " + abbreviate(response.body());
     }

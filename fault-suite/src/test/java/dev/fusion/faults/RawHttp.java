@@ -21,7 +21,7 @@ final class RawHttp {
   static Response send(int port, String method, String target, String headers, byte[] body) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 2_000);
-      socket.setSoTimeout(10_000);
+      socket.setSoTimeout(20_000);
       OutputStream out = socket.getOutputStream();
       StringBuilder head = new StringBuilder()
           .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
