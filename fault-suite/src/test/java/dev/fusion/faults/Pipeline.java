@@ -168,6 +168,15 @@ final class Pipeline implements AutoCloseable {
     return bootstrap;
   }
 
+  /** Whether the cluster answers a metadata request now (within 2 s). */
+  boolean brokerAnswers() {
+    try {
+      return !admin.describeCluster().nodes().get(2, java.util.concurrent.TimeUnit.SECONDS).isEmpty();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
   String prefix() {
     return prefix;
   }
@@ -214,7 +223,11 @@ final class Pipeline implements AutoCloseable {
    */
   Map<String, Long> lagByGroup() throws Exception {
     Set<String> groups = admin.listGroups().all().get()
-        .stream().map(GroupListing::groupId).filter(g -> g.startsWith(prefix)).collect(Collectors.toSet());
+        .stream().map(GroupListing::groupId).filter(g -> g.startsWith(prefix))
+        // Bookmarks of the group-less readers (poison reported up to here): no member reads through them,
+        // so their distance to the end is no lag (docs/architecture.md, "Readers without a group").
+        .filter(g -> !g.endsWith(".poison-reported"))
+        .collect(Collectors.toSet());
     Map<String, Long> lag = new HashMap<>();
     for (String group : groups) {
       Map<TopicPartition, OffsetAndMetadata> committed =

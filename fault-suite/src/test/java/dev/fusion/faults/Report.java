@@ -24,6 +24,11 @@ final class Report {
     /** From the fault until every job acknowledged before it, and the first after it, had finished. */
     long caughtUpMs = -1;
     String loadAverage = "?";
+    /**
+     * A broker went away: a reply whose acknowledgement was lost with it is sent again (replies are
+     * at-least-once across broker failures, docs/reliability.md), so a second reply is noted, not failed.
+     */
+    boolean replyAcksMayBeLost;
     long durationMs;
 
     Row(String scenario) {

@@ -302,7 +302,7 @@ class HttpFuzzTest extends SharedPipelineTestBase {
       ObjectNode body = chat ? validChat(r) : validJob(r);
       ((ObjectNode) body.withArray("messages").get(0)).put("content", "before " + marker + " after");
       byte[] text = utf8(Json.toString(body));
-      int at = indexOf(text, utf8(marker));
+      int at = RawHttp.indexOf(text, utf8(marker));
       ByteArrayOutputStream out = new ByteArrayOutputStream();
       out.write(text, 0, at);
       out.writeBytes(BAD_UTF8[r.nextInt(BAD_UTF8.length)]);
@@ -568,19 +568,6 @@ class HttpFuzzTest extends SharedPipelineTestBase {
 
     private static byte[] utf8(String s) {
       return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-      outer:
-      for (int i = 0; i + needle.length <= haystack.length; i++) {
-        for (int j = 0; j < needle.length; j++) {
-          if (haystack[i + j] != needle[j]) {
-            continue outer;
-          }
-        }
-        return i;
-      }
-      return -1;
     }
 
     private static Set<Integer> union(Set<Integer> a, Set<Integer> b) {

@@ -91,20 +91,7 @@ class KafkaOutageTest extends PipelineTestBase {
 
   /** Every value now on {@code topic}, as text. */
   private static List<String> values(String bootstrap, String topic) {
-    List<String> out = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(KafkaConfigs.consumer(bootstrap, null, "outage-read"))) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          out.add(r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8));
-        }
-        return parts.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
-      });
-    }
-    return out;
+    return KafkaTopicsFixture.readAll(bootstrap, topic).stream()
+        .map(r -> r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8)).toList();
   }
 }

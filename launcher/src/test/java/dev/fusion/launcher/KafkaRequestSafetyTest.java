@@ -174,24 +174,9 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
 
   /** Every record now on {@code topic} (up to its end offsets), only those keyed {@code key} unless null. */
   static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String key) {
-    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(
-        KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "read-all"))) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(parts);
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-          if (key == null || (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8)))) {
-            out.add(r);
-          }
-        }
-        return parts.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
-      });
-    }
-    return out;
+    return KafkaTopicsFixture.readAll(harness.kafka.bootstrapServers(), topic).stream()
+        .filter(r -> key == null || (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))))
+        .toList();
   }
 
   /** Waits until {@code topic} holds {@code count} distinct keys starting with {@code prefix}. */

@@ -59,17 +59,23 @@ public final class KafkaTopicsFixture implements AutoCloseable {
 
   /** Everything on the topic now, every partition, in offset order per partition. */
   public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+    return readAll(bootstrap(), topic);
+  }
+
+  /** Every record on {@code topic} up to its end offsets when called (waits at most 30 s for them). */
+  public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(KafkaConfigs.consumer(bootstrap(), null, "fixture-reader"))) {
+        new KafkaConsumer<>(KafkaConfigs.consumer(bootstrap, null, "fixture-reader"))) {
       List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
         consumer.poll(Duration.ofMillis(100)).forEach(out::add);
-      }
+        return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
+      });
       return out;
     }
   }

@@ -123,7 +123,8 @@ final class RawHttp {
     return new Response(status, headers, body, contentLength < 0);
   }
 
-  private static int indexOf(byte[] haystack, byte[] needle) {
+  /** Where {@code needle} first stands in {@code haystack}, or -1. */
+  static int indexOf(byte[] haystack, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= haystack.length; i++) {
       for (int j = 0; j < needle.length; j++) {

@@ -11,5 +11,9 @@ public record JobCancellation(int schemaVersion, String jobId, String tenant, lo
   public void validate() {
     Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "JobCancellation");
     Validated.requireText(jobId, "job_id");
+    if (cancelledAtMs <= 0) {
+      // Always set when ingress cancels: without it the record is not one Fusion wrote.
+      throw new IllegalArgumentException("missing cancelled_at_ms");
+    }
   }
 }

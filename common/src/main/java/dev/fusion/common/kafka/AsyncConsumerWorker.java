@@ -61,7 +61,11 @@ public final class AsyncConsumerWorker<V> implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumerWorker.class);
   private static final Duration POLL = Duration.ofMillis(20);
   private static final long COMMIT_EVERY_MS = 200;
-  private static final long MAX_BACKOFF_MS = 30_000;
+  /**
+   * The longest wait before a record's next attempt or a consumer's reopening. Short: after an outage
+   * the waiting records are what delays recovery (each failed send already took the send timeout).
+   */
+  private static final long MAX_BACKOFF_MS = 5_000;
   /** Attempts of a record that keeps failing retriably before it is dead-lettered. */
   public static final int DEFAULT_MAX_ATTEMPTS = 5;
   /**
@@ -159,7 +163,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     return this;
   }
 
-  /** The first retry's delay; it doubles per attempt up to 30 s. */
+  /** The first retry's delay; it doubles per attempt up to 5 s. */
   public AsyncConsumerWorker<V> retryBackoff(Duration backoff) {
     this.retryBackoffMs = Math.max(1, backoff.toMillis());
     return this;
