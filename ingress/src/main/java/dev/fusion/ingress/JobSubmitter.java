@@ -74,6 +74,11 @@ public final class JobSubmitter {
         })
         .recover(e -> {
           LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          if (dev.fusion.common.kafka.FailureKind.classify(e) == dev.fusion.common.kafka.FailureKind.POISON) {
+            // Kafka refused the record itself (too large for the topic): retrying cannot help.
+            return Future.failedFuture(new ApiError(413, "invalid_request_error", "request_too_large", "messages",
+                "The job is larger than the jobs topic accepts; it was not accepted."));
+          }
           return Future.failedFuture(kafkaUnavailable());
         });
   }

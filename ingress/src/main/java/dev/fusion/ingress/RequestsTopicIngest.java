@@ -144,11 +144,18 @@ public final class RequestsTopicIngest implements Service {
     if (view.read(jobId) != null) {
       return CompletableFuture.completedFuture(null); // Accepted before a crash; the replay changes nothing.
     }
-    // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch.
+    // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch;
+    // one Kafka cannot take now (503: unreachable, not acknowledged) replays it once Kafka is back.
     return submitter.submit(job).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
-        .exceptionallyCompose(e -> FailureKind.classify(e) == FailureKind.POISON
+        .exceptionallyCompose(e -> neverWritable(e)
             ? ctx.deadLetters().publish(r, "job not writable: " + FailureKind.describe(e)).thenApply(x -> null)
             : CompletableFuture.failedFuture(e));
+  }
+
+  /** A refusal for what the job is (4xx), or a record-level Kafka error; not an outage (503). */
+  private static boolean neverWritable(Throwable e) {
+    Throwable t = FailureKind.unwrap(e);
+    return t instanceof ApiError refused ? refused.status() < 500 : FailureKind.classify(t) == FailureKind.POISON;
   }
 
   /**
