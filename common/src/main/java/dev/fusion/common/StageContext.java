@@ -34,6 +34,9 @@ public final class StageContext implements AutoCloseable {
     this.gateway = new ModelGateway(this.vertx, config.gateway());
     this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget(),
         config.kafkaSendTimeout());
+    // Event loops send directly only while the probe (started on first use: ingress's health, a
+    // stage's first failure, or the first send here) finds Kafka answering.
+    this.publisher.directOnEventLoopsWhile(() -> kafkaReachability().isReachable());
     // Dead letters carry the original bytes only while they fit the producer's own request limit.
     this.deadLetters = new DeadLetterPublisher(publisher, topics, config.recordBudget().producerMaxRequestBytes());
   }

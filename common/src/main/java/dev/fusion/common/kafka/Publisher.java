@@ -19,13 +19,15 @@ import org.apache.kafka.common.header.Headers;
  *
  * <p>A send never blocks an event loop: {@code KafkaProducer.send} can block for the whole send timeout
  * (metadata it does not have, a full buffer), which while Kafka is down froze every request served by
- * that loop, reads and health included. Sends asked for on a Vert.x event loop, or on the producer's
- * own I/O thread, are therefore handed to one dedicated thread, in the order they were asked for; other
- * threads (consumer loops) send directly.
+ * that loop, reads and health included. Sends asked for on the producer's own I/O thread, and on a
+ * Vert.x event loop unless Kafka is known to answer ({@link #directOnEventLoopsWhile}), are therefore
+ * handed to one dedicated thread, in the order they were asked for; other threads (consumer loops) send
+ * directly.
  */
 public final class Publisher implements AutoCloseable {
   private static final String IO_THREAD_PREFIX = "kafka-producer-network-thread";
   private final KafkaProducer<byte[], byte[]> producer;
+  private volatile java.util.function.BooleanSupplier kafkaReachable = () -> false;
   private final ExecutorService handoff = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "publisher-handoff");
     t.setDaemon(true);
@@ -58,6 +60,17 @@ public final class Publisher implements AutoCloseable {
     return sendRaw(topic.name(), k, v, headers);
   }
 
+  /**
+   * While this says Kafka answers, an event loop sends directly: with the cluster's metadata at hand and
+   * the broker reachable, {@code send()} only appends to the producer's buffer, and the hop to the
+   * handoff thread for every send cost a third of the pipeline's throughput (BENCHMARKS.md, seventh
+   * round). Without it (the default, or Kafka not answering the probe) event loops always hand off.
+   */
+  public Publisher directOnEventLoopsWhile(java.util.function.BooleanSupplier kafkaReachable) {
+    this.kafkaReachable = kafkaReachable;
+    return this;
+  }
+
   public CompletableFuture<RecordMetadata> sendRaw(String topic, byte[] key, byte[] value, Headers headers) {
     if (mayNotBlock()) {
       // On the I/O thread a blocked send would also deadlock: only that very thread fetches metadata.
@@ -70,8 +83,11 @@ public final class Publisher implements AutoCloseable {
     return sendNow(topic, key, value, headers);
   }
 
-  private static boolean mayNotBlock() {
-    return Context.isOnEventLoopThread() || Thread.currentThread().getName().startsWith(IO_THREAD_PREFIX);
+  private boolean mayNotBlock() {
+    if (Thread.currentThread().getName().startsWith(IO_THREAD_PREFIX)) {
+      return true;
+    }
+    return Context.isOnEventLoopThread() && !kafkaReachable.getAsBoolean();
   }
 
   private CompletableFuture<RecordMetadata> sendNow(String topic, byte[] key, byte[] value, Headers headers) {
