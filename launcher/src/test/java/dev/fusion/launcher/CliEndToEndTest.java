@@ -43,9 +43,9 @@ class CliEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInterruptedBatchResumesWithoutDuplicatesAndEndsWithEveryLine() throws Exception {
-    // Four panels at a time with a 100 ms model (at least 7.5 s for the batch), so it is still running
+    // Four panels at a time with a 300 ms model (at least 22 s for the batch), so it is still running
     // when the interrupt lands (a fast pipeline could otherwise finish all 300 first, and the command
-    // would exit normally).
+    // would exit normally: seen once with 100 ms on a clean clone).
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
       Path dir = PipelineHarness.tempDir();
       Path input = dir.resolve("prompts.jsonl");
@@ -54,7 +54,7 @@ class CliEndToEndTest extends PipelineTestBase {
           i -> "{\"custom_id\":\"p-" + i + "\",\"prompt\":\"Prompt " + i + "\"}"));
       String url = "http://127.0.0.1:" + stack.httpPort();
       String[] args = {input.toString(), "-o", output.toString(), "--url", url, "--poll-ms", "50",
-          "--models", "sim/alpha;latency_ms=100,sim/beta"};
+          "--models", "sim/alpha;latency_ms=300,sim/beta"};
 
       // Run 1: interrupted once some results are written; it re-attaches to its batch next time.
       interruptAfter(args, output, 30);
@@ -92,7 +92,7 @@ class CliEndToEndTest extends PipelineTestBase {
       Files.writeString(input, BatchEndToEndTest.jsonl(200,
           i -> "{\"custom_id\":\"r-" + i + "\",\"prompt\":\"Prompt " + i + "\"}"));
       String[] args = {input.toString(), "-o", output.toString(), "--url", "http://127.0.0.1:" + stack.httpPort(),
-          "--poll-ms", "50", "--models", "sim/alpha;latency_ms=100"};
+          "--poll-ms", "50", "--models", "sim/alpha;latency_ms=300"};
       interruptAfter(args, output, 20);
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       assertThat(run(args, err)).isZero();
