@@ -45,6 +45,11 @@ class FaultSuiteTest {
   private static final Duration BEFORE = Duration.ofSeconds(6);
   private static final Duration AFTER = Duration.ofSeconds(20);
   private static final long RECOVERY_BOUND_MS = Long.getLong("faults.recoveryBoundMs", 15_000);
+  /**
+   * The bound when a broker fails rather than a stage: issue 15's 15 s is for a killed stage; a broker's
+   * leadership and group coordination moving (or its return) is bounded more loosely, and measured.
+   */
+  private static final long BROKER_RECOVERY_BOUND_MS = Long.getLong("faults.brokerRecoveryBoundMs", 30_000);
   private static final int RATE = Integer.getInteger("faults.rate", 20);
   private static final boolean STRICT_RESULT_RECORDS = Boolean.getBoolean("faults.strictResultRecords");
   private static final List<String> COMPACTED = List.of("fusion.results", "fusion.cancellations",
@@ -385,8 +390,9 @@ class FaultSuiteTest {
     if (measureRecovery) {
       row.notes.add(recoveryBreakdown(acked, faultAt));
     }
-    if (row.stallMs > RECOVERY_BOUND_MS) {
-      row.fail("no job completed for " + row.stallMs + " ms after the fault; the bound is " + RECOVERY_BOUND_MS + " ms");
+    long bound = row.replyAcksMayBeLost ? BROKER_RECOVERY_BOUND_MS : RECOVERY_BOUND_MS;
+    if (row.stallMs > bound) {
+      row.fail("no job completed for " + row.stallMs + " ms after the fault; the bound is " + bound + " ms");
     }
   }
 
@@ -552,6 +558,7 @@ class FaultSuiteTest {
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("rate (jobs/s)", Integer.toString(RATE));
     settings.put("recovery bound (ms)", Long.toString(RECOVERY_BOUND_MS));
+    settings.put("recovery bound when a broker fails (ms)", Long.toString(BROKER_RECOVERY_BOUND_MS));
     settings.put("static membership (plain consumers)", Boolean.toString(staticMembership()));
     settings.put("finished", Instant.now().toString());
     Path out = WORK.getParent().resolve("fault-results.md");

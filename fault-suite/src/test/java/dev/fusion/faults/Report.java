@@ -26,7 +26,8 @@ final class Report {
     String loadAverage = "?";
     /**
      * A broker went away: a reply whose acknowledgement was lost with it is sent again (replies are
-     * at-least-once across broker failures, docs/reliability.md), so a second reply is noted, not failed.
+     * at-least-once across broker failures, docs/reliability.md), so a second reply is noted, not failed;
+     * and the recovery bound is the broker one ({@code faults.brokerRecoveryBoundMs}).
      */
     boolean replyAcksMayBeLost;
     long durationMs;
