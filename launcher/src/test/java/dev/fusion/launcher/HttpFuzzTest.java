@@ -40,8 +40,6 @@ class HttpFuzzTest extends SharedPipelineTestBase {
   static final int MAX_BODY = (int) dev.fusion.common.config.RecordBudget.DEFAULT.maxRecordBytes();
   private static final Set<Integer> BAD_REQUEST = Set.of(400);
   private static final Set<Integer> BAD_OR_TOO_LARGE = Set.of(400, 413);
-  /** Whether POST /v1/chat/completions refuses a prompt over FUSION_MAX_PROMPT_CHARS (see {@code oversized}). */
-  private static final boolean CHAT_CHECKS_PROMPT_LIMIT = true;
 
   /** One generated request and the statuses that are right for it (empty: any 4xx). */
   record Case(String kind, byte[] head, byte[] body, Set<Integer> expected) {
@@ -336,7 +334,7 @@ class HttpFuzzTest extends SharedPipelineTestBase {
     Case oversized(Random r) {
       boolean chat = r.nextBoolean();
       ObjectNode body = chat ? validChat(r) : validJob(r);
-      boolean overBody = chat && !CHAT_CHECKS_PROMPT_LIMIT || r.nextBoolean();
+      boolean overBody = r.nextBoolean();
       if (chat && !overBody) {
         body.put("model", "fusion").put("tool_choice", "required");
       }
