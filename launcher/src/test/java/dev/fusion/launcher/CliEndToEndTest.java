@@ -43,9 +43,8 @@ class CliEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInterruptedBatchResumesWithoutDuplicatesAndEndsWithEveryLine() throws Exception {
-    // Four panels at a time with a 300 ms model (at least 22 s for the batch), so it is still running
-    // when the interrupt lands (a fast pipeline could otherwise finish all 300 first, and the command
-    // would exit normally: seen once with 100 ms on a clean clone).
+    // Four panels at a time with a 300 ms model; the panel worker is stopped before the interrupt, so
+    // the batch cannot finish first and let the command exit normally (a race CI lost twice).
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
       Path dir = PipelineHarness.tempDir();
       Path input = dir.resolve("prompts.jsonl");
@@ -57,7 +56,7 @@ class CliEndToEndTest extends PipelineTestBase {
           "--models", "sim/alpha;latency_ms=300,sim/beta"};
 
       // Run 1: interrupted once some results are written; it re-attaches to its batch next time.
-      interruptAfter(args, output, 30);
+      interruptAfter(stack, args, output, 30);
       int afterFirst = lines(output).size();
       assertThat(afterFirst).isBetween(30, 299);
       assertThat(Files.exists(dir.resolve("results.jsonl.batch"))).isTrue();
@@ -83,8 +82,8 @@ class CliEndToEndTest extends PipelineTestBase {
 
   @Test
   void aRerunReattachesToTheRunningBatch() throws Exception {
-    // Four panels at a time: the batch is still running when the first run is interrupted after 20
-    // results (with every job in flight at once, all 200 could finish before the interrupt lands).
+    // Four panels at a time, and the panel worker held while the first run is interrupted after 20
+    // results: the batch is still running when the rerun attaches to it.
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
       Path dir = PipelineHarness.tempDir();
       Path input = dir.resolve("in.jsonl");
@@ -93,7 +92,7 @@ class CliEndToEndTest extends PipelineTestBase {
           i -> "{\"custom_id\":\"r-" + i + "\",\"prompt\":\"Prompt " + i + "\"}"));
       String[] args = {input.toString(), "-o", output.toString(), "--url", "http://127.0.0.1:" + stack.httpPort(),
           "--poll-ms", "50", "--models", "sim/alpha;latency_ms=300"};
-      interruptAfter(args, output, 20);
+      interruptAfter(stack, args, output, 20);
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       assertThat(run(args, err)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("Resuming batch");
@@ -113,15 +112,23 @@ class CliEndToEndTest extends PipelineTestBase {
     return new CommandLine(batch).execute(args);
   }
 
-  /** Runs the command in a thread and interrupts it once the output holds at least {@code n} lines. */
-  private static void interruptAfter(String[] args, Path output, int n) throws Exception {
+  /**
+   * Runs the command in a thread and interrupts it once the output holds at least {@code n} lines. The
+   * panel worker is stopped meanwhile, so the batch is certainly unfinished when the interrupt lands.
+   */
+  private static void interruptAfter(FusionStack stack, String[] args, Path output, int n) throws Exception {
     AtomicInteger exit = new AtomicInteger(-1);
     Thread thread = new Thread(() -> exit.set(run(args, new ByteArrayOutputStream())), "fusion-batch-cli");
     thread.start();
     await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(output) && lines(output).size() >= n);
-    thread.interrupt();
-    await().atMost(Duration.ofSeconds(30)).until(() -> !thread.isAlive());
-    assertThat(exit.get()).isNotZero();
+    stack.stopPanelWorker();
+    try {
+      thread.interrupt();
+      await().atMost(Duration.ofSeconds(30)).until(() -> !thread.isAlive());
+      assertThat(exit.get()).as("exit code of the interrupted run").isNotZero();
+    } finally {
+      stack.startPanelWorker();
+    }
   }
 
   private static List<JsonNode> lines(Path file) throws Exception {
