@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -60,6 +61,7 @@ import org.slf4j.LoggerFactory;
 public final class AsyncConsumerWorker<V> implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumerWorker.class);
   private static final Duration POLL = Duration.ofMillis(20);
+  private static final long POLL_NANOS = POLL.toNanos();
   private static final long COMMIT_EVERY_MS = 200;
   /**
    * The longest wait before a record's next attempt or a consumer's reopening. Short: after an outage
@@ -115,6 +117,9 @@ public final class AsyncConsumerWorker<V> implements Service {
   private int epoch;
   private long lastCommitMs;
   private boolean paused;
+  private long lastPollNanos;
+  /** The consumer thread is parked in {@link #awaitCompletion} (written by it, read by completing threads). */
+  private volatile boolean awaitingCompletion;
 
   private record Position(TopicPartition partition, long offset) {
     static Position of(ConsumerRecord<?, ?> r) {
@@ -269,9 +274,7 @@ public final class AsyncConsumerWorker<V> implements Service {
         startDueRetries();
         dispatchWithinCap();
         applyBackpressure();
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-          waiting.add(record);
-        }
+        pollOrAwaitCompletion();
         dispatchWithinCap();
         maybeCommit(false);
       }
@@ -325,6 +328,44 @@ public final class AsyncConsumerWorker<V> implements Service {
    * are committed and nothing is redone by the next owner of the partitions. Records waiting for a
    * retry are left to be replayed.
    */
+  /**
+   * Polls for records, or, while every partition is paused, waits for a completion instead and polls
+   * (without waiting) once per poll interval, for rebalance callbacks. A paused consumer has nothing to
+   * return, and the group protocol's consumer spins inside a waiting poll while it holds fetched data of
+   * paused partitions (KAFKA-21084): at 1,000 jobs/s that was about 0.5 CPU ms per job across the workers.
+   * Waiting for a completion also starts the next record as soon as there is room, not after the poll.
+   */
+  private void pollOrAwaitCompletion() {
+    long now = System.nanoTime();
+    if (paused && now - lastPollNanos < POLL_NANOS) {
+      awaitCompletion(POLL_NANOS - (now - lastPollNanos));
+      return;
+    }
+    lastPollNanos = now;
+    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(paused ? Duration.ZERO : POLL)) {
+      waiting.add(record);
+    }
+  }
+
+  private void awaitCompletion(long nanos) {
+    awaitingCompletion = true;
+    try {
+      if (completions.isEmpty() && running) {
+        LockSupport.parkNanos(this, nanos); // complete() unparks; set the flag before checking the queue.
+      }
+    } finally {
+      awaitingCompletion = false;
+    }
+  }
+
+  /** Hands a finished (or failed) record back to the consumer thread, waking it if it waits for one. */
+  private void complete(Completion completion) {
+    completions.add(completion);
+    if (awaitingCompletion) {
+      LockSupport.unpark(thread);
+    }
+  }
+
   private void finishInFlight() {
     long deadline = System.currentTimeMillis() + drainTimeout.toMillis();
     consumer.pause(consumer.assignment());
@@ -332,7 +373,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     while (inFlight.get() - retries.size() > 0 && fatalFailure == null && System.currentTimeMillis() < deadline) {
       drainCompletions();
       try {
-        consumer.poll(POLL); // Paused: returns nothing, but keeps the group membership alive.
+        pollOrAwaitCompletion(); // Paused: nothing is returned, rebalance callbacks still run.
       } catch (WakeupException ignored) {
         // A second wakeup from stop(); keep draining until the deadline.
       }
@@ -363,9 +404,9 @@ public final class AsyncConsumerWorker<V> implements Service {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     try {
       handler.handle(key, value)
-          .whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error, null, 0)));
+          .whenComplete((ok, error) -> complete(new Completion(myEpoch, record, error, null, 0)));
     } catch (RuntimeException e) {
-      completions.add(new Completion(myEpoch, record, e, null, 0));
+      complete(new Completion(myEpoch, record, e, null, 0));
     }
   }
 
@@ -378,9 +419,9 @@ public final class AsyncConsumerWorker<V> implements Service {
     int myEpoch = epoch;
     try {
       deadLetters.reject(record, rejection).whenComplete(
-          (ok, error) -> completions.add(new Completion(myEpoch, record, error, rejection, failedBefore)));
+          (ok, error) -> complete(new Completion(myEpoch, record, error, rejection, failedBefore)));
     } catch (RuntimeException e) {
-      completions.add(new Completion(myEpoch, record, e, rejection, failedBefore));
+      complete(new Completion(myEpoch, record, e, rejection, failedBefore));
     }
   }
 
