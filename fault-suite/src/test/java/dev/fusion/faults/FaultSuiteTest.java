@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fusion.launcher.HttpFuzzCases;
+import dev.fusion.launcher.RawHttp;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -294,11 +297,23 @@ class FaultSuiteTest {
       Waits.pass(Duration.ofSeconds(3));
       long faultAt = System.currentTimeMillis();
       row.loadAverage = Report.loadAverage();
-      HttpFuzz.Outcome outcome = HttpFuzz.run(pipeline.httpPort(), HttpFuzz.generate(15L, count));
-      row.faults = outcome.sent();
-      outcome.badByKind().forEach((kind, problem) -> row.fail("fuzz " + kind + ": " + problem));
-      if (outcome.bad() > 0) {
-        row.fail(outcome.bad() + " of " + outcome.sent() + " fuzz answers were not a 4xx in the OpenAI error shape");
+      // The normal suite's generator (HttpFuzzTest), with acme's key on every well-formed request.
+      HttpFuzzCases.Generator generator = new HttpFuzzCases.Generator(new Random(15L),
+          "Authorization: Bearer " + Pipeline.ACME_KEY);
+      Map<String, String> badByKind = new LinkedHashMap<>();
+      int bad = 0;
+      for (int i = 0; i < count; i++) {
+        HttpFuzzCases.Case c = generator.next();
+        String problem = HttpFuzzCases.problem(c, RawHttp.exchange(pipeline.httpPort(), c.head(), c.body()));
+        if (problem != null) {
+          bad++;
+          badByKind.putIfAbsent(c.kind(), c.describe() + ": " + problem);
+        }
+      }
+      row.faults = count;
+      badByKind.forEach((kind, problem) -> row.fail("fuzz " + kind + ": " + problem));
+      if (bad > 0) {
+        row.fail(bad + " of " + count + " fuzz answers were not the right 4xx in the OpenAI error shape");
       }
       load.stop();
       settle(row, load, faultAt, false);
@@ -497,7 +512,8 @@ class FaultSuiteTest {
 
   private static void expectRefused(Report.Row row, String what, String body) throws Exception {
     HttpResponse<String> response = http("POST", "/v1/jobs", Pipeline.ACME_KEY, body);
-    String problem = HttpFuzz.problem(new RawHttp.Response(response.statusCode(), response.body()));
+    String problem = HttpFuzzCases.problem(response.statusCode(),
+        response.headers().firstValue("content-type").orElse(null), response.body(), Set.of(400, 413));
     if (response.statusCode() != 400 && response.statusCode() != 413) {
       row.fail(what + " (" + body.getBytes(StandardCharsets.UTF_8).length + " bytes) answered " + response.statusCode()
           + ", not 413/400");

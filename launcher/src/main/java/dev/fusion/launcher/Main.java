@@ -3,17 +3,45 @@ package dev.fusion.launcher;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** The {@code fusion} command line. */
 @Command(name = "fusion", mixinStandardHelpOptions = true, version = "fusion 0.1.0",
     description = "Multi-model deliberation as durable jobs on Apache Kafka.",
-    subcommands = {Main.Dev.class, Main.Broker.class, Main.Simulator.class, Main.IngressCmd.class, Main.PanelCmd.class,
-        Main.JudgeCmd.class, Main.SynthCmd.class,
-        dev.fusion.launcher.bench.BenchCommand.class, dev.fusion.launcher.cli.AskCommand.class, dev.fusion.launcher.cli.BatchCommand.class})
+    subcommands = {Main.Dev.class, Main.Broker.class, dev.fusion.launcher.bench.BenchCommand.class, dev.fusion.launcher.cli.AskCommand.class, dev.fusion.launcher.cli.BatchCommand.class})
 public final class Main implements Callable<Integer> {
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Main()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand, including one per service that runs alone. */
+  static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new Main());
+    service(cli, "simulator", "Run the OpenAI-compatible model simulator alone (SIM_PORT, default 8090).",
+        dev.fusion.simulator.SimulatorMain::main);
+    service(cli, "ingress", "Run the ingress service alone (KAFKA_BOOTSTRAP_SERVERS, FUSION_HTTP_PORT).",
+        dev.fusion.ingress.IngressMain::main);
+    service(cli, "panel-worker", "Run a panel worker alone; start several to scale.",
+        dev.fusion.panel.PanelWorkerMain::main);
+    service(cli, "judge-worker", "Run the judge worker alone.", dev.fusion.judge.JudgeWorkerMain::main);
+    service(cli, "synthesizer", "Run the synthesizer alone.", dev.fusion.synthesizer.SynthesizerMain::main);
+    return cli;
+  }
+
+  /** A service's own main method, configured from the environment. */
+  private interface MainMethod {
+    void main(String[] args) throws Exception;
+  }
+
+  private static void service(CommandLine cli, String name, String description, MainMethod main) {
+    Callable<Integer> run = () -> {
+      main.main(new String[0]);
+      return 0;
+    };
+    CommandSpec spec = CommandSpec.wrapWithoutInspection(run).mixinStandardHelpOptions(true);
+    spec.usageMessage().description(description);
+    cli.addSubcommand(name, new CommandLine(spec));
   }
 
   @Override
@@ -65,51 +93,6 @@ public final class Main implements Callable<Integer> {
       kafka.start();
       System.out.println("fusion broker ready at " + kafka.bootstrapServers());
       stopped.await();
-      return 0;
-    }
-  }
-
-  @Command(name = "simulator", description = "Run the OpenAI-compatible model simulator alone (SIM_PORT, default 8090).")
-  static final class Simulator implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      dev.fusion.simulator.SimulatorMain.main(new String[0]);
-      return 0;
-    }
-  }
-
-  @Command(name = "ingress", description = "Run the ingress service alone (KAFKA_BOOTSTRAP_SERVERS, FUSION_HTTP_PORT).")
-  static final class IngressCmd implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      dev.fusion.ingress.IngressMain.main(new String[0]);
-      return 0;
-    }
-  }
-
-  @Command(name = "panel-worker", description = "Run a panel worker alone; start several to scale.")
-  static final class PanelCmd implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      dev.fusion.panel.PanelWorkerMain.main(new String[0]);
-      return 0;
-    }
-  }
-
-  @Command(name = "judge-worker", description = "Run the judge worker alone.")
-  static final class JudgeCmd implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      dev.fusion.judge.JudgeWorkerMain.main(new String[0]);
-      return 0;
-    }
-  }
-
-  @Command(name = "synthesizer", description = "Run the synthesizer alone.")
-  static final class SynthCmd implements Callable<Integer> {
-    @Override
-    public Integer call() throws Exception {
-      dev.fusion.synthesizer.SynthesizerMain.main(new String[0]);
       return 0;
     }
   }

@@ -16,19 +16,19 @@ import java.util.Map;
  * huge headers and URLs, bytes that are not UTF-8). One request per connection: the response is read
  * until the server closes the connection or its Content-Length is complete.
  */
-final class RawHttp {
+public final class RawHttp {
   /** A read that waits this long is a hang, reported as a failure rather than waited out. */
   private static final int READ_TIMEOUT_MS = 30_000;
 
   private RawHttp() {}
 
   /** A parsed response; {@code status} is -1 when the server closed the connection without answering. */
-  record Response(int status, Map<String, String> headers, byte[] body, boolean closedByServer) {
-    String header(String name) {
+  public record Response(int status, Map<String, String> headers, byte[] body, boolean closedByServer) {
+    public String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
 
-    String bodyText() {
+    public String bodyText() {
       return new String(body, StandardCharsets.UTF_8);
     }
 
@@ -39,7 +39,7 @@ final class RawHttp {
   }
 
   /** Sends a request head (everything up to and including the blank line) and an optional body. */
-  static Response exchange(int port, byte[] head, byte[] body) throws IOException {
+  public static Response exchange(int port, byte[] head, byte[] body) throws IOException {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(READ_TIMEOUT_MS);
       OutputStream out = socket.getOutputStream();
@@ -58,12 +58,12 @@ final class RawHttp {
   }
 
   /** {@code METHOD target HTTP/1.1}, the given header lines, {@code Connection: close} and a body. */
-  static Response request(int port, String method, String target, byte[] body, String... headerLines)
+  public static Response request(int port, String method, String target, byte[] body, String... headerLines)
       throws IOException {
     return exchange(port, head(method, target, body, headerLines), body);
   }
 
-  static byte[] head(String method, String target, byte[] body, String... headerLines) {
+  public static byte[] head(String method, String target, byte[] body, String... headerLines) {
     StringBuilder sb = new StringBuilder().append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
         .append("Host: 127.0.0.1\r\nConnection: close\r\n");
     for (String line : headerLines) {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,20 +33,11 @@ public final class AskCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "QUESTION", description = "the question (words are joined)")
   List<String> question;
 
-  @Option(names = "--url", defaultValue = "http://localhost:8080", description = "ingress URL (default: ${DEFAULT-VALUE})")
-  String url;
+  @Mixin
+  ServerOptions server;
 
-  @Option(names = "--api-key", description = "API key (default: env FUSION_API_KEY); sent as a bearer token, never printed")
-  String apiKey;
-
-  @Option(names = "--models", split = ",", paramLabel = "MODEL", description = "panel models (comma-separated; default: the server's)")
-  List<String> models;
-
-  @Option(names = "--judge", paramLabel = "MODEL", description = "judge model")
-  String judge;
-
-  @Option(names = "--synthesizer", paramLabel = "MODEL", description = "synthesizer model")
-  String synthesizer;
+  @Mixin
+  ModelChoice choice;
 
   @Option(names = "--system", description = "a system message")
   String system;
@@ -61,7 +53,7 @@ public final class AskCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CliHttp http = new CliHttp(url, CliHttp.apiKey(apiKey));
+    CliHttp http = server.http();
     try {
       var body = Json.object();
       var messages = body.putArray("messages");
@@ -69,15 +61,15 @@ public final class AskCommand implements Callable<Integer> {
         messages.addObject().put("role", "system").put("content", system);
       }
       messages.addObject().put("role", "user").put("content", String.join(" ", question));
-      if (models != null && !models.isEmpty()) {
+      if (choice.hasPanel()) {
         var panel = body.putArray("analysis_models");
-        models.forEach(panel::add);
+        choice.models.forEach(panel::add);
       }
-      if (judge != null) {
-        body.put("model", judge);
+      if (choice.judge != null) {
+        body.put("model", choice.judge);
       }
-      if (synthesizer != null) {
-        body.put("synthesizer", synthesizer);
+      if (choice.synthesizer != null) {
+        body.put("synthesizer", choice.synthesizer);
       }
       String id = http.postJson("/v1/jobs", Json.toString(body)).path("id").asText();
       AskView view = new AskView();
@@ -96,7 +88,7 @@ public final class AskCommand implements Callable<Integer> {
       err.println("fusion ask: " + e.getMessage());
       return 1;
     } catch (IOException e) {
-      err.println("fusion ask: cannot reach " + url + ": " + e);
+      err.println("fusion ask: cannot reach " + server.url + ": " + e);
       return 1;
     }
   }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -53,20 +54,11 @@ public final class BatchCommand implements Callable<Integer> {
       description = "where results go (JSONL, appended; also the resume point)")
   Path output;
 
-  @Option(names = "--url", defaultValue = "http://localhost:8080", description = "ingress URL (default: ${DEFAULT-VALUE})")
-  String url;
+  @Mixin
+  ServerOptions server;
 
-  @Option(names = "--api-key", description = "API key (default: env FUSION_API_KEY); sent as a bearer token, never printed")
-  String apiKey;
-
-  @Option(names = "--models", split = ",", paramLabel = "MODEL", description = "panel for lines that name none (comma-separated)")
-  List<String> models;
-
-  @Option(names = "--judge", paramLabel = "MODEL", description = "judge model for lines that name none")
-  String judge;
-
-  @Option(names = "--synthesizer", paramLabel = "MODEL", description = "synthesizer for lines that name none")
-  String synthesizer;
+  @Mixin
+  ModelChoice choice;
 
   @Option(names = "--temperature", description = "temperature for lines that set none")
   Double temperature;
@@ -85,7 +77,7 @@ public final class BatchCommand implements Callable<Integer> {
       err.println("fusion batch: no such file: " + input);
       return 2;
     }
-    CliHttp http = new CliHttp(url, CliHttp.apiKey(apiKey));
+    CliHttp http = server.http();
     Path sidecar = output.resolveSibling(output.getFileName() + ".batch");
     try (ResultsFile results = new ResultsFile(output)) {
       String batchId = attach(http, sidecar);
@@ -102,7 +94,7 @@ public final class BatchCommand implements Callable<Integer> {
       err.println("\nfusion batch: " + e.getMessage());
       return 1;
     } catch (IOException e) {
-      err.println("\nfusion batch: cannot reach " + url + ": " + e);
+      err.println("\nfusion batch: cannot reach " + server.url + ": " + e);
       return 1;
     }
   }
@@ -213,14 +205,14 @@ public final class BatchCommand implements Callable<Integer> {
 
   private String query() {
     List<String> params = new ArrayList<>();
-    if (models != null && !models.isEmpty()) {
-      params.add("analysis_models=" + enc(String.join(",", models)));
+    if (choice.hasPanel()) {
+      params.add("analysis_models=" + enc(String.join(",", choice.models)));
     }
-    if (judge != null) {
-      params.add("model=" + enc(judge));
+    if (choice.judge != null) {
+      params.add("model=" + enc(choice.judge));
     }
-    if (synthesizer != null) {
-      params.add("synthesizer=" + enc(synthesizer));
+    if (choice.synthesizer != null) {
+      params.add("synthesizer=" + enc(choice.synthesizer));
     }
     if (temperature != null) {
       params.add("temperature=" + temperature);
