@@ -1,10 +1,8 @@
 package dev.fusion.gateway;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fusion.common.Json;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.gateway.CompletionChunk.Choice;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +12,8 @@ import java.util.TreeMap;
  * Folds the {@code chat.completion.chunk} objects of one stream into a completion: content and
  * reasoning text ({@code delta.reasoning}, or {@code delta.reasoning_content} as DeepSeek, vLLM and
  * others name it), tool calls assembled by index, the finish reason, the model that answered and the
- * usage of the final chunk. Pure: no I/O, so it is tested on recorded chunks.
+ * usage of the final chunk. Each chunk is read by {@link CompletionChunk}. Pure: no I/O, so it is tested
+ * on recorded chunks.
  */
 final class StreamAccumulator {
   private final StringBuilder content = new StringBuilder();
@@ -40,24 +39,15 @@ final class StreamAccumulator {
     }
   }
 
-  /** A {@code data:} payload that is not valid JSON. */
-  static final class InvalidChunk extends RuntimeException {
-    InvalidChunk(String message) {
-      super(message, null, false, false);
-    }
-  }
-
   /**
    * Takes one {@code data:} payload, the UTF-8 bytes {@code buf[from, to)}; returns the content text it
-   * added (empty if none). The payload is read with a streaming parser that descends only into the
-   * fields used here: a stream has dozens of chunks, and building each as a tree was the gateway's
-   * largest cost. Nothing of a chunk is applied unless all of it was read.
+   * added (empty if none). Nothing of a chunk is applied unless all of it was read.
    *
    * @throws StreamError when the chunk reports an error
-   * @throws InvalidChunk when the payload is not valid JSON
+   * @throws CompletionChunk.InvalidChunk when the payload is not valid JSON
    */
   String accept(byte[] buf, int from, int to) {
-    Chunk chunk = Chunk.read(buf, from, to - from);
+    CompletionChunk chunk = CompletionChunk.read(buf, from, to - from);
     if (chunk.error != null) {
       JsonNode error = chunk.error;
       throw new StreamError(error.isTextual() ? error.asText() : error.path("message").asText("unknown error"));
@@ -66,7 +56,7 @@ final class StreamAccumulator {
       respondingModel = chunk.model;
     }
     if (chunk.usage != null) {
-      usage = ModelGateway.usageOf(chunk.usage);
+      usage = CompletionChunk.usageOf(chunk.usage);
     }
     String added = "";
     for (Choice choice : chunk.choices) {
@@ -105,136 +95,6 @@ final class StreamAccumulator {
       }
     }
     return added;
-  }
-
-  /**
-   * What one chunk says: the top-level fields used, and its choices. A whole (non-streamed) completion
-   * has the same shape with {@code message} where a chunk has {@code delta}, so it is read the same way.
-   */
-  static final class Chunk {
-    /** False when the JSON was valid but not an object (it then says nothing). */
-    boolean object;
-    JsonNode error;
-    String model;
-    JsonNode usage;
-    final List<Choice> choices = new ArrayList<>(1);
-
-    /** Reads a whole completion body (JSON). */
-    static Chunk read(byte[] json) {
-      return read(json, 0, json.length);
-    }
-
-    /** Reads the JSON in {@code json[offset, offset + length)}. */
-    static Chunk read(byte[] json, int offset, int length) {
-      try (JsonParser p = Json.MAPPER.createParser(json, offset, length)) {
-        return read(p);
-      } catch (java.io.IOException e) {
-        throw new InvalidChunk(e.getMessage());
-      }
-    }
-
-    private static Chunk read(JsonParser p) throws java.io.IOException {
-      Chunk c = new Chunk();
-      JsonToken first = p.nextToken();
-      if (first != JsonToken.START_OBJECT) {
-        p.skipChildren(); // Not an object: valid JSON that says nothing.
-        return c;
-      }
-      c.object = true;
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (field) {
-          case "error" -> c.error = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
-          case "usage" -> c.usage = t == JsonToken.VALUE_NULL ? null : p.readValueAsTree();
-          case "model" -> c.model = text(p, t, c.model);
-          case "choices" -> {
-            if (t == JsonToken.START_ARRAY) {
-              while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
-                if (t == JsonToken.START_OBJECT) {
-                  c.choices.add(Choice.read(p));
-                } else {
-                  p.skipChildren();
-                }
-              }
-            } else {
-              p.skipChildren();
-            }
-          }
-          default -> p.skipChildren();
-        }
-      }
-      return c;
-    }
-  }
-
-  /** One choice of a chunk: its index, what its delta (or a completion's message) says, and its finish reason. */
-  static final class Choice {
-    int index;
-    String content = "";
-    /** {@code reasoning}, or null where absent or null. */
-    String reasoning;
-    /** {@code reasoning_content} (DeepSeek, vLLM), or null where absent or null. */
-    String reasoningContent;
-    JsonNode toolCalls;
-    String finishReason;
-
-    /** The reasoning text under either name ({@code reasoning} first), or null. */
-    String reasoning() {
-      return reasoning != null ? reasoning : reasoningContent;
-    }
-
-    /** Reads the choice object the parser is at the start of. */
-    static Choice read(JsonParser p) throws java.io.IOException {
-      Choice c = new Choice();
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (field) {
-          case "index" -> {
-            c.index = t.isScalarValue() ? p.getValueAsInt(0) : 0;
-            p.skipChildren();
-          }
-          case "finish_reason" -> c.finishReason = text(p, t, null);
-          case "delta", "message" -> {
-            if (t == JsonToken.START_OBJECT) {
-              c.readDelta(p);
-            } else {
-              p.skipChildren();
-            }
-          }
-          default -> p.skipChildren();
-        }
-      }
-      return c;
-    }
-
-    private void readDelta(JsonParser p) throws java.io.IOException {
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken t = p.nextToken();
-        switch (field) {
-          case "content" -> content = text(p, t, "");
-          case "reasoning" -> reasoning = t == JsonToken.VALUE_NULL ? null : text(p, t, "");
-          case "reasoning_content" -> reasoningContent = t == JsonToken.VALUE_NULL ? null : text(p, t, "");
-          case "tool_calls" -> toolCalls = t == JsonToken.START_ARRAY ? p.readValueAsTree() : skip(p, null);
-          default -> p.skipChildren();
-        }
-      }
-    }
-  }
-
-  /** The current value as text if it is a non-null scalar; otherwise {@code fallback} (and skipped). */
-  private static String text(JsonParser p, JsonToken t, String fallback) throws java.io.IOException {
-    if (t.isScalarValue() && t != JsonToken.VALUE_NULL) {
-      return p.getText();
-    }
-    return skip(p, fallback);
-  }
-
-  private static <T> T skip(JsonParser p, T value) throws java.io.IOException {
-    p.skipChildren();
-    return value;
   }
 
   void done() {

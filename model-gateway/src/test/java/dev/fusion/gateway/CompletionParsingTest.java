@@ -4,19 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fusion.common.contract.FailureReasons;
-import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** A whole (non-streamed) completion body, read by the same streaming reader as the chunks of a stream. */
 class CompletionParsingTest {
   private static ChatResult parse(String body) {
-    return ModelGateway.parseCompletion("sim/a", Buffer.buffer(body), 0);
+    return WireFormat.parseCompletion("sim/a", body.getBytes(StandardCharsets.UTF_8), 0);
   }
 
-  private static ModelGateway.AttemptFailure failure(String body) {
+  private static AttemptFailure failure(String body) {
     try {
       parse(body);
-    } catch (ModelGateway.AttemptFailure f) {
+    } catch (AttemptFailure f) {
       return f;
     }
     throw new AssertionError("no failure for " + body);
@@ -86,7 +86,7 @@ class CompletionParsingTest {
 
   @Test
   void anErrorBodyIsAnUpstreamErrorWithItsMessage() {
-    ModelGateway.AttemptFailure f = failure("{\"error\":{\"message\":\"overloaded\",\"code\":529},\"choices\":[]}");
+    AttemptFailure f = failure("{\"error\":{\"message\":\"overloaded\",\"code\":529},\"choices\":[]}");
 
     assertThat(f.reason).isEqualTo(FailureReasons.UPSTREAM_ERROR);
     assertThat(f.message).isEqualTo("response of sim/a is an error: overloaded");
@@ -103,6 +103,6 @@ class CompletionParsingTest {
     assertThat(failure("{\"id\":\"c\"}").message).isEqualTo("response of sim/a has no choices");
     assertThat(failure("{\"choices\":[]}").message).isEqualTo("response of sim/a has no choices");
     assertThat(failure("{\"error\":null,\"choices\":[]}").reason).isEqualTo(FailureReasons.INVALID_RESPONSE);
-    assertThatThrownBy(() -> parse("{\"choices\":{}}")).isInstanceOf(ModelGateway.AttemptFailure.class);
+    assertThatThrownBy(() -> parse("{\"choices\":{}}")).isInstanceOf(AttemptFailure.class);
   }
 }

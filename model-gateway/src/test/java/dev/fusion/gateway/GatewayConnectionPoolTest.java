@@ -18,11 +18,11 @@ class GatewayConnectionPoolTest extends SimulatorGatewayTestBase {
   @Test
   void theShardsAddUpToTheConfiguredPoolAndNoneIsLargerThanAShard() {
     for (int pool : new int[] {1, 31, 32, 33, 70, 512, 4_096, 4_097}) {
-      int[] sizes = ModelGateway.shardSizes(pool);
+      int[] sizes = HttpTransport.shardSizes(pool);
       assertThat(Arrays.stream(sizes).sum()).as("pool %d", pool).isEqualTo(pool);
       assertThat(Arrays.stream(sizes).min().orElseThrow()).as("pool %d", pool).isPositive();
       assertThat(Arrays.stream(sizes).max().orElseThrow()).as("pool %d", pool)
-          .isLessThanOrEqualTo(ModelGateway.HTTP1_SHARD_CONNECTIONS);
+          .isLessThanOrEqualTo(HttpTransport.HTTP1_SHARD_CONNECTIONS);
     }
   }
 

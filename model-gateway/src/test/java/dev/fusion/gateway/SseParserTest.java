@@ -26,7 +26,7 @@ class SseParserTest {
     List<String> deltas = new ArrayList<>();
     List<Boolean> done = new ArrayList<>();
     SseParser parser = new SseParser((buf, from, to) -> {
-      if (ModelGateway.isDone(buf, from, to)) {
+      if (CompletionStream.isDone(buf, from, to)) {
         done.add(true);
       } else {
         deltas.add(acc.accept(buf, from, to));
@@ -47,7 +47,7 @@ class SseParserTest {
   void onlyTheDoneMarkerIsDone() {
     for (String payload : List.of("[DONE]", " [DONE]\t", "\u00a0[DONE]", "[DONE]x", "{}", "", "[DON")) {
       byte[] b = ("x" + payload + "y").getBytes(StandardCharsets.UTF_8);
-      assertThat(ModelGateway.isDone(b, 1, b.length - 1)).as(payload).isEqualTo(payload.trim().equals("[DONE]"));
+      assertThat(CompletionStream.isDone(b, 1, b.length - 1)).as(payload).isEqualTo(payload.trim().equals("[DONE]"));
     }
   }
 }

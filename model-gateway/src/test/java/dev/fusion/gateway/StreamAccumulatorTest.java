@@ -71,7 +71,7 @@ class StreamAccumulatorTest {
   void aChunkThatBreaksOffAddsNothingAndSaysItIsNotJson() {
     StreamAccumulator acc = new StreamAccumulator();
     assertThatThrownBy(() -> accept(acc, "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lost\"}}],\"model\":"))
-        .isInstanceOf(StreamAccumulator.InvalidChunk.class);
+        .isInstanceOf(CompletionChunk.InvalidChunk.class);
     assertThat(acc.content()).isEmpty();
     assertThat(acc.started()).isFalse();
     assertThat(acc.respondingModel()).isNull();

@@ -2,7 +2,6 @@ package dev.fusion.common.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.fusion.common.config.FusionConfig;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
