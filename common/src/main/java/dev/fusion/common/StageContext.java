@@ -1,7 +1,6 @@
 package dev.fusion.common;
 
 import dev.fusion.common.config.FusionConfig;
-import dev.fusion.common.gateway.ModelGateway;
 import dev.fusion.common.kafka.Cancellations;
 import dev.fusion.common.kafka.DeadLetterPublisher;
 import dev.fusion.common.kafka.KafkaReachability;
@@ -9,17 +8,24 @@ import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
 import dev.fusion.common.kafka.Topics;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
- * What every stage of a process shares: config, topics, one Vert.x instance, one model gateway and one
- * durable producer. A service process makes one; dev mode makes one for all stages.
+ * What every stage of a process shares: config, topics, one Vert.x instance and one durable producer,
+ * plus the components of modules above this one that the stages share (the model gateway, see
+ * {@link #shared}). A service process makes one; dev mode makes one for all stages.
  */
 public final class StageContext implements AutoCloseable {
   private final FusionConfig config;
   private final Topics topics;
   private final Vertx vertx;
   private final boolean ownsVertx;
-  private final ModelGateway gateway;
+  /** Components by type, in the order they were made; guarded by itself. */
+  private final Map<Class<?>, AutoCloseable> shared = new LinkedHashMap<>();
   private final Publisher publisher;
   private final DeadLetterPublisher deadLetters;
   private Cancellations cancellations;
@@ -31,7 +37,6 @@ public final class StageContext implements AutoCloseable {
     this.topics = new Topics(config.topicPrefix(), config.recordBudget());
     this.ownsVertx = vertx == null;
     this.vertx = vertx == null ? FusionVertx.create() : vertx;
-    this.gateway = new ModelGateway(this.vertx, config.gateway());
     this.publisher = new Publisher(config.bootstrapServers(), clientId, config.recordBudget(),
         config.kafkaSendTimeout());
     // Event loops send directly only while the probe (started on first use: ingress's health, a
@@ -59,8 +64,22 @@ public final class StageContext implements AutoCloseable {
     return vertx;
   }
 
-  public ModelGateway gateway() {
-    return gateway;
+  /**
+   * The process's one component of {@code type} (the model gateway: {@code ModelGateway.of(ctx)}), made by
+   * {@code create} on first use and closed with this context, after the producer and before Vert.x. Stages
+   * ask for it once, when they are built, not per record.
+   */
+  public <T extends AutoCloseable> T shared(Class<T> type, Function<StageContext, T> create) {
+    // Its own lock, not this object's: cancellations() holds that while it catches up.
+    synchronized (shared) {
+      AutoCloseable existing = shared.get(type);
+      if (existing != null) {
+        return type.cast(existing);
+      }
+      T made = create.apply(this);
+      shared.put(type, made);
+      return made;
+    }
   }
 
   public Publisher publisher() {
@@ -112,6 +131,22 @@ public final class StageContext implements AutoCloseable {
     return r;
   }
 
+  /** The shared components, the last made first. */
+  private void closeShared() {
+    List<AutoCloseable> components;
+    synchronized (shared) {
+      components = new ArrayList<>(shared.values());
+      shared.clear();
+    }
+    for (int i = components.size() - 1; i >= 0; i--) {
+      try {
+        components.get(i).close();
+      } catch (Exception e) {
+        throw new IllegalStateException("closing " + components.get(i).getClass().getSimpleName() + " failed", e);
+      }
+    }
+  }
+
   @Override
   public void close() {
     synchronized (this) {
@@ -125,7 +160,7 @@ public final class StageContext implements AutoCloseable {
       }
     }
     publisher.close();
-    gateway.close();
+    closeShared();
     if (ownsVertx) {
       vertx.close().await();
     }

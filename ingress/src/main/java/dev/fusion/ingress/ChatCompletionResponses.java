@@ -8,8 +8,8 @@ import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Usage;
-import dev.fusion.common.gateway.ChatResult;
-import dev.fusion.common.gateway.ToolCall;
+import dev.fusion.gateway.ChatResult;
+import dev.fusion.gateway.ToolCall;
 import java.util.List;
 
 /**

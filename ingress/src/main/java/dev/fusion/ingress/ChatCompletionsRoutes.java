@@ -11,10 +11,10 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
-import dev.fusion.common.gateway.ChatRequest;
-import dev.fusion.common.gateway.ChatResult;
-import dev.fusion.common.gateway.ModelCallException;
-import dev.fusion.common.gateway.ModelGateway;
+import dev.fusion.gateway.ChatRequest;
+import dev.fusion.gateway.ChatResult;
+import dev.fusion.gateway.ModelCallException;
+import dev.fusion.gateway.ModelGateway;
 import dev.fusion.ingress.ChatCompletionRequests.ChatCall;
 import dev.fusion.ingress.ChatCompletionRequests.ToolChoice;
 import io.vertx.core.Context;
@@ -44,6 +44,7 @@ final class ChatCompletionsRoutes {
   static final String FUSION_TOOL = "fusion";
 
   private final StageContext ctx;
+  private final ModelGateway gateway;
   private final JobSubmitter submitter;
   private final JobsView view;
   private final ChatCompletionRequests requests;
@@ -51,6 +52,7 @@ final class ChatCompletionsRoutes {
 
   ChatCompletionsRoutes(StageContext ctx, JobSubmitter submitter, JobsView view, Presets presets, long maxWaitMs) {
     this.ctx = ctx;
+    this.gateway = ModelGateway.of(ctx);
     this.submitter = submitter;
     this.view = view;
     this.requests = new ChatCompletionRequests(presets, ctx.config().recordBudget());
@@ -78,7 +80,7 @@ final class ChatCompletionsRoutes {
       // "required" or a choice naming fusion refer to the fusion tool, which is not offered here.
       JsonNode choice = call.toolChoice() == ToolChoice.NONE || call.toolChoice() == ToolChoice.CLIENT_FUNCTION
           ? call.toolChoiceRaw() : null;
-      direct(rc, call, ctx.gateway().chat(outerRequest(call, call.clientTools(), choice)));
+      direct(rc, call, gateway.chat(outerRequest(call, call.clientTools(), choice)));
       return;
     }
     if (call.toolChoice() == ToolChoice.REQUIRED) {
@@ -89,7 +91,7 @@ final class ChatCompletionsRoutes {
     // The routing call's usage is not part of the deliberation's usage (the job is built before it exists).
     ArrayNode tools = Json.MAPPER.createArrayNode().add(fusionTool());
     tools.addAll(call.clientTools());
-    ctx.gateway().chat(outerRequest(call, tools, call.toolChoiceRaw()))
+    gateway.chat(outerRequest(call, tools, call.toolChoiceRaw()))
         .onFailure(e -> rc.fail(upstream(e)))
         .onSuccess(reply -> {
           if (reply.toolCalls().stream().anyMatch(t -> FUSION_TOOL.equals(t.name()))) {
@@ -191,7 +193,7 @@ final class ChatCompletionsRoutes {
     String id = newCompletionId();
     long created = System.currentTimeMillis() / 1000;
     if (!call.stream()) {
-      ctx.gateway().chat(request)
+      gateway.chat(request)
           .onFailure(e -> rc.fail(upstream(e)))
           .onSuccess(r -> {
             HttpApi.json(rc, 200, ChatCompletionResponses.completion(id, created, r.respondingModel(),
@@ -204,7 +206,7 @@ final class ChatCompletionsRoutes {
     Sse sse = Sse.start(rc);
     sse.data(ChatCompletionResponses.chunk(id, created, call.model(), Json.object().put("role", "assistant")
         .put("content", ""), null));
-    ctx.gateway().chatStream(request, delta -> context.runOnContext(v -> sse.data(
+    gateway.chatStream(request, delta -> context.runOnContext(v -> sse.data(
             ChatCompletionResponses.chunk(id, created, call.model(), Json.object().put("content", delta), null))))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.failed()) {

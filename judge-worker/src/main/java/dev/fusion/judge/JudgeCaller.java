@@ -5,17 +5,18 @@ import dev.fusion.common.StageContext;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.Analysis;
 import dev.fusion.common.contract.AnalysisRecord;
+import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
-import dev.fusion.common.gateway.ChatRequest;
-import dev.fusion.common.gateway.ChatResult;
-import dev.fusion.common.gateway.ModelCallException;
+import dev.fusion.gateway.ChatRequest;
+import dev.fusion.gateway.ChatResult;
+import dev.fusion.gateway.ModelCallException;
+import dev.fusion.gateway.ModelGateway;
 import io.vertx.core.Future;
-import dev.fusion.common.contract.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -29,9 +30,11 @@ import java.util.concurrent.CompletionStage;
  */
 final class JudgeCaller {
   private final StageContext ctx;
+  private final ModelGateway gateway;
 
   JudgeCaller(StageContext ctx) {
     this.ctx = ctx;
+    this.gateway = ModelGateway.of(ctx);
   }
 
   CompletionStage<?> handle(String jobId, PanelSet panel) {
@@ -51,7 +54,7 @@ final class JudgeCaller {
     JudgePrompt prompt = JudgePrompt.build(panel.job(), successful, new Random(jobId.hashCode()));
     ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, panel.job().maxCompletionTokens(),
         AnalysisSchema.responseFormat(), extra(panel));
-    Future<AnalysisRecord> judged = ctx.gateway().chat(request)
+    Future<AnalysisRecord> judged = gateway.chat(request)
         .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
         .otherwise(e -> record(panel, null, judgeModel, callFailureReason(e), String.valueOf(e.getMessage()),
             Usage.ZERO, started));
@@ -93,7 +96,7 @@ final class JudgeCaller {
     }
     ChatRequest repair = new ChatRequest(request.model(), repairMessages(prompt, first.content(),
         firstTry.judgeError()), 0.0, request.maxCompletionTokens(), request.responseFormat(), request.extra());
-    return ctx.gateway().chat(repair)
+    return gateway.chat(repair)
         .map(second -> fromReply(panel, prompt, second, first.usage(), started))
         // The repair call itself failing leaves the first complaint as the honest reason.
         .otherwise(e -> firstTry);

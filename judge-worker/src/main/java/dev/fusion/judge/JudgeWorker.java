@@ -6,6 +6,7 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.kafka.AsyncConsumerWorker;
 import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.gateway.ModelGateway;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
@@ -38,7 +39,7 @@ public final class JudgeWorker implements Service {
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
-        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ctx.gateway()::saturated)
+        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ModelGateway.of(ctx)::saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 

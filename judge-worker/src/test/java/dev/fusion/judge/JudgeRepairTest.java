@@ -7,7 +7,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.Usage;
-import dev.fusion.common.gateway.ModelCallException;
+import dev.fusion.gateway.ModelCallException;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

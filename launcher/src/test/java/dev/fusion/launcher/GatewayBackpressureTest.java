@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fusion.common.gateway.ModelGateway;
+import dev.fusion.gateway.ModelGateway;
 import dev.fusion.panel.PanelWorker;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -70,7 +70,7 @@ class GatewayBackpressureTest extends PipelineTestBase {
     Files.writeString(file, "providers:\n  held:\n    base_url: http://127.0.0.1:" + held.actualPort()
         + "/v1\n    prefixes: [held/]\n    max_concurrency: 2\n");
     try (FusionStack stack = harness.newStack(Map.of("FUSION_CONFIG", file.toString()))) {
-      ModelGateway gateway = stack.context().gateway();
+      ModelGateway gateway = ModelGateway.of(stack.context());
       // Given one job whose three panel models share a provider capped at two calls in flight
       List<String> ids = new ArrayList<>();
       ids.add(harness.submit(stack, PipelineHarness.jobBody("First", "held/a", "held/b", "held/c")));

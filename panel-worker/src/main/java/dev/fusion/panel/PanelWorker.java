@@ -4,16 +4,17 @@ import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.EventTypes;
-import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.Events;
+import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
-import dev.fusion.common.gateway.ChatRequest;
-import dev.fusion.common.gateway.ChatResult;
-import dev.fusion.common.gateway.ModelCallException;
 import dev.fusion.common.kafka.AsyncConsumerWorker;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Topics;
+import dev.fusion.gateway.ChatRequest;
+import dev.fusion.gateway.ChatResult;
+import dev.fusion.gateway.ModelCallException;
+import dev.fusion.gateway.ModelGateway;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +29,17 @@ public final class PanelWorker implements Service {
   public static final String GROUP = "fusion-panel-worker";
 
   private final StageContext ctx;
+  private final ModelGateway gateway;
   private final AsyncConsumerWorker<FusionJob> worker;
 
   public PanelWorker(StageContext ctx) {
     this.ctx = ctx;
+    this.gateway = ModelGateway.of(ctx);
     Topics topics = ctx.topics();
     var props = KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP,
         "panel-worker");
     this.worker = new AsyncConsumerWorker<>("panel-worker", topics.jobs(), props, this::handle, ctx.deadLetters(),
-        ctx.config().panelMaxInFlight(), ctx.gateway()::saturated)
+        ctx.config().panelMaxInFlight(), gateway::saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
@@ -56,7 +59,7 @@ public final class PanelWorker implements Service {
       long started = System.currentTimeMillis();
       ChatRequest request = new ChatRequest(model, job.messages(), job.temperature(), job.maxCompletionTokens(),
           null, null);
-      CompletableFuture<?> answered = ctx.gateway().chat(request)
+      CompletableFuture<?> answered = gateway.chat(request)
           .map(r -> success(jobId, index, model, r, started))
           .otherwise(e -> failure(jobId, index, model, e, started))
           .toCompletionStage().toCompletableFuture()

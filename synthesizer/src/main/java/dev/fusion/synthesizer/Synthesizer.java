@@ -9,10 +9,11 @@ import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionResult;
-import dev.fusion.common.gateway.ChatRequest;
-import dev.fusion.common.gateway.ModelCallException;
 import dev.fusion.common.kafka.AsyncConsumerWorker;
 import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.gateway.ChatRequest;
+import dev.fusion.gateway.ModelCallException;
+import dev.fusion.gateway.ModelGateway;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -27,14 +28,16 @@ public final class Synthesizer implements Service {
   static final long DELTA_WINDOW_MS = 50;
 
   private final StageContext ctx;
+  private final ModelGateway gateway;
   private final AsyncConsumerWorker<AnalysisRecord> worker;
 
   public Synthesizer(StageContext ctx) {
     this.ctx = ctx;
+    this.gateway = ModelGateway.of(ctx);
     var config = ctx.config();
     this.worker = new AsyncConsumerWorker<>("synthesizer", ctx.topics().analyses(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + GROUP, "synthesizer"),
-        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), ctx.gateway()::saturated)
+        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), gateway::saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
@@ -51,7 +54,7 @@ public final class Synthesizer implements Service {
     DeltaBatcher deltas = new DeltaBatcher(jobId, budget);
     ChatRequest request = new ChatRequest(model, SynthesisPrompt.build(record), record.job().temperature(),
         record.job().maxCompletionTokens(), null, null);
-    return ctx.gateway().chatStream(request, deltas::add)
+    return gateway.chatStream(request, deltas::add)
         .map(r -> {
           // Over its cap the answer is cut with a marker, and the result says so (answer_truncated).
           String answer = budget.boundFinalAnswer(r.content());

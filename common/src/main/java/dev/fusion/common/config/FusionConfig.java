@@ -1,6 +1,5 @@
 package dev.fusion.common.config;
 
-import dev.fusion.common.gateway.GatewayConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,11 +1,6 @@
 package dev.fusion.common.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fusion.common.gateway.GatewayConfig;
-import dev.fusion.common.gateway.ModelSettings;
-import dev.fusion.common.gateway.Price;
-import dev.fusion.common.gateway.Provider;
-import dev.fusion.common.gateway.RateLimit;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,11 +3,6 @@ package dev.fusion.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.fusion.common.gateway.GatewayConfig;
-import dev.fusion.common.gateway.ModelSettings;
-import dev.fusion.common.gateway.Price;
-import dev.fusion.common.gateway.Provider;
-import dev.fusion.common.gateway.RateLimit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
