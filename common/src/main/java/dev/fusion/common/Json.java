@@ -45,14 +45,6 @@ public final class Json {
     }
   }
 
-  public static <T> T fromString(String text, Class<T> type) {
-    try {
-      return MAPPER.readValue(text, type);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   public static JsonNode tree(String text) {
     try {
       return MAPPER.readTree(text);

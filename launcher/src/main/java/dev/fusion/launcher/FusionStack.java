@@ -85,11 +85,6 @@ public final class FusionStack implements AutoCloseable {
     return ingress != null && ingress.isReady() && stageHealth().values().stream().allMatch(b -> b);
   }
 
-  public void restartPanelWorker() throws Exception {
-    panel.stop();
-    panel = started(new PanelWorker(ctx));
-  }
-
   public void stopPanelWorker() {
     panel.stop();
   }

@@ -31,11 +31,6 @@ public record ChatRequest(
     return new ChatRequest(model, messages, null, null, null, null);
   }
 
-  public ChatRequest withModel(String otherModel) {
-    return new ChatRequest(otherModel, messages, temperature, maxCompletionTokens, responseFormat, extra,
-        wireMessages);
-  }
-
   /** The same call with the conversation as OpenAI wire messages, sent as given. */
   public ChatRequest withWireMessages(ArrayNode raw) {
     return new ChatRequest(model, messages, temperature, maxCompletionTokens, responseFormat, extra, raw);

@@ -216,12 +216,4 @@ final class ChatRequest {
     }
     return sb.toString();
   }
-
-  int promptChars() {
-    int n = 0;
-    for (Message m : messages) {
-      n += m.text().length();
-    }
-    return n;
-  }
 }

@@ -174,11 +174,6 @@ public record SimulatorConfig(
         host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
   }
 
-  public SimulatorConfig withBodyLimitBytes(long bodyLimitBytes) {
-    return new SimulatorConfig(
-        host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
-  }
-
   /** Replaces the global default options. */
   public SimulatorConfig withDefaultOptions(SimOptions options) {
     return new SimulatorConfig(host, port, seed, instances, bodyLimitBytes, options, modelOptions);
@@ -187,32 +182,6 @@ public record SimulatorConfig(
   /** Overlays {@code k=v;k=v} onto the global default options. */
   public SimulatorConfig withDefaultOptions(String spec) {
     return withDefaultOptions(defaultOptions.overlay(SimOptions.parse(spec)));
-  }
-
-  /** Fixed latency for every call (implies {@code latency=fixed}). */
-  public SimulatorConfig withLatencyMs(long latencyMs) {
-    return withDefaultOptions(
-        defaultOptions.with(SimOptions.LATENCY_MS, Long.toString(latencyMs)));
-  }
-
-  /** Log-normal latency: {@code median * exp(sigma * Z)}. */
-  public SimulatorConfig withLognormalLatency(long medianMs, double sigma) {
-    return withDefaultOptions(
-        defaultOptions
-            .with(SimOptions.LATENCY_MEDIAN_MS, Long.toString(medianMs))
-            .with(SimOptions.LATENCY_SIGMA, Double.toString(sigma))
-            .with(SimOptions.LATENCY, SimOptions.LATENCY_LOGNORMAL));
-  }
-
-  /** Streaming pace; 0 = as fast as possible. */
-  public SimulatorConfig withTokensPerSecond(double tokensPerSecond) {
-    return withDefaultOptions(
-        defaultOptions.with(SimOptions.TOKENS_PER_S, Double.toString(tokensPerSecond)));
-  }
-
-  public SimulatorConfig withFirstTokenMs(long firstTokenMs) {
-    return withDefaultOptions(
-        defaultOptions.with(SimOptions.FIRST_TOKEN_MS, Long.toString(firstTokenMs)));
   }
 
   /** Sets (replaces) the options of one model, e.g. {@code ("alpha", "fault=http500")}. */

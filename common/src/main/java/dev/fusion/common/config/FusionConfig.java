@@ -90,12 +90,4 @@ public record FusionConfig(
           "FUSION_STREAMS_GUARANTEE must be exactly_once_v2 or at_least_once, got '" + guarantee + "'");
     };
   }
-
-  /** Copy with another bootstrap server list (tests, dev mode). */
-  public FusionConfig withBootstrap(String servers) {
-    return new FusionConfig(servers, topicPrefix, topicPartitions, topicReplication, httpPort, dataDir,
-        panelMaxInFlight, judgeMaxInFlight, synthMaxInFlight, panelDeadline, panelQuorum, streamsCommitInterval,
-        streamsExactlyOnce, defaultPanel, defaultJudge, defaultSynthesizer, simulatedDefaults, gateway, simulatorBaseUrl,
-        recordBudget, kafkaSendTimeout);
-  }
 }

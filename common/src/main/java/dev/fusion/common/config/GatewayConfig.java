@@ -75,18 +75,8 @@ public record GatewayConfig(
     return ModelSettings.NONE;
   }
 
-  public GatewayConfig withModels(Map<String, ModelSettings> otherModels) {
-    return new GatewayConfig(providers, otherModels, callTimeout, firstTokenTimeout, maxAttempts, baseBackoff,
-        maxBackoff, connectionPoolSize, queueLimit, saturationThreshold);
-  }
-
   public GatewayConfig withConnectionPoolSize(int otherPoolSize) {
     return new GatewayConfig(providers, models, callTimeout, firstTokenTimeout, maxAttempts, baseBackoff,
         maxBackoff, otherPoolSize, queueLimit, saturationThreshold);
-  }
-
-  public GatewayConfig withProviders(List<Provider> otherProviders) {
-    return new GatewayConfig(otherProviders, models, callTimeout, firstTokenTimeout, maxAttempts, baseBackoff,
-        maxBackoff, connectionPoolSize, queueLimit, saturationThreshold);
   }
 }

@@ -15,14 +15,6 @@ public final class AskView {
   private boolean answerStarted;
   private boolean analysisShown;
 
-  boolean answerStarted() {
-    return answerStarted;
-  }
-
-  boolean analysisShown() {
-    return analysisShown;
-  }
-
   /** Text for one streamed event ({@code data} is the event's data object), or "" for none. */
   public String event(String type, JsonNode data) {
     String model = data.path("model").asText();

@@ -64,10 +64,6 @@ public final class ResultsFile implements AutoCloseable {
     return done.size();
   }
 
-  Set<String> customIds() {
-    return done;
-  }
-
   /** Appends a result line unless its custom ID is already in the file; true if written. */
   public boolean append(JsonNode line) throws IOException {
     String id = line.path("custom_id").asText();
