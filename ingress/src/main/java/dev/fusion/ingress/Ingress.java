@@ -99,7 +99,7 @@ public final class Ingress implements Service {
   /** Not while Kafka is unreachable: reads are still served, but nothing can be accepted. */
   @Override
   public boolean isReady() {
-    return started && view.isReady() && batches.isReady() && ctx.kafkaReachability().isReachable();
+    return started && view.isReady() && batches.isReady() && replies.isReady() && (requestsIngest == null || requestsIngest.isReady()) && ctx.kafkaReachability().isReachable();
   }
 
   @Override

@@ -5,17 +5,21 @@ import dev.fusion.common.StageContext;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.kafka.AsyncConsumerWorker;
+import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.Readiness;
 import dev.fusion.gateway.ModelGateway;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Properties;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The judge stage: a Kafka Streams aggregation that decides when a panel is complete, and an async
@@ -25,14 +29,20 @@ public final class JudgeWorker implements Service {
   public static final String APPLICATION = "fusion-judge-worker";
   public static final String CALLER_GROUP = "fusion-judge-caller";
 
+  private static final Logger LOG = LoggerFactory.getLogger(JudgeWorker.class);
+
   private final StageContext ctx;
+  private final Path stateDir;
   private final KafkaStreams streams;
   private final AsyncConsumerWorker<PanelSet> caller;
+  private final RestoreCounter restores = new RestoreCounter();
+  private volatile String lastStreamsFailure;
 
   public JudgeWorker(StageContext ctx) {
     this.ctx = ctx;
     FusionConfig config = ctx.config();
     PanelCompletion completion = new PanelCompletion(config.panelDeadline(), config.panelQuorum());
+    this.stateDir = stateDir(config);
     this.streams = new KafkaStreams(
         JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30)),
         streamsProps(config, ctx.topics().rejections().name()));
@@ -70,27 +80,77 @@ public final class JudgeWorker implements Service {
     return p;
   }
 
-  private static Path stateDir(FusionConfig config) {
-    // With an instance ID the directory is stable, so a restarted instance finds its stores and does not
-    // restore them from the changelogs. Without one, one directory per instance: two instances in one
-    // JVM (tests) must not share a state lock.
+  /**
+   * The aggregation's state directory: {@code FUSION_DATA_DIR/judge-streams/<instance>}, stable across
+   * restarts, so a restarted instance finds its stores (and their checkpoints) and restores only what
+   * the changelogs got since, instead of everything. The instance is {@code FUSION_INSTANCE_ID}, or
+   * {@value #DEFAULT_INSTANCE} without one; two judge workers on one data directory need distinct IDs
+   * (Streams refuses to share a state directory). Tests get a fresh data directory, so a fresh state.
+   */
+  static Path stateDir(FusionConfig config) {
     String instance = KafkaConfigs.instanceId();
-    String dir = instance != null ? instance : UUID.randomUUID().toString().substring(0, 8);
-    return config.dataDir().resolve("judge-streams").resolve(dir);
+    return config.dataDir().resolve("judge-streams").resolve(instance != null ? instance : DEFAULT_INSTANCE);
   }
 
+  static final String DEFAULT_INSTANCE = "default";
+
+  /**
+   * Returns once the judge worker is ready: the cancellations caught up, the aggregation RUNNING (every
+   * task assigned and its stores restored) and the judge caller assigned. Throws, stopped, when the
+   * aggregation failed first or is not running within the start timeout
+   * ({@link KafkaConfigs#startTimeout()}).
+   */
   @Override
   public void start() {
-    streams.setUncaughtExceptionHandler(StreamsDeadLetters.uncaughtHandler());
-    streams.start();
-    caller.start();
+    ctx.cancellations(); // Know every earlier cancellation before the first panel is judged.
+    StreamsUncaughtExceptionHandler policy = StreamsDeadLetters.uncaughtHandler();
+    streams.setUncaughtExceptionHandler(e -> {
+      lastStreamsFailure = FailureKind.describe(e);
+      return policy.handle(e);
+    });
+    streams.setGlobalStateRestoreListener(restores);
+    long started = System.currentTimeMillis();
+    try {
+      streams.start();
+      Readiness.require("judge aggregation", KafkaConfigs.startTimeout(),
+          () -> streams.state() == KafkaStreams.State.RUNNING, this::streamsFailure);
+      LOG.info("judge aggregation RUNNING after {} ms; {} records restored from changelogs ({})",
+          System.currentTimeMillis() - started, restores.restored(), stateDir);
+      caller.start();
+    } catch (RuntimeException e) {
+      closeStreams();
+      throw e;
+    }
+  }
+
+  /** Why the aggregation cannot become RUNNING any more, or null while it still may. */
+  private String streamsFailure() {
+    KafkaStreams.State state = streams.state();
+    if (state == KafkaStreams.State.CREATED || state == KafkaStreams.State.REBALANCING
+        || state == KafkaStreams.State.RUNNING) {
+      return null;
+    }
+    return "the Streams client is " + state + (lastStreamsFailure == null ? "" : ": " + lastStreamsFailure);
+  }
+
+  /** Changelog records restored into this worker's stores since it was made (0 when its state was current). */
+  public long restoredRecords() {
+    return restores.restored();
   }
 
   @Override
   public void stop() {
     caller.stop();
-    streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-        .withTimeout(Duration.ofSeconds(10)));
+    closeStreams();
+  }
+
+  private void closeStreams() {
+    var leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+    if (!streams.close(leave.withTimeout(Duration.ofSeconds(10)))) {
+      // Its state directory stays locked until it is closed: a successor in this JVM could not start.
+      LOG.warn("judge aggregation not closed within 10 s; waiting up to 30 s more");
+      streams.close(Duration.ofSeconds(30));
+    }
   }
 
   @Override

@@ -1,93 +1,22 @@
 package dev.fusion.launcher;
 
-import dev.fusion.common.kafka.KafkaConfigs;
-import dev.fusion.common.kafka.TopicAdmin;
-import dev.fusion.common.kafka.Topics;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
+import dev.fusion.common.kafka.KafkaTestTopics;
 
 /**
- * For tests of the consumer loops' failure handling against a real in-JVM broker (the broker lives in
- * this module, so those tests do too): one broker per test class, a fresh topic prefix per test, raw
- * writes (poison is bytes) and reads of a whole topic.
+ * Tests against the launcher's own embedded broker (the one dev mode runs): one broker per test class,
+ * with common's topic helpers (fresh prefixes, raw writes, reads of a whole topic).
  */
-public final class KafkaTopicsFixture implements AutoCloseable {
-  private static final AtomicInteger SEQ = new AtomicInteger();
+public final class KafkaTopicsFixture extends KafkaTestTopics {
   public final EmbeddedKafka kafka = EmbeddedKafka.temporary().start();
-  private final KafkaProducer<byte[], byte[]> producer =
-      new KafkaProducer<>(KafkaConfigs.producer(kafka.bootstrapServers(), "fixture"));
 
+  @Override
   public String bootstrap() {
     return kafka.bootstrapServers();
   }
 
-  /** Every pipeline topic under a fresh prefix, with {@code partitions} partitions each. */
-  public Topics newTopics(int partitions) {
-    return topics(newPrefix(), partitions);
-  }
-
-  /** A topic prefix no other test used. */
-  public String newPrefix() {
-    return "p" + SEQ.incrementAndGet() + ".";
-  }
-
-  /** Every pipeline topic under {@code prefix}, created if missing. */
-  public Topics topics(String prefix, int partitions) {
-    Topics topics = new Topics(prefix);
-    TopicAdmin.ensureTopics(bootstrap(), topics, partitions, (short) 1);
-    return topics;
-  }
-
-  /** Writes one record and waits for the acknowledgement. */
-  public void send(String topic, String key, byte[] value) throws Exception {
-    producer.send(new ProducerRecord<>(topic, key == null ? null : key.getBytes(StandardCharsets.UTF_8), value))
-        .get();
-  }
-
-  public void send(String topic, String key, String value) throws Exception {
-    send(topic, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Everything on the topic now, every partition, in offset order per partition. */
-  public List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
-    return readAll(bootstrap(), topic);
-  }
-
-  /** Every record on {@code topic} up to its end offsets when called (waits at most 30 s for them). */
-  public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrap, String topic) {
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(KafkaConfigs.consumer(bootstrap, null, "fixture-reader"))) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-        consumer.poll(Duration.ofMillis(100)).forEach(out::add);
-        return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
-      });
-      return out;
-    }
-  }
-
-  public static String header(ConsumerRecord<?, ?> r, String name) {
-    var h = r.headers().lastHeader(name);
-    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
-  }
-
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(5));
+    super.close();
     kafka.close();
   }
 }

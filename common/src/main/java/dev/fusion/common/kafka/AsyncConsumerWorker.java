@@ -87,6 +87,7 @@ public final class AsyncConsumerWorker<V> implements Service {
   private final int maxInFlight;
   private final BooleanSupplier saturated;
   private Duration drainTimeout = Duration.ofSeconds(30);
+  private Duration startTimeout = KafkaConfigs.startTimeout();
   private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
   private long retryBackoffMs = 500;
   private BooleanSupplier kafkaKnownUnreachable = () -> false;
@@ -185,13 +186,32 @@ public final class AsyncConsumerWorker<V> implements Service {
     return name;
   }
 
+  /** How long {@link #start()} waits for the first assignment (default {@link KafkaConfigs#startTimeout()}). */
+  public AsyncConsumerWorker<V> startTimeout(Duration timeout) {
+    this.startTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Starts the consumer thread and returns once the group gave this worker its first assignment: from
+   * then on it reports ready. That assignment may be empty (a group with more members than partitions
+   * leaves some idle): such a member is ready, as a standby that takes partitions over when another
+   * leaves. Throws, stopped, when the loop failed fatally first or no assignment came within the start
+   * timeout.
+   */
   @Override
   public void start() {
     running = true;
     thread = new Thread(this::runWithRestarts, name + "-consumer");
     thread.setDaemon(true);
     thread.start();
-    ready = true;
+    try {
+      Readiness.require(name, startTimeout, this::isReady,
+          () -> fatalFailure != null ? fatalFailure : running ? null : "the consumer loop ended");
+    } catch (RuntimeException e) {
+      stop();
+      throw e;
+    }
   }
 
   /** Waits until the group gave this worker its partitions (useful in tests and dev start-up). */
@@ -199,6 +219,10 @@ public final class AsyncConsumerWorker<V> implements Service {
     return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * True from the first assignment of the current consumer (see {@link #start()}) until it fails or the
+   * worker stops; false while a failed consumer is being reopened and after a fatal failure.
+   */
   @Override
   public boolean isReady() {
     return ready && running && fatalFailure == null;
@@ -233,6 +257,17 @@ public final class AsyncConsumerWorker<V> implements Service {
   }
 
   private void runWithRestarts() {
+    try {
+      runWithRestartsUnguarded();
+    } catch (Throwable e) { // An Error out of the loop itself: stop visibly rather than die silently.
+      fatal("the consumer loop died", e);
+    } finally {
+      running = false;
+      ready = false;
+    }
+  }
+
+  private void runWithRestartsUnguarded() {
     long backoffMs = 500;
     while (running) {
       consumer = new KafkaConsumer<>(consumerProps);
@@ -258,10 +293,7 @@ public final class AsyncConsumerWorker<V> implements Service {
         break;
       }
       backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-      ready = true;
     }
-    running = false;
-    ready = false;
   }
 
   /** One consumer incarnation; returns true when it ended on a failure of the consumer that is worth a reopen. */
@@ -290,6 +322,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
     } catch (RuntimeException e) {
       failed = true;
+      ready = false; // Until a reopened consumer has its assignment again.
       if (FailureKind.classify(e) == FailureKind.FATAL) {
         fatal("the consumer failed", e);
       } else {
@@ -617,6 +650,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       if (!partitions.isEmpty()) {
         restoreAttempts(partitions);
       }
+      ready = true; // Also after an empty first assignment (see start()).
       assigned.countDown();
     }
 

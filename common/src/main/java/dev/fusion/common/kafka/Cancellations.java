@@ -21,8 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
  * {@code <cancellations topic>.poison-reported}, so each poison record is reported once.
  */
 public final class Cancellations implements AutoCloseable {
-  private static final Duration CATCH_UP = Duration.ofSeconds(60);
-
   private final String bootstrapServers;
   private final TopicSpec<String, JobCancellation> topic;
   private final TopicReader reader;
@@ -50,17 +48,22 @@ public final class Cancellations implements AutoCloseable {
     return reader.fatalFailure();
   }
 
+  /**
+   * Starts reading and returns once everything already on the topic was read: a worker must not handle
+   * a job before it knows the old cancellations. Throws, stopped, when the reader failed first or did not
+   * catch up within the start timeout ({@link KafkaConfigs#startTimeout()}).
+   */
   public synchronized Cancellations start() {
     if (started) {
       return this;
     }
     started = true;
-    reader.start(bootstrapServers, List.of(topic.name()), tp -> null);
     try {
-      // A worker must not handle a job before it knows the old cancellations.
-      reader.awaitCaughtUp(CATCH_UP);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      reader.start(bootstrapServers, List.of(topic.name()), tp -> null);
+      Readiness.require("cancellations", KafkaConfigs.startTimeout(), reader::isReady, reader::stoppedBecause);
+    } catch (RuntimeException e) {
+      reader.stop();
+      throw e;
     }
     return this;
   }

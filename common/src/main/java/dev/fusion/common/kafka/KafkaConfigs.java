@@ -138,6 +138,17 @@ public final class KafkaConfigs {
     return setting(INSTANCE_ID_VAR, null);
   }
 
+  public static final String START_TIMEOUT_VAR = "FUSION_START_TIMEOUT_MS";
+
+  /**
+   * How long a service's {@code start()} may wait to become ready (its first partition assignment, its
+   * readers caught up, Streams RUNNING with its stores restored) before the start fails
+   * ({@value #START_TIMEOUT_VAR}, default 120 s).
+   */
+  public static Duration startTimeout() {
+    return Duration.ofMillis(Long.parseLong(setting(START_TIMEOUT_VAR, "120000")));
+  }
+
   private static String setting(String name, String fallback) {
     String value = System.getProperty(name);
     if (value == null || value.isBlank()) {

@@ -111,6 +111,21 @@ public final class TopicReader {
       props.put(ConsumerConfig.GROUP_ID_CONFIG, reportedGroup); // Only for the bookmark's commits: assign(), no join.
     }
     consumer = new KafkaConsumer<>(props);
+    Map<TopicPartition, Long> ends;
+    try {
+      ends = assignAll(topicNames, storedPosition);
+    } catch (RuntimeException e) {
+      consumer.close(); // Nothing runs yet: the caller's start fails with this.
+      throw e;
+    }
+    running = true;
+    thread = new Thread(() -> run(ends), name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Assigns every partition of the topics, seeks each to its start and returns the end offsets. */
+  private Map<TopicPartition, Long> assignAll(List<String> topicNames, Function<TopicPartition, Long> storedPosition) {
     List<TopicPartition> partitions = new ArrayList<>();
     for (String topic : topicNames) {
       for (PartitionInfo p : consumer.partitionsFor(topic)) {
@@ -129,10 +144,7 @@ public final class TopicReader {
         }
       });
     }
-    running = true;
-    thread = new Thread(() -> run(ends), name);
-    thread.setDaemon(true);
-    thread.start();
+    return ends;
   }
 
   private void seek(TopicPartition tp, Long position) {
@@ -192,6 +204,9 @@ public final class TopicReader {
       // stop()
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Throwable e) { // An Error out of the loop: stop visibly rather than die silently.
+      fatalFailure = "the read loop died: " + FailureKind.describe(e);
+      LOG.error("{} stopped (not ready): {}", name, fatalFailure, e);
     } finally {
       consumer.close();
       running = false;
@@ -216,8 +231,17 @@ public final class TopicReader {
     }
   }
 
+  /**
+   * Waits until everything that was in the topics at start has been applied; false when the timeout
+   * passed first, or at once when the reader stopped before it caught up (see {@link #fatalFailure()}).
+   */
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    return Readiness.waitFor(timeout, () -> caughtUp.getCount() == 0, this::stoppedBecause);
+  }
+
+  /** Null while the loop runs; once it ended, why (its fatal failure, or "stopped"). */
+  public String stoppedBecause() {
+    return running ? null : fatalFailure != null ? fatalFailure : "stopped";
   }
 
   public boolean isRunning() {

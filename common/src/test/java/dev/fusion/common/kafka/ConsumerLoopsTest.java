@@ -1,13 +1,14 @@
 package dev.fusion.common.kafka;
 
-import static dev.fusion.launcher.KafkaTopicsFixture.header;
+import static dev.fusion.common.kafka.KafkaTestTopics.header;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
-import dev.fusion.launcher.KafkaTopicsFixture;
+import dev.fusion.common.contract.JobCancellation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,10 +28,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The shared async loop under poison, retriable and fatal failures, against a real broker. */
-class AsyncConsumerWorkerFailuresTest {
+/**
+ * The shared consumer loops against a real broker: the async worker under poison, retriable and fatal
+ * failures; and the lifecycle of the worker and of the group-less readers: {@code start()} returns ready
+ * (a group consumer assigned, a reader caught up) or throws saying why, and {@code isReady()} tells the
+ * truth.
+ */
+class ConsumerLoopsTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static KafkaTopicsFixture kafka;
+  private static InJvmKafka kafka;
   private static Publisher publisher;
 
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
@@ -40,7 +46,7 @@ class AsyncConsumerWorkerFailuresTest {
 
   @BeforeAll
   static void broker() {
-    kafka = new KafkaTopicsFixture();
+    kafka = InJvmKafka.start();
     publisher = new Publisher(kafka.bootstrap(), "worker-test");
   }
 
@@ -83,11 +89,17 @@ class AsyncConsumerWorkerFailuresTest {
   }
 
   private AsyncConsumerWorker<FusionJob> start(String group, int maxAttempts, Duration backoff) throws Exception {
-    var worker = new AsyncConsumerWorker<>("test-worker", topics.jobs(),
-        KafkaConfigs.consumer(kafka.bootstrap(), group, "test-worker"), this::handle,
-        new DeadLetterPublisher(publisher, topics), 10, null).maxAttempts(maxAttempts).retryBackoff(backoff);
-    workers.add(worker);
+    var worker = worker(kafka.bootstrap(), group).maxAttempts(maxAttempts).retryBackoff(backoff);
     worker.start();
+    return worker;
+  }
+
+  /** A worker of {@link #handle} on this test's topics, not started. */
+  private AsyncConsumerWorker<FusionJob> worker(String bootstrap, String group) {
+    var worker = new AsyncConsumerWorker<>("test-worker", topics.jobs(),
+        KafkaConfigs.consumer(bootstrap, group, "test-worker"), this::handle,
+        new DeadLetterPublisher(publisher, topics), 10, null);
+    workers.add(worker);
     return worker;
   }
 
@@ -218,5 +230,82 @@ class AsyncConsumerWorkerFailuresTest {
     await().atMost(WAIT).until(() -> committed("g-fatal") != null);
     assertThat(committed("g-fatal").offset()).isEqualTo(1);
     assertThat(rejections()).isEmpty();
+  }
+
+  @Test
+  void aWorkerIsReadyOnlyOnceStartReturnedWithItsFirstAssignment() throws Exception {
+    topics = kafka.newTopics(2);
+    var worker = worker(kafka.bootstrap(), "g-ready");
+    assertThat(worker.isReady()).isFalse();
+
+    worker.start();
+
+    assertThat(worker.awaitAssignment(Duration.ZERO)).as("assigned before start() returned").isTrue();
+    assertThat(worker.isReady()).isTrue();
+    worker.stop();
+    assertThat(worker.isReady()).isFalse();
+  }
+
+  @Test
+  void aMemberLeftWithoutPartitionsIsReadyAndTheOtherDoesTheWork() throws Exception {
+    topics = kafka.newTopics(1);
+    var first = worker(kafka.bootstrap(), "g-idle");
+    var second = worker(kafka.bootstrap(), "g-idle").startTimeout(Duration.ofSeconds(30));
+
+    // Two members, one partition: one of them gets nothing, and both starts return ready
+    first.start();
+    second.start();
+    assertThat(first.isReady()).isTrue();
+    assertThat(second.isReady()).isTrue();
+
+    kafka.send(topics.jobs().name(), "k", job("ok-idle"));
+    await().atMost(WAIT).until(() -> handled.contains("ok-idle"));
+    assertThat(handled).containsExactly("ok-idle");
+  }
+
+  @Test
+  void aStartWithoutAnAssignmentWithinItsBoundFailsSayingSoAndLeavesNothingRunning() {
+    topics = new Topics(kafka.newPrefix());
+    // Nothing listens on this port: the group can never be joined
+    var worker = worker("127.0.0.1:1", "g-nobroker").startTimeout(Duration.ofSeconds(2));
+
+    assertThatThrownBy(worker::start).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("test-worker").hasMessageContaining("not ready within 2000 ms");
+    assertThat(worker.isReady()).isFalse();
+  }
+
+  @Test
+  void cancellationsStartOnlyOnceTheyKnowEveryEarlierCancellation() throws Exception {
+    topics = kafka.newTopics(3);
+    for (int i = 0; i < 30; i++) {
+      publisher.send(topics.cancellations(), "job_" + i,
+          new JobCancellation(JobCancellation.SCHEMA_VERSION, "job_" + i, "t", System.currentTimeMillis())).get();
+    }
+
+    try (Cancellations cancellations =
+        new Cancellations(kafka.bootstrap(), topics.cancellations(), new DeadLetterPublisher(publisher, topics))) {
+      assertThat(cancellations.isReady()).isFalse();
+      cancellations.start();
+
+      assertThat(cancellations.isReady()).isTrue();
+      for (int i = 0; i < 30; i++) {
+        assertThat(cancellations.isCancelled("job_" + i)).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aReaderThatStoppedIsNotWaitedForAndSaysWhy() throws Exception {
+    topics = kafka.newTopics(1);
+    var reader = new TopicReader("stopping-reader", Duration.ofMillis(50), new DeadLetterPublisher(publisher, topics),
+        null, (records, rejects) -> { });
+    reader.start(kafka.bootstrap(), List.of(topics.jobs().name()), tp -> null);
+    reader.stop();
+
+    long started = System.nanoTime();
+    reader.awaitCaughtUp(WAIT);
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+    assertThat(reader.isReady()).isFalse();
+    assertThat(reader.stoppedBecause()).isEqualTo("stopped");
   }
 }
