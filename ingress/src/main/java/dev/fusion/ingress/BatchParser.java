@@ -1,60 +1,62 @@
 package dev.fusion.ingress;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState.LineError;
+import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.ingress.request.DeliberationRequest;
+import dev.fusion.ingress.request.DeliberationRequest.Field;
+import dev.fusion.ingress.request.RequestReader;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Validates a batch upload one line at a time and turns each good line into a {@link BatchItem}. Pure
- * (no network, no clock beyond the one passed in), so every rule is unit-tested. Two line shapes are
- * accepted:
+ * Turns a batch upload, one line at a time, into {@link BatchItem}s. Pure (no network, no clock beyond
+ * the one passed in), so every rule is unit-tested. Three line shapes are accepted:
  *
  * <ul>
- *   <li>OpenAI Batch: {@code {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {...}}}
- *       where the body is a chat-completions request with {@code model: "fusion"} and optional
- *       {@code plugins: [{"id": "fusion", "analysis_models", "model", "synthesizer", "temperature"}]}; or
- *       {@code url: "/v1/jobs"} with a jobs-API body.
- *   <li>Shorthand: {@code {"custom_id", "prompt"}} (or {@code messages}), using the batch-level settings.
+ *   <li>OpenAI Batch, {@code {"custom_id", "method": "POST", "url": "/v1/chat/completions", "body": {...}}}:
+ *       the body is read exactly as {@code POST /v1/chat/completions} reads it (any preset, the fusion
+ *       plugin or tool entry), and must deliberate;
+ *   <li>OpenAI Batch with {@code url: "/v1/jobs"}: the body is a jobs-API body;
+ *   <li>shorthand, {@code {"custom_id", "prompt"}} (or {@code messages}) plus any deliberation setting.
  * </ul>
  *
- * Batch-level settings (the upload's query parameters) fill whatever a line leaves out. Validation of
- * the deliberation itself is {@link JobRequests}'s, so a line is held to exactly the jobs-API rules.
+ * Batch-level settings (the upload's query parameters) fill whatever a line leaves out. Reading and
+ * validation are the request model's ({@link RequestReader}, {@link DeliberationRequest#validate}), so a
+ * line is held to exactly the rules of every other way in.
  */
 public final class BatchParser {
   public static final int MAX_CUSTOM_ID = 512;
-  /** Batch-level settings: the jobs-API fields a line may leave out. */
-  public static final Set<String> SETTINGS = Set.of("analysis_models", "model", "synthesizer", "temperature",
-      "max_completion_tokens");
-  private static final Set<String> SHORTHAND_FIELDS = Set.of("custom_id", "prompt", "messages");
+  private static final Set<String> SHORTHAND_OWN = Set.of("custom_id", "prompt", "messages");
   private static final Set<String> BATCH_FIELDS = Set.of("custom_id", "method", "url", "body");
-  private static final Set<String> CHAT_FIELDS = Set.of("model", "messages", "plugins", "temperature",
-      "max_completion_tokens", "max_tokens", "stream", "user", "metadata");
-  private static final Set<String> PLUGIN_FIELDS = Set.of("id", "analysis_models", "model", "synthesizer",
-      "temperature");
+  private static final Field<List<ChatMessage>> PROBE =
+      new Field<>(List.of(new ChatMessage("user", "settings check")), "messages");
 
   /** What one line became: an item, an error, or nothing (a blank line). */
   public record Outcome(BatchItem item, LineError error) {}
 
   private final JobRequests requests;
+  private final ChatCompletionRequests chat;
   private final String batchId;
   private final String tenant;
-  private final ObjectNode defaults;
+  private final DeliberationRequest defaults;
   private final long acceptedAtMs;
   private final Set<String> customIds = new HashSet<>();
   private long lineNumber;
   private long ordinal;
 
-  public BatchParser(JobRequests requests, String batchId, String tenant, ObjectNode defaults, long acceptedAtMs) {
+  public BatchParser(JobRequests requests, String batchId, String tenant, DeliberationRequest defaults,
+      long acceptedAtMs) {
     this.requests = requests;
+    this.chat = new ChatCompletionRequests(requests.limits());
     this.batchId = batchId;
     this.tenant = tenant;
     this.defaults = defaults;
@@ -62,48 +64,20 @@ public final class BatchParser {
   }
 
   /**
-   * Turns query parameters into batch-level settings, validating them as a jobs-API request would.
-   * {@code analysis_models} is comma-separated.
+   * The upload's query parameters as batch-level settings, checked as a request with them would be (an
+   * unknown parameter, a wrong type or an unserved model rejects the whole upload).
    */
-  public static ObjectNode settings(Map<String, String> params, JobRequests requests) {
-    ObjectNode out = Json.object();
-    for (var e : params.entrySet()) {
-      String key = e.getKey();
-      String value = e.getValue();
-      if (!SETTINGS.contains(key)) {
-        continue;
-      }
-      switch (key) {
-        case "analysis_models" -> {
-          ArrayNode models = out.putArray(key);
-          for (String m : value.split(",")) {
-            if (!m.isBlank()) {
-              models.add(m.trim());
-            }
-          }
-        }
-        case "temperature", "max_completion_tokens" -> {
-          try {
-            out.set(key, Json.MAPPER.readTree(value));
-          } catch (Exception ex) {
-            throw ApiError.invalid(key, "invalid_value", key + " must be a number.");
-          }
-        }
-        default -> out.put(key, value);
-      }
-    }
-    ObjectNode probe = out.deepCopy();
-    probe.putArray("messages").addObject().put("role", "user").put("content", "settings check");
-    requests.toJob(probe, "settings-check");
-    return out;
+  public static RequestReader.QuerySettings settings(Map<String, List<String>> params, JobRequests requests) {
+    RequestReader.QuerySettings settings = RequestReader.query(params);
+    settings.request().orElse(new DeliberationRequest(PROBE, null, null, null, null, null, null, null, null))
+        .validate(requests.limits());
+    return settings;
   }
 
-  /** Settings as stored on the batch state (strings), for display. */
-  public static Map<String, String> describe(ObjectNode settings) {
-    Map<String, String> out = new LinkedHashMap<>();
-    settings.fields().forEachRemaining(e -> out.put(e.getKey(),
-        e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString()));
-    return out;
+  /** Settings as stored on the batch state and echoed: field name to its JSON value (numbers, lists, text). */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> describe(ObjectNode settings) {
+    return Json.MAPPER.convertValue(settings, LinkedHashMap.class);
   }
 
   public long linesSeen() {
@@ -139,53 +113,50 @@ public final class BatchParser {
       if (customId.length() > MAX_CUSTOM_ID) {
         throw ApiError.invalid("custom_id", "invalid_value", "custom_id must be at most " + MAX_CUSTOM_ID + " characters.");
       }
-      ObjectNode request = node.has("body") || node.has("url") || node.has("method")
-          ? fromBatchLine((ObjectNode) node)
-          : fromShorthand((ObjectNode) node);
-      defaults.fields().forEachRemaining(e -> {
-        if (!request.has(e.getKey()) || request.get(e.getKey()).isNull()) {
-          request.set(e.getKey(), e.getValue());
-        }
-      });
-      FusionJob parsed = requests.toJob(request, tenant);
+      DeliberationRequest.Deliberation deliberation = node.has("body") || node.has("url") || node.has("method")
+          ? fromBatchLine(node)
+          : fromShorthand(node).orElse(defaults).validate(requests.limits());
       if (!customIds.add(customId)) {
         throw ApiError.invalid("custom_id", "duplicate_custom_id",
             "custom_id '" + customId + "' appears on an earlier line; custom IDs must be unique in a batch.");
       }
-      FusionJob job = new FusionJob(parsed.schemaVersion(), BatchItem.jobId(batchId, lineNumber), tenant,
-          parsed.messages(), parsed.analysisModels(), parsed.judgeModel(), parsed.synthesizerModel(),
-          parsed.temperature(), parsed.maxCompletionTokens(), acceptedAtMs);
+      FusionJob job = deliberation.toJob(BatchItem.jobId(batchId, lineNumber), tenant, acceptedAtMs);
       return new Outcome(new BatchItem(BatchItem.SCHEMA_VERSION, batchId, ordinal++, lineNumber, customId, job), null);
     } catch (ApiError e) {
       String message = e.param() != null && !e.getMessage().contains(e.param())
           ? e.param() + ": " + e.getMessage() : e.getMessage();
-      return new Outcome(null, new LineError(lineNumber, customId, e.code(), message));
+      return new Outcome(null, new LineError(lineNumber, customId, e.code(), message, e.param()));
     }
   }
 
-  private static ObjectNode fromShorthand(ObjectNode line) {
-    rejectUnknown(line, SHORTHAND_FIELDS, "");
-    ObjectNode request = Json.object();
+  private static DeliberationRequest fromShorthand(JsonNode line) {
     JsonNode prompt = line.get("prompt");
     if (prompt != null && line.has("messages")) {
       throw ApiError.invalid("prompt", "invalid_value", "Give either prompt or messages, not both.");
     }
+    DeliberationRequest settings = RequestReader.settings(line, "", SHORTHAND_OWN);
+    Field<List<ChatMessage>> messages;
     if (prompt != null) {
       if (!prompt.isTextual() || prompt.asText().isBlank()) {
         throw ApiError.invalid("prompt", "invalid_type", "prompt must be a non-empty string.");
       }
-      request.putArray("messages").addObject().put("role", "user").put("content", prompt.asText());
+      messages = new Field<>(List.of(new ChatMessage("user", prompt.asText())), "prompt");
     } else if (line.has("messages")) {
-      request.set("messages", line.get("messages"));
+      messages = new Field<>(RequestReader.messages(line.get("messages"), "messages"), "messages");
     } else {
       throw ApiError.invalid("prompt", "missing_required_parameter",
           "A line needs prompt (or messages), or an OpenAI Batch body.");
     }
-    return request;
+    return settings.orElse(new DeliberationRequest(messages, null, null, null, null, null, null, null, null));
   }
 
-  private static ObjectNode fromBatchLine(ObjectNode line) {
-    rejectUnknown(line, BATCH_FIELDS, "");
+  private DeliberationRequest.Deliberation fromBatchLine(JsonNode line) {
+    for (Iterator<String> it = line.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!BATCH_FIELDS.contains(field)) {
+        throw RequestReader.unknown(RequestReader.shown(field));
+      }
+    }
     JsonNode method = line.get("method");
     if (method != null && !"POST".equalsIgnoreCase(method.asText())) {
       throw ApiError.invalid("method", "invalid_value", "method must be POST.");
@@ -196,65 +167,31 @@ public final class BatchParser {
       throw ApiError.invalid("body", "invalid_type", "body must be a JSON object (the request).");
     }
     if (url.equals("/v1/jobs")) {
-      return ((ObjectNode) body).deepCopy();
+      return RequestReader.jobsBody(body, "body.").orElse(defaults).validate(requests.limits());
     }
     if (!url.equals("/v1/chat/completions")) {
       throw ApiError.invalid("url", "invalid_value", "url must be /v1/chat/completions or /v1/jobs.");
     }
-    return fromChat((ObjectNode) body);
-  }
-
-  private static ObjectNode fromChat(ObjectNode body) {
-    rejectUnknown(body, CHAT_FIELDS, "body.");
-    if (!"fusion".equals(body.path("model").asText())) {
-      throw ApiError.invalid("body.model", "invalid_value", "body.model must be \"fusion\".");
+    ChatCompletionRequests.ChatCall call;
+    try {
+      call = chat.parse(body, defaults);
+    } catch (ApiError e) {
+      // Named as in the line: the chat request is the line's body.
+      throw new ApiError(e.status(), "invalid_request_error", e.code(), "body" + (e.param() == null ? ""
+          : "." + e.param()), e.getMessage());
     }
-    if (body.path("stream").asBoolean(false)) {
+    if (!call.deliberates()) {
+      throw ApiError.invalid("body.model", "invalid_value", "A batch line deliberates: body.model must be a fusion "
+          + "preset (fusion, fusion/quality, fusion/fast, fusion/budget) or the body must carry a fusion tool.");
+    }
+    if (call.stream()) {
       throw ApiError.invalid("body.stream", "invalid_value", "Batch requests cannot stream.");
     }
-    ObjectNode request = Json.object();
-    if (body.has("messages")) {
-      request.set("messages", body.get("messages"));
+    if (!call.clientTools().isEmpty() || call.toolChoice() == ChatCompletionRequests.ToolChoice.NONE
+        || call.toolChoice() == ChatCompletionRequests.ToolChoice.CLIENT_FUNCTION) {
+      throw ApiError.invalid(call.clientTools().isEmpty() ? "body.tool_choice" : "body.tools", "invalid_value",
+          "A batch line always deliberates: it cannot offer tools of its own or refuse the fusion tool.");
     }
-    copy(body, "temperature", request, "temperature");
-    copy(body, "max_tokens", request, "max_completion_tokens");
-    copy(body, "max_completion_tokens", request, "max_completion_tokens");
-    JsonNode plugins = body.get("plugins");
-    if (plugins != null && !plugins.isNull()) {
-      if (!plugins.isArray()) {
-        throw ApiError.invalid("body.plugins", "invalid_type", "body.plugins must be an array.");
-      }
-      for (JsonNode plugin : plugins) {
-        if (!"fusion".equals(plugin.path("id").asText())) {
-          continue;
-        }
-        rejectUnknown((ObjectNode) plugin, PLUGIN_FIELDS, "body.plugins[fusion].");
-        copy(plugin, "analysis_models", request, "analysis_models");
-        copy(plugin, "model", request, "model");
-        copy(plugin, "synthesizer", request, "synthesizer");
-        if (!request.has("temperature")) {
-          copy(plugin, "temperature", request, "temperature");
-        }
-      }
-    }
-    return request;
-  }
-
-  private static void copy(JsonNode from, String field, ObjectNode to, String as) {
-    JsonNode v = from.get(field);
-    if (v != null && !v.isNull()) {
-      to.set(as, v);
-    }
-  }
-
-  private static void rejectUnknown(ObjectNode node, Set<String> allowed, String prefix) {
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!allowed.contains(field)) {
-        // Shown bounded: the line error is stored on the batch's state record.
-        String shown = prefix + JobRequests.shown(field);
-        throw ApiError.invalid(shown, "unknown_parameter", "Unrecognized field: " + shown);
-      }
-    }
+    return call.fusion();
   }
 }

@@ -6,7 +6,9 @@ import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.contract.BatchState.LineError;
+import dev.fusion.ingress.request.RequestReader;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -15,7 +17,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,10 +64,25 @@ final class BatchRoutes {
   private void upload(RoutingContext rc) {
     HttpServerRequest req = rc.request();
     req.pause();
-    Map<String, String> params = new HashMap<>();
-    rc.queryParams().forEach(e -> params.put(e.getKey(), e.getValue()));
-    ObjectNode settings = BatchParser.settings(params, requests);
-    new Upload(rc, settings).begin();
+    new Upload(rc, BatchParser.settings(queryParams(req), requests)).begin();
+  }
+
+  /**
+   * The query parameters as written: split on {@code &} only (Vert.x would also end a parameter at
+   * {@code ;}, which simulated model IDs use for their options), each name with every value it was given.
+   */
+  static Map<String, List<String>> queryParams(HttpServerRequest req) {
+    MultiMap params;
+    try {
+      params = req.params(true);
+    } catch (IllegalArgumentException e) {
+      throw ApiError.undecodableUrl();
+    }
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (String name : params.names()) {
+      out.put(name, params.getAll(name));
+    }
+    return out;
   }
 
   /** One upload in progress, on the request's event loop. */
@@ -76,7 +93,7 @@ final class BatchRoutes {
     final String batchId = "batch_" + UUID.randomUUID().toString().replace("-", "");
     final String tenant;
     final long createdAt = System.currentTimeMillis();
-    final ObjectNode settings;
+    final RequestReader.QuerySettings settings;
     final BatchParser parser;
     final BatchLineSplitter splitter;
     final List<LineError> errors = new ArrayList<>();
@@ -86,12 +103,12 @@ final class BatchRoutes {
     boolean ended;
     boolean done;
 
-    Upload(RoutingContext rc, ObjectNode settings) {
+    Upload(RoutingContext rc, RequestReader.QuerySettings settings) {
       this.rc = rc;
       this.req = rc.request();
       this.tenant = Tenants.of(rc);
       this.settings = settings;
-      this.parser = new BatchParser(requests, batchId, tenant, settings, createdAt);
+      this.parser = new BatchParser(requests, batchId, tenant, settings.request(), createdAt);
       this.splitter = new BatchLineSplitter(batches.maxLineBytes(), this::line);
     }
 
@@ -139,7 +156,8 @@ final class BatchRoutes {
         invalid++;
         if (errors.size() < MAX_REPORTED_ERRORS) {
           LineError e = outcome.error();
-          errors.add(new LineError(e.line(), clip(e.customId(), 100), e.code(), clip(e.message(), MAX_ERROR_CHARS)));
+          errors.add(new LineError(e.line(), clip(e.customId(), 100), e.code(), clip(e.message(), MAX_ERROR_CHARS),
+              clip(e.param(), 100)));
         }
         return;
       }
@@ -212,7 +230,7 @@ final class BatchRoutes {
     BatchState state(String status, String error) {
       long now = System.currentTimeMillis();
       return new BatchState(BatchState.SCHEMA_VERSION, batchId, tenant, status, parser.linesSeen(),
-          parser.validItems(), invalid, List.copyOf(errors), BatchParser.describe(settings), 0, 0, 0, createdAt,
+          parser.validItems(), invalid, List.copyOf(errors), BatchParser.describe(settings.json()), 0, 0, 0, createdAt,
           BatchState.IN_PROGRESS.equals(status) ? Long.valueOf(now) : null, null,
           BatchState.FAILED.equals(status) ? Long.valueOf(now) : null, error);
     }
@@ -379,6 +397,9 @@ final class BatchRoutes {
       ObjectNode err = data.addObject().put("line", e.line()).put("code", e.code()).put("message", e.message());
       if (e.customId() != null) {
         err.put("custom_id", e.customId());
+      }
+      if (e.param() != null) {
+        err.put("param", e.param());
       }
     }
     errors.put("truncated", s.invalidLines() > s.lineErrors().size());

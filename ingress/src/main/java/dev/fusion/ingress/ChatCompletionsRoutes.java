@@ -49,16 +49,18 @@ final class ChatCompletionsRoutes {
   private final ChatCompletionRequests requests;
   private final long maxWaitMs;
 
-  ChatCompletionsRoutes(StageContext ctx, JobSubmitter submitter, JobsView view, Presets presets, long maxWaitMs) {
+  ChatCompletionsRoutes(StageContext ctx, JobSubmitter submitter, JobsView view, ChatCompletionRequests requests,
+      long maxWaitMs) {
     this.ctx = ctx;
     this.submitter = submitter;
     this.view = view;
-    this.requests = new ChatCompletionRequests(presets, ctx.config().recordBudget());
+    this.requests = requests;
     this.maxWaitMs = maxWaitMs;
   }
 
-  static ChatCompletionsRoutes create(StageContext ctx, JobSubmitter submitter, JobsView view) {
-    return new ChatCompletionsRoutes(ctx, submitter, view, Presets.fromEnv(ctx.config()),
+  static ChatCompletionsRoutes create(StageContext ctx, JobSubmitter submitter, JobsView view,
+      ChatCompletionRequests requests) {
+    return new ChatCompletionsRoutes(ctx, submitter, view, requests,
         dev.fusion.common.config.Env.system().longValue("FUSION_CHAT_WAIT_MS", 300_000));
   }
 

@@ -75,7 +75,7 @@ final class HttpApi {
     router.route("/v1/*").handler(HttpApi::requireUtf8Body);
     new JobsRoutes(requests, submitter, idempotency, view).mount(router);
     new EventsRoutes(view).mount(router);
-    ChatCompletionsRoutes.create(ctx, submitter, view).mount(router);
+    ChatCompletionsRoutes.create(ctx, submitter, view, new ChatCompletionRequests(requests.limits())).mount(router);
     new RejudgeRoutes(ctx, view).mount(router);
     router.route().failureHandler(this::onFailure);
     // What the router answers by itself (no route: 404, wrong method: 405, a URL it cannot decode while

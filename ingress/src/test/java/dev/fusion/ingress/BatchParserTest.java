@@ -16,7 +16,14 @@ class BatchParserTest {
   private final JobRequests requests = new JobRequests(FusionConfig.fromEnv(Map.of()));
 
   private BatchParser parser(Map<String, String> params) {
-    return new BatchParser(requests, "batch_x", "acme", BatchParser.settings(params, requests), 1000L);
+    return new BatchParser(requests, "batch_x", "acme", BatchParser.settings(query(params), requests).request(),
+        1000L);
+  }
+
+  private static Map<String, List<String>> query(Map<String, String> params) {
+    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    params.forEach((k, v) -> out.put(k, List.of(v)));
+    return out;
   }
 
   @Test
@@ -89,10 +96,33 @@ class BatchParserTest {
 
   @Test
   void invalidBatchSettingsRejectTheWholeUpload() {
-    assertThatThrownBy(() -> BatchParser.settings(Map.of("temperature", "9"), requests))
+    assertThatThrownBy(() -> BatchParser.settings(query(Map.of("temperature", "9")), requests))
         .isInstanceOf(ApiError.class).hasMessageContaining("temperature");
-    ObjectNode ok = BatchParser.settings(Map.of("synthesizer", "sim/writer", "ignored", "x"), requests);
-    assertThat(Json.toString(ok)).isEqualTo("{\"synthesizer\":\"sim/writer\"}");
+    // An unknown parameter is refused like an unknown JSON field (it used to be dropped silently).
+    assertThatThrownBy(() -> BatchParser.settings(query(Map.of("synthesizer", "sim/writer", "ignored", "x")),
+        requests)).isInstanceOfSatisfying(ApiError.class, e -> {
+          assertThat(e.code()).isEqualTo("unknown_parameter");
+          assertThat(e.param()).isEqualTo("ignored");
+        });
+    assertThatThrownBy(() -> BatchParser.settings(Map.of("model", List.of("sim/a", "sim/b")), requests))
+        .hasFieldOrPropertyWithValue("param", "model");
+    // Echoed with their JSON types: a list, a number, text.
+    ObjectNode ok = BatchParser.settings(query(new java.util.TreeMap<>(Map.of("synthesizer", "sim/writer",
+        "analysis_models", "sim/alpha;latency_ms=1500,sim/beta", "temperature", "0.5"))), requests).json();
+    assertThat(Json.toString(BatchParser.describe(ok))).isEqualTo("{\"analysis_models\":[\"sim/alpha;latency_ms=1500\","
+        + "\"sim/beta\"],\"synthesizer\":\"sim/writer\",\"temperature\":0.5}");
+  }
+
+  @Test
+  void everyPresetWorksOnABatchLine() {
+    BatchParser p = parser(Map.of());
+    assertThat(p.next("{\"custom_id\":\"f\",\"body\":{\"model\":\"fusion/fast\","
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}}").item().job().analysisModels())
+        .containsExactly("sim/alpha", "sim/beta");
+    assertThat(p.next("{\"custom_id\":\"b\",\"prompt\":\"x\",\"preset\":\"fusion/budget\"}").item().job()
+        .analysisModels()).containsExactly("sim/alpha");
+    assertThat(parser(Map.of("preset", "fusion/budget")).next("{\"custom_id\":\"q\",\"prompt\":\"x\"}").item()
+        .job().analysisModels()).containsExactly("sim/alpha");
   }
 
   @Test

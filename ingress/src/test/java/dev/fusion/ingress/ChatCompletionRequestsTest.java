@@ -6,13 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.ingress.ChatCompletionRequests.ChatCall;
 import dev.fusion.ingress.ChatCompletionRequests.ToolChoice;
+import dev.fusion.ingress.request.Limits;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ChatCompletionRequestsTest {
   private static final String MSG = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
   private final FusionConfig config = FusionConfig.fromEnv(Map.of());
-  private final ChatCompletionRequests requests = new ChatCompletionRequests(Presets.fromEnv(Map.of(), config));
+  private final ChatCompletionRequests requests = new ChatCompletionRequests(
+      Limits.of(config, IngressOptions.RequestLimits.DEFAULT, Presets.fromEnv(Map.of(), config)));
 
   private ChatCall parse(String json) {
     return requests.parse(JobRequests.parseBody(json));

@@ -33,12 +33,13 @@ class DeepNestingTest {
 
   @Test
   void batchLinesAndBatchSettingsAreRefusedWithTheirOwnCodes() {
-    BatchParser parser = new BatchParser(requests, "batch_x", "acme", BatchParser.settings(Map.of(), requests), 1L);
+    BatchParser parser = new BatchParser(requests, "batch_x", "acme", BatchParser.settings(Map.of(), requests)
+        .request(), 1L);
     BatchParser.Outcome outcome = parser.next("{\"custom_id\":\"a\",\"prompt\":" + DEEP_ARRAY + "}");
     assertThat(outcome.item()).isNull();
     assertThat(outcome.error().code()).isEqualTo("invalid_json");
 
-    assertThatThrownBy(() -> BatchParser.settings(Map.of("temperature", DEEP_ARRAY), requests))
+    assertThatThrownBy(() -> BatchParser.settings(Map.of("temperature", java.util.List.of(DEEP_ARRAY)), requests))
         .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.param()).isEqualTo("temperature"));
   }
 

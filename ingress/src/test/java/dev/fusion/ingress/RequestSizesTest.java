@@ -9,6 +9,7 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.BatchState.LineError;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.ingress.request.DeliberationRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Sizes are bounded at the door the same way on every way in: the jobs API, chat completions, batch lines
- * and Kafka requests all reach {@link JobRequests#checkSize} and the model-ID cap.
+ * and Kafka requests all reach the request model's size check and the model-ID cap.
  */
 class RequestSizesTest {
   /** Issue 15's prompt: 1,020,106 bytes, under the old character limit. */
@@ -28,7 +29,7 @@ class RequestSizesTest {
   private final FusionConfig config = FusionConfig.fromEnv(Map.of());
   private final RecordBudget budget = config.recordBudget();
   private final JobRequests jobs = new JobRequests(config);
-  private final ChatCompletionRequests chat = new ChatCompletionRequests(Presets.fromEnv(Map.of(), config), budget);
+  private final ChatCompletionRequests chat = new ChatCompletionRequests(jobs.limits());
   private final KafkaRequests kafka = new KafkaRequests(jobs, Set.of());
 
   private static ObjectNode jobBody(String prompt) {
@@ -47,7 +48,7 @@ class RequestSizesTest {
         "jobs", body -> jobs.toJob(body, "acme"),
         "kafka", body -> kafka.toJob(Map.of(), null, Json.toBytes(body), JobRequests.newJobId()),
         "batch", body -> {
-          BatchParser parser = new BatchParser(jobs, "batch_x", "acme", Json.object(), 1L);
+          BatchParser parser = new BatchParser(jobs, "batch_x", "acme", DeliberationRequest.EMPTY, 1L);
           BatchParser.Outcome outcome = parser.next(Json.toString(
               Json.object().put("custom_id", "c1").put("url", "/v1/jobs").set("body", body)));
           if (outcome.error() != null) {
@@ -113,8 +114,8 @@ class RequestSizesTest {
     ObjectNode plugin = chatBody("hi");
     plugin.putArray("plugins").addObject().put("id", "fusion").put("model", HUGE_MODEL);
     assertThatThrownBy(() -> chat.parse(plugin)).hasFieldOrPropertyWithValue("param", "plugins[fusion].model");
-    // At the cap exactly is fine.
-    String atCap = "m".repeat(RecordBudget.MODEL_ID_BYTES - 2);
+    // At the cap exactly is fine (a model the simulator serves: an unserved one is model_not_found).
+    String atCap = "sim/" + "m".repeat(RecordBudget.MODEL_ID_BYTES - 2 - 4);
     assertThat(jobs.toJob(jobBody("hi").put("model", atCap), "acme").judgeModel()).isEqualTo(atCap);
   }
 
