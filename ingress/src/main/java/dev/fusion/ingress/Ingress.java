@@ -2,6 +2,14 @@ package dev.fusion.ingress;
 
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
+import dev.fusion.ingress.batch.BatchService;
+import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.kafka.KafkaRequests;
+import dev.fusion.ingress.kafka.ReplyTopics;
+import dev.fusion.ingress.kafka.RequestsTopicIngest;
+import dev.fusion.ingress.kafka.ResultReplies;
+import dev.fusion.ingress.view.JobsView;
+import dev.fusion.ingress.view.Retention;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
-import dev.fusion.ingress.ApiError;
-import dev.fusion.ingress.Presets;
+import dev.fusion.ingress.http.ApiError;
 import java.util.List;
 
 /**

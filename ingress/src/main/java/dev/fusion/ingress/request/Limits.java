@@ -3,7 +3,6 @@ package dev.fusion.ingress.request;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.ingress.IngressOptions;
-import dev.fusion.ingress.Presets;
 import java.util.function.Predicate;
 
 /**

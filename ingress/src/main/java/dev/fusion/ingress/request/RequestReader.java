@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.JsonSize;
 import dev.fusion.common.contract.ChatMessage;
-import dev.fusion.ingress.ApiError;
+import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.request.DeliberationRequest.Field;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,0 +1,144 @@
+package dev.fusion.ingress.jobs;
+
+import dev.fusion.common.Json;
+import dev.fusion.common.contract.EventTypes;
+import dev.fusion.common.contract.FusionEvent;
+import dev.fusion.common.contract.FusionResult;
+import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.view.JobListener;
+import dev.fusion.ingress.view.JobView;
+import dev.fusion.ingress.view.JobsView;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET /v1/jobs/{id}/events}: Server-Sent Events. The job's stored events are replayed, then live
+ * ones follow. An event's SSE ID is its offset in its events partition (one job lives in one partition,
+ * so IDs only grow); {@code Last-Event-ID} resumes after that ID. The listener is registered before the
+ * replay is read and everything is sent on this request's context, so each event is sent exactly once
+ * whichever path brings it first. The stream ends after the terminal event.
+ */
+public final class EventsRoutes {
+  private static final Logger LOG = LoggerFactory.getLogger(EventsRoutes.class);
+  static final long HEARTBEAT_MS = 15_000;
+
+  private final JobsView view;
+
+  public EventsRoutes(JobsView view) {
+    this.view = view;
+  }
+
+  public void mount(Router router) {
+    router.get("/v1/jobs/:id/events").handler(this::stream);
+  }
+
+  private void stream(RoutingContext rc) {
+    JobView job = JobsRoutes.owned(view, rc);
+    long after = lastEventId(rc);
+    HttpServerResponse response = rc.response();
+    response.setChunked(true).setStatusCode(200)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache")
+        .putHeader("content-encoding", "identity") // Compression would hold events back in its buffer.
+        .putHeader("x-accel-buffering", "no");
+    response.write("retry: 1000\n\n");
+    Stream stream = new Stream(rc.vertx(), response, after);
+    Context context = Vertx.currentContext();
+    stream.subscription = view.subscribe(job.jobId(), new JobListener() {
+      @Override
+      public void onEvent(FusionEvent event, long offset) {
+        context.runOnContext(v -> stream.send(offset, event));
+      }
+
+      @Override
+      public void onResult(FusionResult result) {
+        // The terminal event follows the result; the stream ends on that event.
+      }
+    });
+    response.closeHandler(v -> stream.close());
+    for (JobsView.StoredEvent e : view.events(job.jobId(), -1)) {
+      if (e.offset() > after) {
+        stream.send(e.offset(), e.event());
+      } else if (EventTypes.isTerminal(e.event().type())) {
+        stream.finish(); // The client already has the terminal event: nothing more will come.
+      }
+    }
+    if (!stream.closed) {
+      stream.heartbeat = rc.vertx().setPeriodic(HEARTBEAT_MS, id -> stream.comment());
+    }
+  }
+
+  private static long lastEventId(RoutingContext rc) {
+    String raw = rc.request().getHeader("Last-Event-ID");
+    if (raw == null || raw.isBlank()) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(raw.trim());
+    } catch (NumberFormatException e) {
+      throw ApiError.invalid("Last-Event-ID", "invalid_value", "Last-Event-ID must be an event ID from this stream.");
+    }
+  }
+
+  /** One client's stream; only touched on its request's context. */
+  private static final class Stream {
+    private final Vertx vertx;
+    private final HttpServerResponse response;
+    private long last;
+    private boolean closed;
+    AutoCloseable subscription;
+    long heartbeat = -1;
+
+    Stream(Vertx vertx, HttpServerResponse response, long after) {
+      this.vertx = vertx;
+      this.response = response;
+      this.last = after;
+    }
+
+    void send(long offset, FusionEvent event) {
+      if (closed || offset <= last) {
+        return; // Already sent: the replay and the live listener can both bring an event.
+      }
+      last = offset;
+      response.write("id: " + offset + "\nevent: " + event.type() + "\ndata: " + Json.toString(event) + "\n\n");
+      if (EventTypes.isTerminal(event.type())) {
+        finish();
+      }
+    }
+
+    void comment() {
+      if (!closed) {
+        response.write(": keep-alive\n\n");
+      }
+    }
+
+    void finish() {
+      if (!closed) {
+        close();
+        response.end();
+      }
+    }
+
+    void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (heartbeat >= 0) {
+        vertx.cancelTimer(heartbeat);
+      }
+      try {
+        if (subscription != null) {
+          subscription.close();
+        }
+      } catch (Exception e) {
+        LOG.debug("unsubscribe failed", e);
+      }
+    }
+  }
+}
