@@ -101,8 +101,8 @@ public final class RequestReader {
       String value = e.getValue().get(0);
       switch (name) {
         case "analysis_models" -> {
-          ArrayNode list = json.putArray(name);
-          for (String m : value.split(",", -1)) {
+          ArrayNode list = json.putArray(name); // An empty value is an empty panel (refused by validate).
+          for (String m : value.isEmpty() ? new String[0] : value.split(",", -1)) {
             list.add(m.trim());
           }
         }

@@ -64,7 +64,7 @@ class WaysInTest {
       new Way("batch query settings", WaysInTest::query, "", ""));
 
   static Stream<Arguments> rows() {
-    List<Arguments> rows = new ArrayList<>();
+    List<Row> rows = new ArrayList<>();
     // Accepted: what each way must normalise to.
     rows.add(ok("defaults (quality preset)", "{}", "sim/alpha,sim/beta,sim/gamma", "sim/judge", "sim/writer", null,
         null, null, null));
