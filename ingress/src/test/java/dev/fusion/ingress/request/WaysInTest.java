@@ -109,6 +109,8 @@ class WaysInTest {
         "unknown_parameter"));
     rows.add(err("reasoning.max_tokens 0", "{\"reasoning\":{\"max_tokens\":0}}", "reasoning.max_tokens",
         "invalid_value"));
+    rows.add(err("a deeply nested reasoning effort", "{\"reasoning\":{\"effort\":" + "[".repeat(500)
+        + "]".repeat(500) + "}}", "reasoning.effort", "invalid_type"));
     rows.add(err("an unknown field", "{\"colour\":5}", "colour", "unknown_parameter"));
     // The limits on the conversation: the messages are not settings, so the query way carries them on its line.
     rows.add(err("more messages than FUSION_MAX_MESSAGES", "{}", "messages", "too_many_messages")
