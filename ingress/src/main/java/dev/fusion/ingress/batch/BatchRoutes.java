@@ -8,12 +8,15 @@ import dev.fusion.common.contract.BatchState.LineError;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.Routes;
+import dev.fusion.ingress.http.Paging;
 import dev.fusion.ingress.http.Tenants;
 import dev.fusion.ingress.request.BatchParser;
 import dev.fusion.ingress.request.JobRequests;
 import dev.fusion.ingress.request.RequestReader;
 import dev.fusion.ingress.view.JobsView;
-import dev.fusion.ingress.wire.BatchResults;
+import dev.fusion.ingress.wire.BatchObjects;
+import dev.fusion.ingress.wire.ListObjects;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -37,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * handler: the upload is read as a stream, line by line, and the request is paused while Kafka has too
  * many unacknowledged items, so a large file never sits in memory.
  */
-public final class BatchRoutes {
+public final class BatchRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(BatchRoutes.class);
   /** Bounded so the batch state record stays far below Kafka's 1 MB message limit. */
   static final int MAX_REPORTED_ERRORS = 500;
@@ -45,6 +48,8 @@ public final class BatchRoutes {
   private static final int PAUSE_AT = 1000;
   private static final int RESUME_AT = 500;
   private static final int RESULTS_CHUNK = 256;
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 1000;
 
   private final BatchService batches;
   private final JobRequests requests;
@@ -58,6 +63,13 @@ public final class BatchRoutes {
     this.ctx = batches.context();
   }
 
+  /** The upload reads its body as a stream, line by line. */
+  @Override
+  public boolean streamsBody() {
+    return true;
+  }
+
+  @Override
   public void mount(Router router) {
     router.post("/v1/batches").handler(this::upload);
     router.get("/v1/batches").handler(this::list);
@@ -216,7 +228,7 @@ public final class BatchRoutes {
         if (batches.dispatching()) {
           batches.dispatcher().onState(fin);
         }
-        HttpApi.json(rc, 200, batchJson(fin, null));
+        HttpApi.json(rc, 200, BatchObjects.batch(fin, null));
       }));
     }
 
@@ -265,30 +277,34 @@ public final class BatchRoutes {
 
   private void status(RoutingContext rc) {
     BatchState state = owned(rc);
-    HttpApi.json(rc, 200, batchJson(state, batches.dispatcher().live(state.batchId())));
+    HttpApi.json(rc, 200, BatchObjects.batch(state, live(state.batchId())));
   }
 
+  /** The caller's batches, newest first, in pages (cursor: a batch ID). */
   private void list(RoutingContext rc) {
     String tenant = Tenants.of(rc);
-    int limit = Math.max(1, Math.min(1000, parseInt(rc.queryParams().get("limit"), 100)));
-    ObjectNode body = Json.object().put("object", "list");
-    var data = body.putArray("data");
-    batches.store().states().stream()
+    Paging paging = Paging.of(rc, DEFAULT_LIMIT, MAX_LIMIT);
+    List<BatchState> mine = batches.store().states().stream()
         .filter(s -> tenant.equals(s.tenant()))
-        .sorted(Comparator.comparingLong(BatchState::createdAtMs).reversed())
-        .limit(limit)
-        .forEach(s -> {
-          ObjectNode b = batchJson(s, batches.dispatcher().live(s.batchId()));
-          b.remove("errors"); // the list stays small; GET /v1/batches/{id} has them
-          data.add(b);
-        });
-    HttpApi.json(rc, 200, body);
+        .sorted(Comparator.comparingLong(BatchState::createdAtMs).reversed().thenComparing(BatchState::batchId))
+        .toList();
+    int from = 0;
+    for (int i = 0; paging.after() != null && i < mine.size(); i++) {
+      if (mine.get(i).batchId().equals(paging.after())) {
+        from = i + 1;
+        break;
+      }
+    }
+    int to = Math.min(mine.size(), from + paging.limit());
+    List<ObjectNode> page = mine.subList(from, to).stream()
+        .map(s -> BatchObjects.summary(s, live(s.batchId()))).toList();
+    HttpApi.json(rc, 200, ListObjects.page(page, to < mine.size()));
   }
 
   private void cancel(RoutingContext rc) {
     BatchState state = owned(rc);
     if (BatchState.CANCELLED.equals(state.status()) || BatchState.CANCELLING.equals(state.status())) {
-      HttpApi.json(rc, 200, batchJson(state, batches.dispatcher().live(state.batchId())));
+      HttpApi.json(rc, 200, BatchObjects.batch(state, live(state.batchId())));
       return;
     }
     if (!BatchState.IN_PROGRESS.equals(state.status())) {
@@ -310,8 +326,7 @@ public final class BatchRoutes {
           if (batches.dispatching()) {
             batches.dispatcher().onState(cancelling);
           }
-          BatchDispatcher.Live live = batches.dispatcher().live(state.batchId());
-          ObjectNode body = batchJson(cancelling, live);
+          ObjectNode body = BatchObjects.batch(cancelling, live(state.batchId()));
           if (dispatched >= 0) {
             ((ObjectNode) body.get("request_counts")).put("dispatched", dispatched);
           }
@@ -334,7 +349,7 @@ public final class BatchRoutes {
       if (item == null) {
         continue;
       }
-      ObjectNode line = BatchResults.line(item, view.read(item.job().jobId()), state);
+      ObjectNode line = BatchObjects.resultLine(item, view.read(item.job().jobId()), state);
       if (line != null) {
         chunk.appendBytes(Json.toBytes(line)).appendByte((byte) '\n');
       }
@@ -351,79 +366,14 @@ public final class BatchRoutes {
     }
   }
 
-  // ---- shapes ----
-
-  ObjectNode batchJson(BatchState s, BatchDispatcher.Live live) {
-    ObjectNode b = Json.object().put("id", s.batchId()).put("object", "batch");
-    String status = s.status();
-    long completed = s.completed();
-    long failed = s.failed();
-    long inFlight = 0;
-    double rate = 0;
-    if (live != null && !s.isTerminal()) {
-      completed = live.completed;
-      failed = live.failed;
-      inFlight = live.inFlight;
-      if (live.finalizing) {
-        status = live.cancelled ? BatchState.CANCELLING : BatchState.FINALIZING;
-      } else if (live.cancelled) {
-        status = BatchState.CANCELLING;
-      }
-      double seconds = (System.currentTimeMillis() - live.startedAtMs) / 1000.0;
-      rate = seconds > 0 ? live.liveDone / seconds : 0;
+  /** What this instance's dispatcher knows of a batch beyond its stored state; null if it does not dispatch it. */
+  private BatchObjects.Live live(String batchId) {
+    BatchDispatcher.Live l = batches.dispatcher().live(batchId);
+    if (l == null) {
+      return null;
     }
-    b.put("status", status).put("created_at", s.createdAtMs() / 1000);
-    putSeconds(b, "in_progress_at", s.inProgressAtMs());
-    putSeconds(b, "cancelling_at", s.cancelledAtMs());
-    putSeconds(b, BatchState.FAILED.equals(s.status()) ? "failed_at"
-        : BatchState.CANCELLED.equals(s.status()) ? "cancelled_at" : "completed_at", s.finishedAtMs());
-    ObjectNode counts = b.putObject("request_counts");
-    long total = s.validItems();
-    counts.put("total", total).put("completed", completed).put("failed", failed).put("in_flight", inFlight)
-        .put("pending", Math.max(0, total - completed - failed - inFlight));
-    if (s.isTerminal() || BatchState.CANCELLING.equals(s.status())) {
-      counts.put("dispatched", live != null ? live.dispatched : s.dispatched());
-    }
-    b.put("lines", s.totalLines()).put("invalid_lines", s.invalidLines());
-    if (!s.isTerminal()) {
-      long remaining = Math.max(0, total - completed - failed);
-      b.put("rate_per_second", Math.round(rate * 100) / 100.0);
-      if (rate > 0) {
-        b.put("eta_seconds", Math.round(remaining / rate));
-      } else {
-        b.putNull("eta_seconds");
-      }
-    }
-    if (s.error() != null) {
-      b.put("error", s.error());
-    }
-    b.set("settings", Json.MAPPER.valueToTree(s.settings()));
-    ObjectNode errors = b.putObject("errors").put("object", "list");
-    var data = errors.putArray("data");
-    for (LineError e : s.lineErrors()) {
-      ObjectNode err = data.addObject().put("line", e.line()).put("code", e.code()).put("message", e.message());
-      if (e.customId() != null) {
-        err.put("custom_id", e.customId());
-      }
-      if (e.param() != null) {
-        err.put("param", e.param());
-      }
-    }
-    errors.put("truncated", s.invalidLines() > s.lineErrors().size());
-    return b;
-  }
-
-  private static void putSeconds(ObjectNode b, String field, Long ms) {
-    if (ms != null) {
-      b.put(field, ms / 1000);
-    }
-  }
-
-  private static int parseInt(String s, int fallback) {
-    try {
-      return s == null ? fallback : Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
+    double seconds = (System.currentTimeMillis() - l.startedAtMs) / 1000.0;
+    return new BatchObjects.Live(l.completed, l.failed, l.inFlight, l.dispatched, l.finalizing, l.cancelled,
+        seconds > 0 ? l.liveDone / seconds : 0);
   }
 }

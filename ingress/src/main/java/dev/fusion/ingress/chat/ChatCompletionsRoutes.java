@@ -17,6 +17,8 @@ import dev.fusion.common.gateway.ModelCallException;
 import dev.fusion.common.gateway.ModelGateway;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.Routes;
+import dev.fusion.ingress.http.SseWriter;
 import dev.fusion.ingress.http.Tenants;
 import dev.fusion.ingress.jobs.JobSubmitter;
 import dev.fusion.ingress.request.ChatCompletionRequests.ChatCall;
@@ -24,14 +26,14 @@ import dev.fusion.ingress.request.ChatCompletionRequests.ToolChoice;
 import dev.fusion.ingress.request.ChatCompletionRequests;
 import dev.fusion.ingress.request.JobRequests;
 import dev.fusion.ingress.view.JobListener;
+import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
 import dev.fusion.ingress.wire.ChatCompletionResponses;
+import dev.fusion.ingress.wire.JobObjects;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
@@ -46,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * pipeline; any other model is a plain completion through the model gateway. Transport only: parsing
  * lives in {@link ChatCompletionRequests}, wire shapes in {@link ChatCompletionResponses}.
  */
-public final class ChatCompletionsRoutes {
+public final class ChatCompletionsRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsRoutes.class);
   /** A client may ask to wait less than the configured limit (never more). */
   static final String WAIT_HEADER = "x-fusion-wait-ms";
@@ -74,6 +76,7 @@ public final class ChatCompletionsRoutes {
         dev.fusion.common.config.Env.system().longValue("FUSION_CHAT_WAIT_MS", 300_000));
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/v1/chat/completions").handler(this::handle);
   }
@@ -175,7 +178,7 @@ public final class ChatCompletionsRoutes {
         return;
       }
       // The answer is complete already: one delta with all of it, then the closing chunk.
-      Sse sse = Sse.start(rc);
+      SseWriter sse = SseWriter.start(rc.response());
       ObjectNode delta = Json.object().put("role", "assistant");
       if (!r.content().isEmpty() || r.toolCalls().isEmpty()) {
         delta.put("content", r.content());
@@ -213,7 +216,7 @@ public final class ChatCompletionsRoutes {
       return;
     }
     Context context = rc.vertx().getOrCreateContext();
-    Sse sse = Sse.start(rc);
+    SseWriter sse = SseWriter.start(rc.response());
     sse.data(ChatCompletionResponses.chunk(id, created, call.model(), Json.object().put("role", "assistant")
         .put("content", ""), null));
     ctx.gateway().chatStream(request, delta -> context.runOnContext(v -> sse.data(
@@ -301,7 +304,7 @@ public final class ChatCompletionsRoutes {
       if (ar.succeeded()) {
         FusionResult r = ar.result();
         if (FusionResult.COMPLETED.equals(r.status())) {
-          HttpApi.json(rc, 200, ChatCompletionResponses.fromResult(r, job.acceptedAtMs() / 1000));
+          HttpApi.json(rc, 200, ChatCompletionResponses.fromResult(r));
         } else {
           ObjectNode body = failed(r).body();
           body.set("fusion", ChatCompletionResponses.fusion(r));
@@ -310,7 +313,8 @@ public final class ChatCompletionsRoutes {
       } else if (ar.cause() instanceof WaitExpired) {
         JobView now = view.read(job.jobId());
         rc.response().putHeader("Location", "/v1/jobs/" + job.jobId());
-        HttpApi.json(rc, 202, ChatCompletionResponses.accepted(job, now == null ? JobView.QUEUED : now.status()));
+        HttpApi.json(rc, 202, JobObjects.accepted(job.jobId(), now == null ? JobStatus.QUEUED : now.status(),
+            job.acceptedAtMs(), job.rejudgeOf()));
       } else {
         rc.fail(ar.cause());
       }
@@ -353,7 +357,7 @@ public final class ChatCompletionsRoutes {
     private final List<Runnable> beforeStart = new ArrayList<>();
     private final AtomicBoolean over = new AtomicBoolean();
     private AutoCloseable subscription;
-    private Sse sse;
+    private SseWriter sse;
     private long timer = -1;
     private long keepAlive = -1;
 
@@ -375,7 +379,7 @@ public final class ChatCompletionsRoutes {
           rc.fail(ar.cause());
           return;
         }
-        sse = Sse.start(rc);
+        sse = SseWriter.start(rc.response());
         sse.data(ChatCompletionResponses.chunk(id, created, job.synthesizerModel(),
             Json.object().put("role", "assistant").put("content", ""), null));
         beforeStart.forEach(Runnable::run);
@@ -474,49 +478,6 @@ public final class ChatCompletionsRoutes {
         if (keepAlive >= 0) {
           ctx.vertx().cancelTimer(keepAlive);
         }
-      }
-    }
-  }
-
-  /** Server-sent events in the OpenAI style: {@code data: <json>} lines and a closing {@code [DONE]}. */
-  static final class Sse {
-    private final HttpServerResponse response;
-
-    private Sse(HttpServerResponse response) {
-      this.response = response;
-    }
-
-    static Sse start(RoutingContext rc) {
-      HttpServerResponse r = rc.response().setStatusCode(200).setChunked(true)
-          .putHeader("content-type", "text/event-stream; charset=utf-8")
-          .putHeader("cache-control", "no-cache")
-          .putHeader("x-accel-buffering", "no");
-      return new Sse(r);
-    }
-
-    void data(JsonNode json) {
-      if (!response.ended() && !response.closed()) {
-        response.write(Buffer.buffer("data: ").appendBytes(Json.toBytes(json)).appendString("\n\n"));
-      }
-    }
-
-    void comment(String text) {
-      if (!response.ended() && !response.closed()) {
-        response.write(": " + text + "\n\n");
-      }
-    }
-
-    /** An error event the OpenAI SDKs raise as an APIError; the stream ends. */
-    void error(ApiError error) {
-      data(error.body());
-      if (!response.ended() && !response.closed()) {
-        response.end();
-      }
-    }
-
-    void done() {
-      if (!response.ended() && !response.closed()) {
-        response.end("data: [DONE]\n\n");
       }
     }
   }

@@ -9,11 +9,11 @@ import io.vertx.ext.web.RoutingContext;
  * Without configured keys (dev mode) every request is the default tenant's and is limited as one key.
  * Keys are never logged or echoed.
  */
-final class AuthHandler implements Handler<RoutingContext> {
+public final class AuthHandler implements Handler<RoutingContext> {
   private final ApiKeys keys;
   private final RateLimiter limiter;
 
-  AuthHandler(ApiKeys keys, RateLimiter limiter) {
+  public AuthHandler(ApiKeys keys, RateLimiter limiter) {
     this.keys = keys;
     this.limiter = limiter;
   }

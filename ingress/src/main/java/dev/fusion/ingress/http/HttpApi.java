@@ -4,18 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.kafka.KafkaReachability;
-import dev.fusion.ingress.IngressOptions;
-import dev.fusion.ingress.batch.BatchRoutes;
-import dev.fusion.ingress.batch.BatchService;
-import dev.fusion.ingress.chat.ChatCompletionsRoutes;
-import dev.fusion.ingress.jobs.EventsRoutes;
-import dev.fusion.ingress.jobs.Idempotency;
-import dev.fusion.ingress.jobs.JobSubmitter;
-import dev.fusion.ingress.jobs.JobsRoutes;
-import dev.fusion.ingress.jobs.RejudgeRoutes;
-import dev.fusion.ingress.request.ChatCompletionRequests;
-import dev.fusion.ingress.request.JobRequests;
-import dev.fusion.ingress.view.JobsView;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -31,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -47,28 +36,28 @@ public final class HttpApi {
   static final int MAX_HEADER_BYTES = 8192;
 
   private final StageContext ctx;
-  private final JobsView view;
-  private final IngressOptions options;
-  private final JobRequests requests;
-  private final JobSubmitter submitter;
-  private final Idempotency idempotency;
+  private final AuthHandler auth;
+  private final long maxBodyBytes;
+  private final List<Routes> routes;
   private final Supplier<Map<String, Boolean>> health;
-  private final BatchService batches;
   private HttpServer server;
 
-  public HttpApi(StageContext ctx, JobsView view, IngressOptions options, BatchService batches,
+  /**
+   * @param auth runs first on every {@code /v1/*} route (key, tenant, rate limit)
+   * @param maxBodyBytes larger request bodies are a 413
+   * @param routes the features' routes, mounted in this order
+   * @param health readiness of every stage, for {@code /health}
+   */
+  public HttpApi(StageContext ctx, AuthHandler auth, long maxBodyBytes, List<Routes> routes,
       Supplier<Map<String, Boolean>> health) {
-    this.batches = batches;
     this.ctx = ctx;
-    this.view = view;
-    this.options = options;
-    this.requests = new JobRequests(ctx.config(), options.limits());
-    this.submitter = new JobSubmitter(ctx, view);
-    this.idempotency = new Idempotency(view, submitter);
+    this.auth = auth;
+    this.maxBodyBytes = maxBodyBytes;
+    this.routes = routes;
     this.health = health;
-    if (options.maxBodyBytes() < ctx.config().recordBudget().maxJobBytes()) {
+    if (maxBodyBytes < ctx.config().recordBudget().maxJobBytes()) {
       LOG.warn("FUSION_MAX_BODY_BYTES={} is below the largest job this server accepts ({} bytes): larger jobs "
-          + "can only come in through Kafka", options.maxBodyBytes(), ctx.config().recordBudget().maxJobBytes());
+          + "can only come in through Kafka", maxBodyBytes, ctx.config().recordBudget().maxJobBytes());
     }
   }
 
@@ -78,17 +67,12 @@ public final class HttpApi {
     router.get("/health").handler(this::health);
     router.get("/openapi.json").handler(rc -> rc.response().putHeader("content-type", "application/json")
         .end(OpenApi.document()));
-    router.route("/v1/*").handler(new AuthHandler(options.apiKeys(),
-        new RateLimiter(options.rateLimitPerSecond(), options.rateLimitBurst())));
-    // Batches after auth but before the body handler: the upload streams its body, never buffered.
-    new BatchRoutes(batches, requests, view).mount(router);
-    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(options.maxBodyBytes())
-        .setHandleFileUploads(false));
+    router.route("/v1/*").handler(auth);
+    // Streaming routes (batch upload) after auth but before the body handler: their body is never buffered.
+    routes.stream().filter(Routes::streamsBody).forEach(r -> r.mount(router));
+    router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(maxBodyBytes).setHandleFileUploads(false));
     router.route("/v1/*").handler(HttpApi::requireUtf8Body);
-    new JobsRoutes(requests, submitter, idempotency, view).mount(router);
-    new EventsRoutes(view).mount(router);
-    ChatCompletionsRoutes.create(ctx, submitter, view, new ChatCompletionRequests(requests.limits())).mount(router);
-    new RejudgeRoutes(ctx, view).mount(router);
+    routes.stream().filter(r -> !r.streamsBody()).forEach(r -> r.mount(router));
     router.route().failureHandler(this::onFailure);
     // What the router answers by itself (no route: 404, wrong method: 405, a URL it cannot decode while
     // matching: 400, a failing failure handler: 500) goes through ApiError too. Every status has a
@@ -105,14 +89,6 @@ public final class HttpApi {
         .setCompressionSupported(true).setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
         .setMaxHeaderSize(MAX_HEADER_BYTES));
     return server.requestHandler(router()).invalidRequestHandler(this::onInvalidRequest).listen(port);
-  }
-
-  public JobSubmitter submitter() {
-    return submitter;
-  }
-
-  public JobRequests requests() {
-    return requests;
   }
 
   public int port() {
@@ -145,7 +121,7 @@ public final class HttpApi {
     if (failure instanceof ApiError api) {
       api.send(rc.response());
     } else if (status == 413) {
-      ApiError.bodyTooLarge(options.maxBodyBytes()).send(rc.response());
+      ApiError.bodyTooLarge(maxBodyBytes).send(rc.response());
     } else if (status >= 400 && status < 500) {
       ApiError.forStatus(status).send(rc.response());
     } else {

@@ -5,12 +5,13 @@ import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.http.Routes;
+import dev.fusion.ingress.http.SseWriter;
 import dev.fusion.ingress.view.JobListener;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * replay is read and everything is sent on this request's context, so each event is sent exactly once
  * whichever path brings it first. The stream ends after the terminal event.
  */
-public final class EventsRoutes {
+public final class EventsRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(EventsRoutes.class);
   static final long HEARTBEAT_MS = 15_000;
 
@@ -33,6 +34,7 @@ public final class EventsRoutes {
     this.view = view;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/v1/jobs/:id/events").handler(this::stream);
   }
@@ -40,14 +42,9 @@ public final class EventsRoutes {
   private void stream(RoutingContext rc) {
     JobView job = JobsRoutes.owned(view, rc);
     long after = lastEventId(rc);
-    HttpServerResponse response = rc.response();
-    response.setChunked(true).setStatusCode(200)
-        .putHeader("content-type", "text/event-stream; charset=utf-8")
-        .putHeader("cache-control", "no-cache")
-        .putHeader("content-encoding", "identity") // Compression would hold events back in its buffer.
-        .putHeader("x-accel-buffering", "no");
-    response.write("retry: 1000\n\n");
-    Stream stream = new Stream(rc.vertx(), response, after);
+    SseWriter sse = SseWriter.start(rc.response());
+    sse.retry(1000);
+    Stream stream = new Stream(rc.vertx(), sse, after);
     Context context = Vertx.currentContext();
     stream.subscription = view.subscribe(job.jobId(), new JobListener() {
       @Override
@@ -60,7 +57,7 @@ public final class EventsRoutes {
         // The terminal event follows the result; the stream ends on that event.
       }
     });
-    response.closeHandler(v -> stream.close());
+    rc.response().closeHandler(v -> stream.close());
     for (JobsView.StoredEvent e : view.events(job.jobId(), -1)) {
       if (e.offset() > after) {
         stream.send(e.offset(), e.event());
@@ -88,15 +85,15 @@ public final class EventsRoutes {
   /** One client's stream; only touched on its request's context. */
   private static final class Stream {
     private final Vertx vertx;
-    private final HttpServerResponse response;
+    private final SseWriter sse;
     private long last;
     private boolean closed;
     AutoCloseable subscription;
     long heartbeat = -1;
 
-    Stream(Vertx vertx, HttpServerResponse response, long after) {
+    Stream(Vertx vertx, SseWriter sse, long after) {
       this.vertx = vertx;
-      this.response = response;
+      this.sse = sse;
       this.last = after;
     }
 
@@ -105,7 +102,7 @@ public final class EventsRoutes {
         return; // Already sent: the replay and the live listener can both bring an event.
       }
       last = offset;
-      response.write("id: " + offset + "\nevent: " + event.type() + "\ndata: " + Json.toString(event) + "\n\n");
+      sse.event(offset, event.type(), Json.toBytes(event));
       if (EventTypes.isTerminal(event.type())) {
         finish();
       }
@@ -113,14 +110,14 @@ public final class EventsRoutes {
 
     void comment() {
       if (!closed) {
-        response.write(": keep-alive\n\n");
+        sse.comment("keep-alive");
       }
     }
 
     void finish() {
       if (!closed) {
         close();
-        response.end();
+        sse.end();
       }
     }
 

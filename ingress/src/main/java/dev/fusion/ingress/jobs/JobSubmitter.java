@@ -7,11 +7,10 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
 import io.vertx.core.Future;
-import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +36,7 @@ public final class JobSubmitter {
   public Future<JobView> cancel(JobView job) {
     long now = System.currentTimeMillis();
     String id = job.jobId();
-    FusionResult result = new FusionResult(FusionResult.SCHEMA_VERSION, id, job.tenant(), FusionResult.CANCELLED,
-        null, null, FusionResult.ROUTER, null, List.of(), List.of(), null, "The job was cancelled by its owner.",
-        null, Map.of("total", Math.max(0, now - job.acceptedAtMs())), job.acceptedAtMs(), now)
-        .withReply(job.submission());
+    FusionResult result = FusionResult.cancelled(id, job.tenant(), job.acceptedAtMs(), now).withReply(job.submission());
     var topics = ctx.topics();
     var publisher = ctx.publisher();
     return Future.fromCompletionStage(publisher.send(topics.cancellations(), id,
@@ -49,8 +45,8 @@ public final class JobSubmitter {
         .thenCompose(x -> publisher.send(topics.events(), id, Events.of(id, EventTypes.CANCELLED,
             d -> d.put("status", FusionResult.CANCELLED)))))
         .map(x -> {
-          JobView cancelled = new JobView(id, job.tenant(), FusionResult.CANCELLED, job.acceptedAtMs(), now, result,
-              job.submission());
+          JobView cancelled = new JobView(id, job.tenant(), JobStatus.CANCELLED, job.acceptedAtMs(), now, result,
+              job.submission(), job.rejudgeOf());
           view.recordLocally(cancelled);
           return cancelled;
         })

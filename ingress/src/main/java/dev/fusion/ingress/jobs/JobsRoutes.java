@@ -1,22 +1,26 @@
 package dev.fusion.ingress.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fusion.common.Json;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.Routes;
+import dev.fusion.ingress.http.Paging;
 import dev.fusion.ingress.http.Tenants;
 import dev.fusion.ingress.request.JobRequests;
+import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
-import dev.fusion.ingress.wire.JobResponses;
+import dev.fusion.ingress.wire.JobObjects;
+import dev.fusion.ingress.wire.ListObjects;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Set;
+import java.util.Arrays;
+import java.util.List;
 
 /** The jobs API: submit, poll, list the caller's jobs, cancel. */
-public final class JobsRoutes {
-  static final Set<String> STATUSES = Set.of("queued", "running", "completed", "failed", "cancelled");
+public final class JobsRoutes implements Routes {
+  /** The statuses a list may filter on, as the error names them. */
+  private static final List<String> STATUSES = Arrays.stream(JobStatus.values()).map(JobStatus::wire).toList();
   static final int DEFAULT_LIMIT = 20;
   static final int MAX_LIMIT = 100;
 
@@ -32,6 +36,7 @@ public final class JobsRoutes {
     this.view = view;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::list);
@@ -51,60 +56,39 @@ public final class JobsRoutes {
           }
           // A job accepted just now is queued; only a replay can be further along (and costs a read).
           JobView now = outcome.replayed() ? view.read(outcome.jobId()) : null;
-          HttpApi.json(rc, 202, Json.object().put("id", outcome.jobId()).put("object", "fusion.job")
-              .put("status", now == null ? JobView.QUEUED : now.status())
-              .put("created_at", outcome.createdAtMs() / 1000));
+          HttpApi.json(rc, 202, JobObjects.accepted(outcome.jobId(), now == null ? JobStatus.QUEUED : now.status(),
+              outcome.createdAtMs(), now == null ? null : now.rejudgeOf()));
         })
         .onFailure(rc::fail);
   }
 
   private void poll(RoutingContext rc) {
-    HttpApi.json(rc, 200, JobResponses.job(owned(view, rc)));
+    HttpApi.json(rc, 200, JobObjects.job(owned(view, rc)));
   }
 
   private void list(RoutingContext rc) {
-    String status = rc.queryParams().get("status");
-    if (status != null && !STATUSES.contains(status)) {
+    String rawStatus = rc.queryParams().get("status");
+    JobStatus status = rawStatus == null ? null : JobStatus.parse(rawStatus);
+    if (rawStatus != null && status == null) {
       throw ApiError.invalid("status", "invalid_value", "status must be one of " + STATUSES + ".");
     }
-    int limit = DEFAULT_LIMIT;
-    String rawLimit = rc.queryParams().get("limit");
-    if (rawLimit != null) {
-      try {
-        limit = Integer.parseInt(rawLimit);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > MAX_LIMIT) {
-        throw ApiError.invalid("limit", "invalid_value", "limit must be an integer from 1 to " + MAX_LIMIT + ".");
-      }
-    }
-    String after = rc.queryParams().get("after");
-    JobsView.Page page = view.list(Tenants.of(rc), status, limit,
-        after != null && JobRequests.isJobId(after) ? after : null);
-    ObjectNode body = Json.object().put("object", "list");
-    var data = body.putArray("data");
-    page.jobs().forEach(j -> data.add(JobResponses.summary(j)));
-    if (page.jobs().isEmpty()) {
-      body.putNull("first_id").putNull("last_id");
-    } else {
-      body.put("first_id", page.jobs().get(0).jobId()).put("last_id", page.jobs().get(page.jobs().size() - 1).jobId());
-    }
-    body.put("has_more", page.hasMore());
-    HttpApi.json(rc, 200, body);
+    Paging paging = Paging.of(rc, DEFAULT_LIMIT, MAX_LIMIT);
+    JobsView.Page page = view.list(Tenants.of(rc), status, paging.limit(),
+        JobRequests.isJobId(paging.after()) ? paging.after() : null);
+    HttpApi.json(rc, 200, ListObjects.page(page.jobs().stream().map(JobObjects::summary).toList(), page.hasMore()));
   }
 
   private void cancel(RoutingContext rc) {
     JobView job = owned(view, rc);
     if (job.isCancelled()) {
-      HttpApi.json(rc, 200, JobResponses.job(job)); // Cancelling twice is harmless.
+      HttpApi.json(rc, 200, JobObjects.job(job)); // Cancelling twice is harmless.
       return;
     }
     if (job.isTerminal()) {
       throw ApiError.conflict("job_already_finished", "Job '" + job.jobId() + "' already finished with status '"
           + job.status() + "'; it cannot be cancelled.");
     }
-    submitter.cancel(job).onSuccess(cancelled -> HttpApi.json(rc, 200, JobResponses.job(cancelled)))
+    submitter.cancel(job).onSuccess(cancelled -> HttpApi.json(rc, 200, JobObjects.job(cancelled)))
         .onFailure(rc::fail);
   }
 

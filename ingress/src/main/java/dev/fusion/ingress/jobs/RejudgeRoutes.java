@@ -9,11 +9,13 @@ import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.Tenants;
 import dev.fusion.ingress.request.JobRequests;
+import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
-import dev.fusion.ingress.wire.ChatCompletionResponses;
+import dev.fusion.ingress.wire.JobObjects;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -28,7 +30,7 @@ import java.util.Set;
  * to the panels topic, so the judge caller and the synthesizer produce a new job's result, linked to the
  * original by {@code rejudge_of}.
  */
-public final class RejudgeRoutes {
+public final class RejudgeRoutes implements Routes {
   static final String REUSED = "reused";
   private static final Set<String> FIELDS = Set.of("model", "synthesizer");
 
@@ -40,6 +42,7 @@ public final class RejudgeRoutes {
     this.view = view;
   }
 
+  @Override
   public void mount(Router router) {
     router.post("/v1/jobs/:id/rejudge").handler(this::rejudge);
   }
@@ -57,7 +60,7 @@ public final class RejudgeRoutes {
         .onSuccess(ack -> {
           view.accepted(job);
           rc.response().putHeader("Location", "/v1/jobs/" + job.jobId());
-          HttpApi.json(rc, 202, ChatCompletionResponses.accepted(job, JobView.QUEUED));
+          HttpApi.json(rc, 202, JobObjects.accepted(job.jobId(), JobStatus.QUEUED, job.acceptedAtMs(), job.rejudgeOf()));
         });
   }
 

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionEvent;
-import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.Usage;
 import dev.fusion.common.gateway.ChatResult;
 import dev.fusion.common.gateway.ToolCall;
-import dev.fusion.ingress.http.ApiError;
 import java.util.List;
 
 /**
@@ -25,11 +23,17 @@ public final class ChatCompletionResponses {
     return "chatcmpl-" + jobId;
   }
 
-  /** The final answer of a finished deliberation as a {@code chat.completion}. */
-  public static ObjectNode fromResult(FusionResult result, long createdSec) {
+  /**
+   * The final answer of a finished deliberation as a {@code chat.completion}: the one shape of a result
+   * as a completion, the same for {@code POST /v1/chat/completions} and a batch's output lines. Its
+   * {@code created} is the job's acceptance (when the request was made), its {@code id} derives from
+   * the job ID.
+   */
+  public static ObjectNode fromResult(FusionResult result) {
     ObjectNode message = Json.object().put("role", "assistant").put("content", result.answer());
     message.putNull("refusal");
-    ObjectNode body = completion(completionId(result.jobId()), createdSec, result.model(), message, "stop",
+    ObjectNode body = completion(completionId(result.jobId()), result.acceptedAtMs() / 1000, result.model(), message,
+        "stop",
         usage(result.usage() == null ? Usage.ZERO : result.usage().total()));
     body.put("router", FusionResult.ROUTER);
     body.set("fusion", fusion(result));
@@ -151,20 +155,5 @@ public final class ChatCompletionResponses {
     JsonNode data = event.data();
     ev.set("data", data == null ? Json.object() : data);
     return body;
-  }
-
-  /** Past the wait limit: where the client polls for the result. */
-  public static ObjectNode accepted(FusionJob job, String status) {
-    ObjectNode body = Json.object().put("id", job.jobId()).put("object", "fusion.job").put("status", status)
-        .put("created_at", job.acceptedAtMs() / 1000).put("poll", "/v1/jobs/" + job.jobId());
-    if (job.rejudgeOf() != null) {
-      body.put("rejudge_of", job.rejudgeOf());
-    }
-    return body;
-  }
-
-  /** The OpenAI SDKs raise an APIError for a stream event carrying {@code error}. */
-  public static ObjectNode streamError(ApiError error) {
-    return error.body();
   }
 }

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.FusionConfig;
+import dev.fusion.ingress.Ingress;
 import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.batch.BatchService;
+import dev.fusion.ingress.jobs.JobSubmitter;
+import dev.fusion.ingress.request.JobRequests;
 import dev.fusion.ingress.view.JobsView;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Route;
@@ -27,8 +30,11 @@ class OpenApiDocumentTest {
     FusionConfig config = FusionConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1"));
     try (StageContext ctx = new StageContext(config, vertx, "openapi-test")) {
       JobsView view = new JobsView(config, ctx.topics(), ctx.deadLetters(), Files.createTempDirectory("openapi-view"));
-      HttpApi api = new HttpApi(ctx, view, IngressOptions.defaults(),
-          new BatchService(ctx, view, Files.createTempDirectory("openapi-batches")), Map::of);
+      IngressOptions options = IngressOptions.defaults();
+      BatchService batches = new BatchService(ctx, view, Files.createTempDirectory("openapi-batches"));
+      HttpApi api = new HttpApi(ctx, new AuthHandler(options.apiKeys(), new RateLimiter(0, 1)), options.maxBodyBytes(),
+          Ingress.routes(ctx, view, batches, new JobRequests(config, options.limits()), new JobSubmitter(ctx, view)),
+          Map::of);
 
       Set<String> registered = new TreeSet<>();
       for (Route route : api.router().getRoutes()) {

@@ -11,6 +11,7 @@ import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
 import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ class RejudgeRoutesTest {
 
   @Test
   void theNewJobKeepsTheConversationAndPanelAndLinksTheOriginal() {
-    JobView view = new JobView("job_old", "t", "completed", 0, 1, result(old));
+    JobView view = new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(old));
     FusionJob job = RejudgeRoutes.rejudgeJob(view, Json.tree("{\"model\":\"sim/other\"}"), "t");
     assertThat(job.jobId()).isNotEqualTo("job_old");
     assertThat(job.rejudgeOf()).isEqualTo("job_old");
@@ -43,7 +44,7 @@ class RejudgeRoutesTest {
 
   @Test
   void thePanelIsRebuiltInOrderWithRepeatedModelsTakenOnceEach() {
-    FusionJob job = RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", "completed", 0, 1, result(old)),
+    FusionJob job = RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(old)),
         Json.object(), "t");
     PanelSet panel = RejudgeRoutes.reusedPanel(job, result(old));
     assertThat(panel.answers()).extracting(PanelAnswer::panelIndex).containsExactly(0, 1, 2);
@@ -54,11 +55,10 @@ class RejudgeRoutesTest {
 
   @Test
   void aJobWithoutStoredAnswersCannotBeRejudged() {
-    FusionResult noJob = new FusionResult(1, "job_old", "t", "completed", "a", "m", "fusion", null, List.of(),
-        List.of(), null, null, null, Map.of(), 0, 1);
-    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", "completed", 0, 1, noJob),
+    FusionResult noJob = FusionResult.completed("job_old", "t", "a", "m", 0, 1);
+    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, noJob),
         Json.object(), "t")).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.status()).isEqualTo(409));
-    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", "running", 0, 1, null),
+    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.RUNNING, 0, 1, null),
         Json.object(), "t")).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("job_not_finished"));
   }
 }

@@ -9,7 +9,7 @@ import dev.fusion.common.contract.Events;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** How the jobs view reads event records and builds its keys, without a network. */
+/** How the jobs view reads event and result records and builds its keys, without a network. */
 class JobsViewRecordsTest {
 
   @Test
@@ -18,7 +18,7 @@ class JobsViewRecordsTest {
     var event = Events.of("job_1", EventTypes.PANEL_COMPLETED,
         d -> d.put("model", "sim/a").put("content", "a long answer {\"with\": [\"json\"]}").putObject("x").put("y", 1));
     // When the view reads its header
-    JobsView.EventHeader header = JobsView.EventHeader.of(Json.toBytes(event));
+    JobStateMachine.Event header = JobStateMachine.Event.of(Json.toBytes(event));
     // Then type and time are those of the event
     assertThat(header.type()).isEqualTo(EventTypes.PANEL_COMPLETED);
     assertThat(header.timestampMs()).isEqualTo(event.timestampMs());
@@ -28,45 +28,48 @@ class JobsViewRecordsTest {
   void fieldsInAnotherOrderAreReadToo() {
     byte[] json = ("{\"data\":{\"type\":\"inner\"},\"timestamp_ms\":42,\"type\":\"response.queued\","
         + "\"job_id\":\"job_1\",\"schema_version\":1}").getBytes(StandardCharsets.UTF_8);
-    JobsView.EventHeader header = JobsView.EventHeader.of(json);
+    JobStateMachine.Event header = JobStateMachine.Event.of(json);
     assertThat(header.type()).isEqualTo("response.queued");
     assertThat(header.timestampMs()).isEqualTo(42);
   }
 
   @Test
   void anUnreadableEventIsRejectedWithAReason() {
-    assertThatThrownBy(() -> JobsView.EventHeader.of("[1]".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> JobStateMachine.Event.of("[1]".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("object");
-    assertThatThrownBy(() -> JobsView.EventHeader.of(
+    assertThatThrownBy(() -> JobStateMachine.Event.of(
         "{\"schema_version\":1,\"job_id\":\"j\",\"timestamp_ms\":1}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("type");
     // The event contract's own checks: a known schema version and the job it belongs to
-    assertThatThrownBy(() -> JobsView.EventHeader.of(
+    assertThatThrownBy(() -> JobStateMachine.Event.of(
         "{\"job_id\":\"j\",\"type\":\"response.queued\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema_version");
-    assertThatThrownBy(() -> JobsView.EventHeader.of(
+    assertThatThrownBy(() -> JobStateMachine.Event.of(
         "{\"schema_version\":1,\"type\":\"response.queued\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("job_id");
-    assertThatThrownBy(() -> JobsView.EventHeader.of("{\"type\":".getBytes(StandardCharsets.UTF_8)))
+    assertThatThrownBy(() -> JobStateMachine.Event.of("{\"type\":".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unreadable");
   }
 
   @Test
   void aResultsHeaderIsReadFromItsBytesWithoutBuildingTheResult() {
     // Given a result whose answer and timings come before the fields the view keeps
-    var result = new dev.fusion.common.contract.FusionResult(1, "job_1", "tenant-a", "completed",
-        "an answer with \"quotes\" and {braces}", "fusion", "fusion", null, java.util.List.of(), java.util.List.of(),
-        null, null, null, java.util.Map.of("total", 12L), 1_000L, 2_500L);
+    var result = dev.fusion.common.contract.FusionResult.completed("job_1", "tenant-a",
+        "an answer with \"quotes\" and {braces}", "fusion", 1_000L, 2_500L);
     // When the view reads its header
-    JobsView.ResultHeader header = JobsView.ResultHeader.of(Json.toBytes(result));
+    JobStateMachine.Result header = JobStateMachine.Result.of(Json.toBytes(result));
     // Then it holds what the job's state needs
-    assertThat(header).isEqualTo(new JobsView.ResultHeader("tenant-a", "completed", 1_000L, 2_500L));
-    assertThatThrownBy(() -> JobsView.ResultHeader.of(
+    assertThat(header).isEqualTo(new JobStateMachine.Result("tenant-a", JobStatus.COMPLETED, 1_000L, 2_500L));
+    assertThatThrownBy(() -> JobStateMachine.Result.of(
         "{\"schema_version\":1,\"job_id\":\"j\",\"tenant\":\"t\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("status");
-    assertThatThrownBy(() -> JobsView.ResultHeader.of(
+    assertThatThrownBy(() -> JobStateMachine.Result.of(
         "{\"schema_version\":2,\"job_id\":\"j\",\"status\":\"completed\"}".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schema_version");
+    // A result only ever finishes a job: a status that is not a terminal one is refused, not guessed at
+    assertThatThrownBy(() -> JobStateMachine.Result.of(
+        "{\"schema_version\":1,\"job_id\":\"j\",\"status\":\"running\"}".getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("running");
   }
 
   @Test
@@ -79,9 +82,9 @@ class JobsViewRecordsTest {
   @Test
   void zeroPaddedNumbersSortAsNumbers() {
     for (long v : new long[] {0, 7, 1234567, Long.MAX_VALUE}) {
-      assertThat(JobsView.zeroPadded(v, 19)).isEqualTo(String.format("%019d", v));
-      assertThat(JobsView.zeroPadded(v, 20)).isEqualTo(String.format("%020d", v));
+      assertThat(JobsStore.zeroPadded(v, 19)).isEqualTo(String.format("%019d", v));
+      assertThat(JobsStore.zeroPadded(v, 20)).isEqualTo(String.format("%020d", v));
     }
-    assertThat(JobsView.zeroPadded(999, 20)).isLessThan(JobsView.zeroPadded(1000, 20));
+    assertThat(JobsStore.zeroPadded(999, 20)).isLessThan(JobsStore.zeroPadded(1000, 20));
   }
 }
