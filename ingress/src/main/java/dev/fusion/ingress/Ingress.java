@@ -2,9 +2,30 @@ package dev.fusion.ingress;
 
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
+import dev.fusion.ingress.batch.BatchRoutes;
+import dev.fusion.ingress.batch.BatchService;
+import dev.fusion.ingress.chat.ChatCompletionsRoutes;
+import dev.fusion.ingress.http.AuthHandler;
+import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.RateLimiter;
+import dev.fusion.ingress.http.Routes;
+import dev.fusion.ingress.jobs.EventsRoutes;
+import dev.fusion.ingress.jobs.Idempotency;
+import dev.fusion.ingress.jobs.JobSubmitter;
+import dev.fusion.ingress.jobs.JobsRoutes;
+import dev.fusion.ingress.jobs.RejudgeRoutes;
+import dev.fusion.ingress.kafka.KafkaRequests;
+import dev.fusion.ingress.kafka.ReplyTopics;
+import dev.fusion.ingress.kafka.RequestsTopicIngest;
+import dev.fusion.ingress.kafka.ResultReplies;
+import dev.fusion.ingress.request.ChatCompletionRequests;
+import dev.fusion.ingress.request.JobRequests;
+import dev.fusion.ingress.view.JobsView;
+import dev.fusion.ingress.view.Retention;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -38,21 +59,39 @@ public final class Ingress implements Service {
     this.options = options;
     this.view = new JobsView(ctx.config(), ctx.topics(), ctx.deadLetters(), viewDir, options.resultRetention());
     this.batches = new BatchService(ctx, view, viewDir.resolveSibling(viewDir.getFileName() + "-batches"));
-    this.http = new HttpApi(ctx, view, options, batches, () -> {
-      Map<String, Boolean> checks = new LinkedHashMap<>();
-      checks.put("ingress", isReady());
-      if (otherStages != null) {
-        checks.putAll(otherStages.get());
-      }
-      return checks;
-    });
+    JobRequests requests = new JobRequests(ctx.config(), options.limits());
+    JobSubmitter submitter = new JobSubmitter(ctx, view);
+    this.http = new HttpApi(ctx,
+        new AuthHandler(options.apiKeys(), new RateLimiter(options.rateLimitPerSecond(), options.rateLimitBurst())),
+        options.maxBodyBytes(), routes(ctx, view, batches, requests, submitter), () -> {
+          Map<String, Boolean> checks = new LinkedHashMap<>();
+          checks.put("ingress", isReady());
+          if (otherStages != null) {
+            checks.putAll(otherStages.get());
+          }
+          return checks;
+        });
     ReplyTopics replyTopics = new ReplyTopics(ctx.config().topicPrefix(), options.replyTopicPrefixes());
     this.requestsIngest = options.kafkaSubmission()
-        ? new RequestsTopicIngest(ctx, view, http.submitter(), new KafkaRequests(http.requests(),
+        ? new RequestsTopicIngest(ctx, view, submitter, new KafkaRequests(requests,
             options.apiKeys().tenants(), replyTopics))
         : null;
     this.replies = new ResultReplies(ctx, replyTopics, viewDir.resolveSibling(viewDir.getFileName() + "-replies"));
     this.retention = new Retention(ctx, view, options.resultRetention());
+  }
+
+  /**
+   * Every route of the HTTP API, by feature: batches, jobs, a job's events, chat completions, rejudge.
+   * One request parser and one submitter serve them all, so "accepted" means the same everywhere.
+   */
+  public static List<Routes> routes(StageContext ctx, JobsView view, BatchService batches, JobRequests requests,
+      JobSubmitter submitter) {
+    return List.of(
+        new BatchRoutes(batches, requests, view),
+        new JobsRoutes(requests, submitter, new Idempotency(view, submitter), view),
+        new EventsRoutes(view),
+        ChatCompletionsRoutes.create(ctx, submitter, view, new ChatCompletionRequests(requests.limits())),
+        new RejudgeRoutes(ctx, view));
   }
 
   @Override

@@ -2,6 +2,8 @@ package dev.fusion.ingress;
 
 import dev.fusion.common.config.Env;
 import dev.fusion.common.config.RecordBudget;
+import dev.fusion.ingress.http.ApiKeys;
+import dev.fusion.ingress.request.JobRequests;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -14,6 +14,9 @@ import dev.fusion.common.kafka.Cancellations;
 import dev.fusion.common.kafka.DeadLetterPublisher;
 import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.Topics;
+import dev.fusion.ingress.batch.BatchStore;
+import dev.fusion.ingress.view.JobStatus;
+import dev.fusion.ingress.view.JobsView;
 import dev.fusion.launcher.KafkaTopicsFixture;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -119,7 +122,7 @@ class GrouplessReadersPoisonTest {
     try {
       assertThat(view.awaitCaughtUp(WAIT)).isTrue();
       assertThat(view.isReady()).isTrue();
-      assertThat(view.read("job_ok").status()).isEqualTo(JobView.QUEUED); // The bad result did not complete it
+      assertThat(view.read("job_ok").status()).isEqualTo(JobStatus.QUEUED); // The bad result did not complete it
       List<ConsumerRecord<byte[], byte[]>> letters = rejections(topics);
       assertThat(letters).extracting(r -> header(r, DeadLetterPublisher.SOURCE_HEADER)).containsExactlyInAnyOrder(
           topics.jobs().name() + "-0@0", topics.jobs().name() + "-0@1", topics.jobs().name() + "-0@2",

@@ -122,7 +122,8 @@ class BatchEndToEndTest extends PipelineTestBase {
       assertThat(batch.path("invalid_lines").asLong()).isEqualTo(3);
       List<String> errors = new ArrayList<>();
       batch.path("errors").path("data").forEach(e -> errors.add(e.path("line").asLong() + ":" + e.path("code").asText()));
-      assertThat(errors).containsExactly("2:invalid_json", "3:duplicate_custom_id", "5:unknown_parameter");
+      // A shorthand line takes the jobs API's settings now, so an empty panel is an invalid value (not an unknown field)
+      assertThat(errors).containsExactly("2:invalid_json", "3:duplicate_custom_id", "5:invalid_value");
       String id = batch.path("id").asText();
       awaitStatus(stack, id, "completed", Duration.ofMinutes(1));
       List<JsonNode> results = results(stack, id);
@@ -132,6 +133,17 @@ class BatchEndToEndTest extends PipelineTestBase {
       JsonNode allBad = upload(stack, "", "{oops\n{\"custom_id\":\"x\"}\n");
       assertThat(allBad.path("status").asText()).isEqualTo("failed");
       assertThat(allBad.path("errors").path("data")).hasSize(2);
+      // The list pages like the jobs list: newest first, first_id / last_id / has_more, after=<last_id>
+      JsonNode first = harness.getJson(stack, "/v1/batches?limit=1");
+      assertThat(first.path("object").asText()).isEqualTo("list");
+      assertThat(first.path("data")).hasSize(1);
+      assertThat(first.path("first_id").asText()).isEqualTo(allBad.path("id").asText())
+          .isEqualTo(first.path("last_id").asText());
+      assertThat(first.path("has_more").asBoolean()).isTrue();
+      JsonNode second = harness.getJson(stack, "/v1/batches?limit=1&after=" + first.path("last_id").asText());
+      assertThat(second.path("first_id").asText()).isEqualTo(id);
+      assertThat(second.path("has_more").asBoolean()).isFalse();
+      assertThat(harness.get(stack, "/v1/batches?limit=0").statusCode()).isEqualTo(400);
       HttpResponse<String> badSettings = post(stack, "/v1/batches?temperature=7", "{}");
       assertThat(badSettings.statusCode()).isEqualTo(400);
       assertThat(Json.tree(badSettings.body()).path("error").path("param").asText()).isEqualTo("temperature");

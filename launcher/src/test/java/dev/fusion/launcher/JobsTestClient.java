@@ -4,8 +4,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
-import dev.fusion.ingress.ApiKeys;
 import dev.fusion.ingress.IngressOptions;
+import dev.fusion.ingress.http.ApiKeys;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.kafka.DeadLetterPublisher;
 import dev.fusion.common.kafka.KafkaConfigs;
-import dev.fusion.ingress.ResultReplies;
+import dev.fusion.ingress.kafka.ResultReplies;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.kafka.DeadLetterPublisher;
 import dev.fusion.common.kafka.KafkaConfigs;
-import dev.fusion.ingress.KafkaRequests;
-import dev.fusion.ingress.RequestsTopicIngest;
+import dev.fusion.ingress.kafka.KafkaRequests;
+import dev.fusion.ingress.kafka.RequestsTopicIngest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,11 +133,11 @@ class KafkaSubmissionTest extends PipelineTestBase {
     }
   }
 
-  private static KafkaProducer<byte[], byte[]> producer() {
+  static KafkaProducer<byte[], byte[]> producer() {
     return new KafkaProducer<>(KafkaConfigs.producer(harness.kafka.bootstrapServers(), "test-requests"));
   }
 
-  private static ProducerRecord<byte[], byte[]> record(String topic, String key, String value, String... headers) {
+  static ProducerRecord<byte[], byte[]> record(String topic, String key, String value, String... headers) {
     RecordHeaders h = new RecordHeaders();
     for (int i = 0; i < headers.length; i += 2) {
       h.add(headers[i], headers[i + 1].getBytes(StandardCharsets.UTF_8));
@@ -159,13 +159,13 @@ class KafkaSubmissionTest extends PipelineTestBase {
     return name;
   }
 
-  private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+  static String header(ConsumerRecord<byte[], byte[]> r, String name) {
     var h = r.headers().lastHeader(name);
     return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
   }
 
   /** Reads {@code topic} from the start until {@code count} distinct keys were seen. */
-  private static Map<String, ConsumerRecord<byte[], byte[]>> readKeyed(String topic, int count) {
+  static Map<String, ConsumerRecord<byte[], byte[]>> readKeyed(String topic, int count) {
     Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
     try (var consumer = new KafkaConsumer<byte[], byte[]>(
         KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "read-" + topic))) {

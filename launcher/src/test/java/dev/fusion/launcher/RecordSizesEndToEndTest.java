@@ -12,7 +12,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.TopicSpec;
-import dev.fusion.ingress.JobRequests;
+import dev.fusion.ingress.request.JobRequests;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;

@@ -37,11 +37,14 @@ class RejudgeEndToEndTest extends SharedPipelineTestBase {
     assertThat(id).isNotEqualTo(original);
     assertThat(accepted.path("rejudge_of").asText()).isEqualTo(original);
     assertThat(response.headers().firstValue("location")).contains("/v1/jobs/" + id);
+    // The job object names the original at its top level, before its result and after
+    assertThat(harness.getJson(stack, "/v1/jobs/" + id).path("rejudge_of").asText()).isEqualTo(original);
 
     // Then a new, linked result judges the same answers, and no panel model was called
     JsonNode job = awaitCompleted(id);
     JsonNode result = job.path("result");
     assertThat(job.path("status").asText()).isEqualTo("completed");
+    assertThat(job.path("rejudge_of").asText()).isEqualTo(original);
     assertThat(result.path("rejudge_of").asText()).isEqualTo(original);
     assertThat(result.path("model").asText()).isEqualTo("sim/scribe");
     assertThat(result.path("answer").asText()).isNotBlank();

@@ -16,7 +16,7 @@ public record BatchState(
     long validItems,
     long invalidLines,
     List<LineError> lineErrors,
-    Map<String, String> settings,
+    Map<String, Object> settings,
     long completed,
     long failed,
     long dispatched,
@@ -44,8 +44,15 @@ public record BatchState(
   public static final String CANCELLED = "cancelled";
   public static final String FAILED = "failed";
 
-  /** A rejected upload line: its 1-based number, a code and a readable reason. */
-  public record LineError(long line, String customId, String code, String message) {}
+  /**
+   * A rejected upload line: its 1-based number, a code, a readable reason and the field it names, if any
+   * (as the line names it, e.g. {@code body.plugins[fusion].temperature}).
+   */
+  public record LineError(long line, String customId, String code, String message, String param) {
+    public LineError(long line, String customId, String code, String message) {
+      this(line, customId, code, message, null);
+    }
+  }
 
   public boolean isTerminal() {
     return COMPLETED.equals(status) || CANCELLED.equals(status) || FAILED.equals(status);

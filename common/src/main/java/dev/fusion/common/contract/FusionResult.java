@@ -30,9 +30,42 @@ public record FusionResult(
 
   @Override
   public void validate() {
+    validateHeader(schemaVersion, jobId, status);
+  }
+
+  /**
+   * The contract's checks on the fields a reader that does not build the result reads (the jobs view
+   * reads a result's header with a streaming parser).
+   */
+  public static void validateHeader(int schemaVersion, String jobId, String status) {
     Validated.requireVersion(schemaVersion, SCHEMA_VERSION, "FusionResult");
     Validated.requireText(jobId, "job_id");
     Validated.requireText(status, "status");
+  }
+
+  /** The result of a job its owner cancelled: no answer, no panel, the time it ran as {@code total}. */
+  public static FusionResult cancelled(String jobId, String tenant, long acceptedAtMs, long cancelledAtMs) {
+    return new FusionResult(SCHEMA_VERSION, jobId, tenant, CANCELLED, null, null, ROUTER, null, List.of(),
+        List.of(), null, "The job was cancelled by its owner.", null,
+        Map.of("total", Math.max(0, cancelledAtMs - acceptedAtMs)), acceptedAtMs, cancelledAtMs);
+  }
+
+  /**
+   * A completed result with an answer and nothing else (no analysis, panel or usage): what a test or a
+   * stage without a panel needs.
+   */
+  public static FusionResult completed(String jobId, String tenant, String answer, String model,
+      long acceptedAtMs, long completedAtMs) {
+    return new FusionResult(SCHEMA_VERSION, jobId, tenant, COMPLETED, answer, model, ROUTER, null, List.of(),
+        List.of(), null, null, null, Map.of("total", Math.max(0, completedAtMs - acceptedAtMs)), acceptedAtMs,
+        completedAtMs);
+  }
+
+  /** The same result, linked to the job it judges again and carrying its job (for a later rejudge). */
+  public FusionResult withJob(FusionJob job) {
+    return new FusionResult(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses,
+        failedModels, failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs,
+        job == null ? null : job.rejudgeOf(), job, correlationId, replyTopic);
   }
 
   public static final String COMPLETED = "completed";
