@@ -34,6 +34,8 @@ import java.util.function.Supplier;
  * topic), reply forwarding for Kafka submitters, and retention of finished jobs.
  */
 public final class Ingress implements Service {
+  /** How long a start waits for the jobs view to read what the topics held (a large view rebuilds for minutes). */
+  private static final Duration VIEW_CATCH_UP = Duration.ofMinutes(5);
   private final StageContext ctx;
   private final IngressOptions options;
   private final JobsView view;
@@ -91,7 +93,7 @@ public final class Ingress implements Service {
         new JobsRoutes(requests, submitter, new Idempotency(view, submitter), view),
         new EventsRoutes(view),
         ChatCompletionsRoutes.create(ctx, submitter, view, new ChatCompletionRequests(requests.limits())),
-        new RejudgeRoutes(ctx, view));
+        new RejudgeRoutes(ctx, view, requests.limits()));
   }
 
   @Override
@@ -99,7 +101,12 @@ public final class Ingress implements Service {
     ctx.kafkaReachability().probeNow(); // Health reports Kafka from the first request on.
     ctx.publisher().warm(ctx.topics().jobs().name());
     view.start();
-    view.awaitCaughtUp(Duration.ofMinutes(5));
+    // Ready means the view answers from everything that was in the topics when it started.
+    if (!view.awaitCaughtUp(VIEW_CATCH_UP)) {
+      view.stop();
+      throw new IllegalStateException("ingress: the jobs view did not catch up with the topics within "
+          + VIEW_CATCH_UP.toMinutes() + " minutes");
+    }
     batches.start();
     replies.start();
     if (requestsIngest != null) {

@@ -56,6 +56,23 @@ class HttpErrorsTest extends SharedPipelineTestBase {
   }
 
   @Test
+  void aQueryParameterARouteDoesNotTakeIsA400LikeAnUnknownField() throws Exception {
+    for (String[] route : List.of(new String[] {"GET", "/v1/jobs?limit=5&statuss=completed", "statuss"},
+        new String[] {"GET", "/v1/jobs/job_0123456789abcdef0123456789abcdef?wait=1", "wait"},
+        new String[] {"GET", "/v1/batches?limit=5&order=asc", "order"},
+        new String[] {"GET", "/v1/batches/batch_1/results?format=csv", "format"},
+        new String[] {"POST", "/v1/jobs?model=sim/judge", "model"})) {
+      byte[] body = route[0].equals("POST") ? "{}".getBytes(StandardCharsets.UTF_8) : null;
+      JsonNode error = assertError(RawHttp.request(port(), route[0], route[1], body, "Content-Type: application/json"),
+          400, "unknown_parameter");
+      assertThat(error.path("param").asText()).as(route[1]).isEqualTo(route[2]);
+    }
+    // The parameters a list takes still work.
+    assertThat(RawHttp.request(port(), "GET", "/v1/jobs?limit=5&status=completed", null).status()).isEqualTo(200);
+    assertThat(RawHttp.request(port(), "GET", "/v1/batches?limit=5", null).status()).isEqualTo(200);
+  }
+
+  @Test
   void unknownRoutesAre404AndWrongMethods405() throws Exception {
     assertError(RawHttp.request(port(), "GET", "/v1/nope", null), 404, "not_found");
     assertError(RawHttp.request(port(), "GET", "/nope", null), 404, "not_found");

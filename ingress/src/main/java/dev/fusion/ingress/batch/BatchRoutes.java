@@ -8,6 +8,7 @@ import dev.fusion.common.contract.BatchState.LineError;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.QueryParams;
 import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.Paging;
 import dev.fusion.ingress.http.Tenants;
@@ -72,10 +73,10 @@ public final class BatchRoutes implements Routes {
   @Override
   public void mount(Router router) {
     router.post("/v1/batches").handler(this::upload);
-    router.get("/v1/batches").handler(this::list);
-    router.get("/v1/batches/:id").handler(this::status);
-    router.get("/v1/batches/:id/results").handler(this::results);
-    router.post("/v1/batches/:id/cancel").handler(this::cancel);
+    router.get("/v1/batches").handler(QueryParams.only("limit", "after")).handler(this::list);
+    router.get("/v1/batches/:id").handler(QueryParams.only()).handler(this::status);
+    router.get("/v1/batches/:id/results").handler(QueryParams.only()).handler(this::results);
+    router.post("/v1/batches/:id/cancel").handler(QueryParams.only()).handler(this::cancel);
   }
 
   // ---- upload ----

@@ -30,6 +30,14 @@ public final class ApiError extends RuntimeException {
     return new ApiError(400, "invalid_request_error", code, param, message);
   }
 
+  /**
+   * An unknown field or query parameter: the same 400 everywhere. The name is the client's, so the
+   * caller bounds it (see {@code RequestReader.shown}).
+   */
+  public static ApiError unknownParameter(String param) {
+    return invalid(param, "unknown_parameter", "Unrecognized request argument supplied: " + param);
+  }
+
   public static ApiError notFound(String code, String message) {
     return new ApiError(404, "invalid_request_error", code, null, message);
   }

@@ -5,6 +5,7 @@ import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.http.QueryParams;
 import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.SseWriter;
 import dev.fusion.ingress.view.JobListener;
@@ -36,7 +37,7 @@ public final class EventsRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.get("/v1/jobs/:id/events").handler(this::stream);
+    router.get("/v1/jobs/:id/events").handler(QueryParams.only()).handler(this::stream);
   }
 
   private void stream(RoutingContext rc) {

@@ -3,6 +3,7 @@ package dev.fusion.ingress.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.QueryParams;
 import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.Paging;
 import dev.fusion.ingress.http.Tenants;
@@ -38,10 +39,10 @@ public final class JobsRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.post("/v1/jobs").handler(this::submit);
-    router.get("/v1/jobs").handler(this::list);
-    router.get("/v1/jobs/:id").handler(this::poll);
-    router.delete("/v1/jobs/:id").handler(this::cancel);
+    router.post("/v1/jobs").handler(QueryParams.only()).handler(this::submit);
+    router.get("/v1/jobs").handler(QueryParams.only("status", "limit", "after")).handler(this::list);
+    router.get("/v1/jobs/:id").handler(QueryParams.only()).handler(this::poll);
+    router.delete("/v1/jobs/:id").handler(QueryParams.only()).handler(this::cancel);
   }
 
   private void submit(RoutingContext rc) {

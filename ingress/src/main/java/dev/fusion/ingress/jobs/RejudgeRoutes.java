@@ -9,9 +9,13 @@ import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.HttpApi;
+import dev.fusion.ingress.http.QueryParams;
 import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.Tenants;
+import dev.fusion.ingress.request.DeliberationRequest;
 import dev.fusion.ingress.request.JobRequests;
+import dev.fusion.ingress.request.Limits;
+import dev.fusion.ingress.request.RequestReader;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import dev.fusion.ingress.view.JobsView;
@@ -36,22 +40,24 @@ public final class RejudgeRoutes implements Routes {
 
   private final StageContext ctx;
   private final JobsView view;
+  private final Limits limits;
 
-  public RejudgeRoutes(StageContext ctx, JobsView view) {
+  public RejudgeRoutes(StageContext ctx, JobsView view, Limits limits) {
     this.ctx = ctx;
     this.view = view;
+    this.limits = limits;
   }
 
   @Override
   public void mount(Router router) {
-    router.post("/v1/jobs/:id/rejudge").handler(this::rejudge);
+    router.post("/v1/jobs/:id/rejudge").handler(QueryParams.only()).handler(this::rejudge);
   }
 
   private void rejudge(RoutingContext rc) {
     String body = rc.body().asString();
     JsonNode request = body == null || body.isBlank() ? dev.fusion.common.Json.object() : JobRequests.parseBody(body);
     JobView original = JobsRoutes.owned(view, rc);
-    FusionJob job = rejudgeJob(original, request, Tenants.of(rc));
+    FusionJob job = rejudgeJob(original, request, Tenants.of(rc), limits);
     PanelSet panel = reusedPanel(job, original.result());
     Future.fromCompletionStage(ctx.publisher().send(ctx.topics().panels(), job.jobId(), panel))
         .recover(e -> Future.failedFuture(new ApiError(503, "service_unavailable", "kafka_unavailable", null,
@@ -65,11 +71,11 @@ public final class RejudgeRoutes implements Routes {
   }
 
   /** The new job: the original conversation and panel, another judge and/or synthesizer. Pure. */
-  static FusionJob rejudgeJob(JobView original, JsonNode request, String tenant) {
+  static FusionJob rejudgeJob(JobView original, JsonNode request, String tenant, Limits limits) {
     for (Iterator<String> it = request.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!FIELDS.contains(f)) {
-        throw ApiError.invalid(f, "unknown_parameter", "Unrecognized request argument supplied: " + f);
+        throw RequestReader.unknown(RequestReader.shown(f));
       }
     }
     FusionResult result = original.result();
@@ -82,11 +88,17 @@ public final class RejudgeRoutes implements Routes {
           "Job " + original.jobId() + " has no stored panel answers to judge again.");
     }
     FusionJob old = result.job();
-    String judge = JobRequests.optionalString(request, "model", old.judgeModel());
-    String synth = JobRequests.optionalString(request, "synthesizer", old.synthesizerModel());
+    String judge = chosen(request, "model", old.judgeModel(), limits);
+    String synth = chosen(request, "synthesizer", old.synthesizerModel(), limits);
     return new FusionJob(FusionJob.SCHEMA_VERSION, JobRequests.newJobId(), tenant, old.messages(),
         old.analysisModels(), judge, synth, old.temperature(), old.maxCompletionTokens(), System.currentTimeMillis(),
         old.maxToolCalls(), old.reasoning(), original.jobId());
+  }
+
+  /** The model the request names (checked as every way in checks a model), else the original job's. */
+  private static String chosen(JsonNode request, String field, String original, Limits limits) {
+    String named = JobRequests.optionalString(request, field, null);
+    return named == null ? original : DeliberationRequest.served(named, field, limits);
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.Readiness;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.ApiKeys;
 import dev.fusion.ingress.jobs.JobSubmitter;
@@ -13,6 +14,7 @@ import dev.fusion.ingress.view.JobsView;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -45,6 +48,8 @@ import org.slf4j.LoggerFactory;
 public final class RequestsTopicIngest implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(RequestsTopicIngest.class);
   public static final String GROUP = "fusion-ingress-requests";
+  /** The longest wait before the consumer is reopened after a failure; the same as the stage workers'. */
+  private static final long MAX_BACKOFF_MS = 5_000;
 
   private final StageContext ctx;
   private final JobsView view;
@@ -53,6 +58,8 @@ public final class RequestsTopicIngest implements Service {
   private final Set<String> knownReplyTopics = ConcurrentHashMap.newKeySet();
   private volatile boolean running;
   private volatile String fatalFailure;
+  /** The current consumer has had its first assignment (possibly empty: an idle member is ready). */
+  private volatile boolean assigned;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
   private Admin admin;
   private Thread thread;
@@ -78,6 +85,12 @@ public final class RequestsTopicIngest implements Service {
     thread = new Thread(this::run, "requests-ingest");
     thread.setDaemon(true);
     thread.start();
+    try {
+      Readiness.require(name(), KafkaConfigs.startTimeout(), this::isReady, () -> fatalFailure);
+    } catch (RuntimeException e) {
+      stop();
+      throw e;
+    }
   }
 
   private void run() {
@@ -86,7 +99,15 @@ public final class RequestsTopicIngest implements Service {
       consumer = new KafkaConsumer<>(KafkaConfigs.consumer(ctx.config().bootstrapServers(),
           ctx.config().topicPrefix() + GROUP, "requests-ingest"));
       try {
-        consumer.subscribe(List.of(ctx.topics().requests().name()));
+        consumer.subscribe(List.of(ctx.topics().requests().name()), new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            assigned = true;
+          }
+        });
         while (running) {
           var records = consumer.poll(Duration.ofMillis(100));
           if (records.isEmpty()) {
@@ -117,6 +138,7 @@ public final class RequestsTopicIngest implements Service {
           LOG.error("requests ingest: a batch could not be made durable; it will be replayed", e);
         }
       } finally {
+        assigned = false; // Not ready while the consumer is reopened, until it is assigned again.
         consumer.close();
       }
       if (running) {
@@ -126,7 +148,7 @@ public final class RequestsTopicIngest implements Service {
           Thread.currentThread().interrupt();
           break;
         }
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
       }
     }
   }
@@ -207,16 +229,20 @@ public final class RequestsTopicIngest implements Service {
 
   @Override
   public void stop() {
-    if (!running) {
-      return;
-    }
+    // Also after a fatal failure ended the loop: the admin client is still open then.
     running = false;
-    ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(15));
-    admin.close(Duration.ofSeconds(5));
+    if (thread != null) {
+      ConsumerThreads.wakeAndJoin(consumer, thread, Duration.ofSeconds(15));
+      thread = null;
+    }
+    if (admin != null) {
+      admin.close(Duration.ofSeconds(5));
+      admin = null;
+    }
   }
 
   @Override
   public boolean isReady() {
-    return running && fatalFailure == null;
+    return running && fatalFailure == null && assigned;
   }
 }

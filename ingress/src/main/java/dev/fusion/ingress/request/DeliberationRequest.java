@@ -134,8 +134,11 @@ public record DeliberationRequest(
     return model;
   }
 
-  /** A model ID a client named: within the size cap, and served by a configured provider. */
-  private static String served(String model, String param, Limits limits) {
+  /**
+   * A model ID a client named: within the size cap, not a preset, and served by a configured provider
+   * (else a 400 {@code model_not_found} naming it). Also what a rejudge's judge and synthesizer pass.
+   */
+  public static String served(String model, String param, Limits limits) {
     checkModelId(model, param);
     if (limits.presets().forModel(model) != null) {
       throw new ApiError(400, "invalid_request_error", "model_not_found", param, "'" + model + "' is a Fusion "

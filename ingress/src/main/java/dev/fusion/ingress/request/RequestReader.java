@@ -275,7 +275,7 @@ public final class RequestReader {
 
   /** An unknown field or query parameter: the same 400 everywhere. */
   public static ApiError unknown(String param) {
-    return ApiError.invalid(param, "unknown_parameter", "Unrecognized request argument supplied: " + param);
+    return ApiError.unknownParameter(param);
   }
 
   /** A client's name or value as an error repeats it: bounded, since it can be anything. */

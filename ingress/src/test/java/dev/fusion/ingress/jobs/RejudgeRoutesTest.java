@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fusion.common.Json;
+import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
+import dev.fusion.ingress.request.Limits;
+import dev.fusion.ingress.request.Presets;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import java.util.List;
@@ -18,6 +22,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RejudgeRoutesTest {
+  private static final FusionConfig CONFIG = FusionConfig.fromEnv(Map.of());
+  private static final Limits LIMITS = Limits.of(CONFIG, new IngressOptions.RequestLimits(8, 100_000, 8),
+      Presets.fromEnv(Map.of(), CONFIG));
   private final FusionJob old = new FusionJob(1, "job_old", "t", List.of(ChatMessage.user("q")),
       List.of("sim/a", "sim/b", "sim/a"), "sim/judge", "sim/writer", 0.5, 100, 0);
 
@@ -33,7 +40,7 @@ class RejudgeRoutesTest {
   @Test
   void theNewJobKeepsTheConversationAndPanelAndLinksTheOriginal() {
     JobView view = new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(old));
-    FusionJob job = RejudgeRoutes.rejudgeJob(view, Json.tree("{\"model\":\"sim/other\"}"), "t");
+    FusionJob job = RejudgeRoutes.rejudgeJob(view, Json.tree("{\"model\":\"sim/other\"}"), "t", LIMITS);
     assertThat(job.jobId()).isNotEqualTo("job_old");
     assertThat(job.rejudgeOf()).isEqualTo("job_old");
     assertThat(job.judgeModel()).isEqualTo("sim/other");
@@ -45,7 +52,7 @@ class RejudgeRoutesTest {
   @Test
   void thePanelIsRebuiltInOrderWithRepeatedModelsTakenOnceEach() {
     FusionJob job = RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(old)),
-        Json.object(), "t");
+        Json.object(), "t", LIMITS);
     PanelSet panel = RejudgeRoutes.reusedPanel(job, result(old));
     assertThat(panel.answers()).extracting(PanelAnswer::panelIndex).containsExactly(0, 1, 2);
     assertThat(panel.answers()).extracting(PanelAnswer::content).containsExactly("first a", null, "second a");
@@ -54,11 +61,25 @@ class RejudgeRoutesTest {
   }
 
   @Test
+  void aJudgeOrSynthesizerNoProviderServesIsRefusedAsOnEveryWayIn() {
+    JobView view = new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(old));
+    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(view, Json.tree("{\"model\":\"nowhere/judge\"}"), "t", LIMITS))
+        .isInstanceOfSatisfying(ApiError.class, e -> {
+          assertThat(e.code()).isEqualTo("model_not_found");
+          assertThat(e.param()).isEqualTo("model");
+        });
+    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(view, Json.tree("{\"synthesizer\":\"fusion\"}"), "t", LIMITS))
+        .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("model_not_found"));
+    assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(view, Json.tree("{\"colour\":1}"), "t", LIMITS))
+        .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("unknown_parameter"));
+  }
+
+  @Test
   void aJobWithoutStoredAnswersCannotBeRejudged() {
     FusionResult noJob = FusionResult.completed("job_old", "t", "a", "m", 0, 1);
     assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, noJob),
-        Json.object(), "t")).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.status()).isEqualTo(409));
+        Json.object(), "t", LIMITS)).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.status()).isEqualTo(409));
     assertThatThrownBy(() -> RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.RUNNING, 0, 1, null),
-        Json.object(), "t")).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("job_not_finished"));
+        Json.object(), "t", LIMITS)).isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.code()).isEqualTo("job_not_finished"));
   }
 }
