@@ -360,7 +360,7 @@ public final class AsyncConsumerWorker<V> implements Service {
    * inside a waiting poll while it holds fetched data of paused partitions (KAFKA-21084): at 1,000 jobs/s
    * that was about 0.5 CPU ms per job across the workers. Completions that arrive meanwhile are handled
    * together at the end of the interval, as after a waiting poll: waking on each one instead dispatched
-   * records one by one under load, and their smaller producer batches cost the broker more than it saved.
+   * records one by one under load, in smaller producer batches, and measured slower (BENCHMARKS.md).
    */
   private void pollWithinInterval() {
     long sinceLastPoll = System.nanoTime() - lastPollNanos;
