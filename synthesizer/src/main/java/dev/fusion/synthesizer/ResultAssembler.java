@@ -20,6 +20,16 @@ final class ResultAssembler {
   record Synthesis(String answer, String model, Usage usage, String failureReason, String error,
       long startedAtMs, long completedAtMs, boolean truncated) {}
 
+  /** Who judged, with the labels it saw and its tool calls; null when no judge ran. */
+  static FusionResult.JudgeReport judgeReport(AnalysisRecord record) {
+    if (record.panelFailed() || record.judgeModel() == null) {
+      return null;
+    }
+    return new FusionResult.JudgeReport(record.judgeModel(), record.judgeLabels(),
+        record.judgeSources().isEmpty() ? null : record.judgeSources(),
+        record.job().analysisModels().contains(record.job().judgeModel()));
+  }
+
   private static boolean isEmpty(Usage u) {
     return u.promptTokens() == 0 && u.completionTokens() == 0 && (u.costUsd() == null || u.costUsd() == 0);
   }
@@ -27,7 +37,8 @@ final class ResultAssembler {
   static FusionResult assemble(AnalysisRecord record, Synthesis synthesis) {
     List<PanelResponse> responses = record.answers().stream().filter(PanelAnswer::ok)
         .map(a -> new PanelResponse(a.model(), a.respondingModel(), a.content(), a.usage(), a.latencyMs(),
-            FailureReasons.ANSWER_TRUNCATED.equals(a.failureReason()) ? Boolean.TRUE : null))
+            FailureReasons.ANSWER_TRUNCATED.equals(a.failureReason()) ? Boolean.TRUE : null,
+            a.sources().isEmpty() ? null : a.sources()))
         .toList();
     List<FailedModel> failed = record.answers().stream().filter(a -> !a.ok())
         .map(a -> new FailedModel(a.model(), a.failureReason(), a.upstreamStatus(), a.error())).toList();
@@ -91,7 +102,7 @@ final class ResultAssembler {
         synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
         FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
         new UsageReport(byModel, byStage, total), timings, accepted, completed,
-        record.job().rejudgeOf(), record.job(), null, null)
+        record.job().rejudgeOf(), record.job(), null, null, judgeReport(record), null)
         .withReply(record.job().submission());
   }
 }

@@ -3,6 +3,9 @@ package dev.fusion.common.config;
 import dev.fusion.common.JsonSize;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.ToolStep;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -59,6 +62,17 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
   public static final int RECORD_FRAMING_BYTES = 8 * 1024;
   /** What a dead letter adds to the record it carries: the reason and source headers. */
   public static final int DEAD_LETTER_HEADROOM_BYTES = 32 * 1024;
+  /**
+   * One model's web tool calls as a record carries them (a panel answer's, and the judge's): calls past
+   * this are left out, and the last kept call says how many were.
+   */
+  public static final int SOURCES_BYTES = 8 * 1024;
+  /** A search query, a URL and an error inside one recorded tool call are cut to these. */
+  static final int SOURCE_QUERY_BYTES = 256;
+  static final int SOURCE_URL_BYTES = 1024;
+  static final int SOURCE_ERROR_BYTES = 256;
+  /** One recorded tool call's field names, numbers and punctuation, around its strings. */
+  static final int SOURCE_FRAME_BYTES = 160;
   /** Below this a job could not even hold a short prompt: the settings contradict each other. */
   static final long MIN_JOB_BYTES = 16 * 1024;
 
@@ -69,8 +83,8 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
       throw new IllegalArgumentException("FUSION_MAX_ANSWER_BYTES, FUSION_MAX_ANALYSIS_BYTES and "
           + "FUSION_MAX_FINAL_ANSWER_BYTES must each be at least " + ERROR_BYTES);
     }
-    long job = maxRecordBytes - MAX_PANEL * (maxAnswerBytes + 2L * MODEL_ID_BYTES + ANSWER_FRAME_BYTES)
-        - maxAnalysisBytes - maxFinalAnswerBytes - RESULT_FRAME_BYTES;
+    long job = maxRecordBytes - MAX_PANEL * (maxAnswerBytes + 2L * MODEL_ID_BYTES + ANSWER_FRAME_BYTES + SOURCES_BYTES)
+        - maxAnalysisBytes - maxFinalAnswerBytes - RESULT_FRAME_BYTES - SOURCES_BYTES;
     if (job < MIN_JOB_BYTES) {
       throw new IllegalArgumentException("FUSION_MAX_RECORD_BYTES=" + maxRecordBytes + " leaves " + job
           + " bytes for a job after " + MAX_PANEL + " answers of FUSION_MAX_ANSWER_BYTES=" + maxAnswerBytes
@@ -94,15 +108,18 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
     return fromEnv(new Env(vars));
   }
 
-  /** One panel answer in a result: its text (or a failure's error), its model IDs and its other fields. */
+  /**
+   * One panel answer in a result: its text (or a failure's error), its model IDs, its web tool calls and
+   * its other fields.
+   */
   public long answerSlotBytes() {
-    return maxAnswerBytes + 2L * MODEL_ID_BYTES + ANSWER_FRAME_BYTES;
+    return maxAnswerBytes + 2L * MODEL_ID_BYTES + ANSWER_FRAME_BYTES + SOURCES_BYTES;
   }
 
   /** The largest job (as {@link #jobBytes} counts it) whose records are all writable. */
   public long maxJobBytes() {
     return maxRecordBytes - MAX_PANEL * answerSlotBytes() - maxAnalysisBytes - maxFinalAnswerBytes
-        - RESULT_FRAME_BYTES;
+        - RESULT_FRAME_BYTES - SOURCES_BYTES;
   }
 
   /** {@code max.message.bytes} of every Fusion topic but the rejections. */
@@ -135,6 +152,9 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
     if (job.reasoning() != null) {
       bytes += JsonSize.node(job.reasoning());
     }
+    if (job.outer() != null && job.outer().tools() != null) {
+      bytes += JsonSize.node(job.outer().tools());
+    }
     return bytes;
   }
 
@@ -154,6 +174,34 @@ public record RecordBudget(long maxRecordBytes, long maxAnswerBytes, long maxAna
   /** The marker a cut answer ends with. */
   public static String marker(String what, long capBytes) {
     return "\n\n[truncated by Fusion: the " + what + " exceeded " + capBytes + " bytes]";
+  }
+
+  /**
+   * A model's web tool calls as records carry them: each call's query, URL and error cut to their caps, and
+   * the list cut to {@link #SOURCES_BYTES} (the last kept call's error then says how many were left out).
+   */
+  public static List<ToolStep> boundSources(List<ToolStep> steps) {
+    if (steps.isEmpty()) {
+      return steps;
+    }
+    List<ToolStep> kept = new ArrayList<>(steps.size());
+    long used = 0;
+    for (ToolStep s : steps) {
+      ToolStep b = new ToolStep(s.step(), s.tool(), JsonSize.fit(s.callId(), MODEL_ID_BYTES, ""),
+          JsonSize.fit(s.query(), SOURCE_QUERY_BYTES, "…"), s.resultCount(), JsonSize.fit(s.url(), SOURCE_URL_BYTES, "…"),
+          s.status(), s.bytes(), s.durationMs(), JsonSize.fit(s.error(), SOURCE_ERROR_BYTES, "…"));
+      long size = SOURCE_FRAME_BYTES + JsonSize.string(b.tool()) + JsonSize.string(b.callId())
+          + JsonSize.string(b.query()) + JsonSize.string(b.url()) + JsonSize.string(b.error());
+      if (used + size > SOURCES_BYTES - SOURCE_FRAME_BYTES - SOURCE_ERROR_BYTES) {
+        int left = steps.size() - kept.size();
+        kept.add(new ToolStep(s.step(), s.tool(), null, null, null, null, null, null, 0,
+            left + " more tool calls were left out of this record"));
+        return kept;
+      }
+      used += size;
+      kept.add(b);
+    }
+    return kept;
   }
 
   /** An error message as records carry it: at most {@link #ERROR_BYTES}. */

@@ -6,6 +6,10 @@ public final class EventTypes {
   public static final String PANEL_ADDED = "response.fusion_call.panel.added";
   public static final String PANEL_COMPLETED = "response.fusion_call.panel.completed";
   public static final String PANEL_FAILED = "response.fusion_call.panel.failed";
+  /** A panel model made a web tool call (a search or a fetch), streamed as it finishes. */
+  public static final String PANEL_TOOL_CALL = "response.fusion_call.panel.tool_call";
+  /** The judge made a web tool call. */
+  public static final String ANALYSIS_TOOL_CALL = "response.fusion_call.analysis.tool_call";
   public static final String ANALYSIS_IN_PROGRESS = "response.fusion_call.analysis.in_progress";
   public static final String ANALYSIS_COMPLETED = "response.fusion_call.analysis.completed";
   public static final String ANALYSIS_FAILED = "response.fusion_call.analysis.failed";

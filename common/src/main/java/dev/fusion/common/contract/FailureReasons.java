@@ -32,4 +32,19 @@ public final class FailureReasons {
   public static final String ANALYSIS_TRUNCATED = "analysis_truncated";
 
   private FailureReasons() {}
+
+  /**
+   * Why a panel produced nothing useful, from its models' reasons: {@code rate_limited} or
+   * {@code insufficient_credits} when every model failed that way (what the user must fix), otherwise
+   * {@code all_panels_failed}.
+   */
+  public static String panelFailure(java.util.List<String> modelReasons) {
+    if (!modelReasons.isEmpty() && modelReasons.stream().allMatch(RATE_LIMITED::equals)) {
+      return RATE_LIMITED;
+    }
+    if (!modelReasons.isEmpty() && modelReasons.stream().allMatch(INSUFFICIENT_CREDITS::equals)) {
+      return INSUFFICIENT_CREDITS;
+    }
+    return ALL_PANELS_FAILED;
+  }
 }

@@ -10,6 +10,11 @@ import java.util.List;
  * <p>{@code maxToolCalls} and {@code reasoning} come from the chat-completions fusion plugin;
  * {@code rejudgeOf} names the job whose stored panel answers a rejudge reuses (no panel calls);
  * {@code submission} says how the job came in (idempotency key, Kafka correlation ID and reply topic).
+ * {@code outer} holds the client's own settings for the final answer (chat completions; null otherwise);
+ * {@code webTools} overrides each provider's configured web-tool mode for the panel and judge calls
+ * ({@link WebToolsMode}; null keeps the providers' modes); {@code onFailure} says what a deliberation that
+ * produced nothing useful does: {@link #ON_FAILURE_ANSWER} (the outer model answers on its own, told why)
+ * or {@link #ON_FAILURE_ERROR} (the job fails; the default when null).
  */
 public record FusionJob(
     int schemaVersion,
@@ -25,9 +30,14 @@ public record FusionJob(
     Integer maxToolCalls,
     JsonNode reasoning,
     String rejudgeOf,
-    Submission submission) implements Validated {
+    Submission submission,
+    OuterCall outer,
+    String webTools,
+    String onFailure) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
+  public static final String ON_FAILURE_ANSWER = "answer";
+  public static final String ON_FAILURE_ERROR = "error";
 
   @Override
   public void validate() {
@@ -46,7 +56,7 @@ public record FusionJob(
       List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
       Integer maxCompletionTokens, long acceptedAtMs) {
     this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
-        maxCompletionTokens, acceptedAtMs, null, null, null, null);
+        maxCompletionTokens, acceptedAtMs, null, null, null, null, null, null, null);
   }
 
   /** With the chat-completions plugin settings, and the rejudge link if any. */
@@ -54,14 +64,36 @@ public record FusionJob(
       List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
       Integer maxCompletionTokens, long acceptedAtMs, Integer maxToolCalls, JsonNode reasoning, String rejudgeOf) {
     this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
-        maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, null);
+        maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, null, null, null, null);
+  }
+
+  /** With how it was submitted, and no outer-call, web or failure settings. */
+  public FusionJob(int schemaVersion, String jobId, String tenant, List<ChatMessage> messages,
+      List<String> analysisModels, String judgeModel, String synthesizerModel, Double temperature,
+      Integer maxCompletionTokens, long acceptedAtMs, Integer maxToolCalls, JsonNode reasoning, String rejudgeOf,
+      Submission submission) {
+    this(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel, temperature,
+        maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, submission, null, null, null);
   }
 
   /** The same job with how it was submitted (idempotency key, Kafka correlation and reply topic). */
   public FusionJob withSubmission(Submission s) {
     return new FusionJob(schemaVersion, jobId, tenant, messages, analysisModels, judgeModel, synthesizerModel,
-        temperature, maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, s);
+        temperature, maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, rejudgeOf, s, outer, webTools,
+        onFailure);
   }
+
+  /** Whether a deliberation that produced nothing useful still gets an answer from the outer model. */
+  public boolean answersOnFailure() {
+    return ON_FAILURE_ANSWER.equals(onFailure);
+  }
+
+  /** The tool steps each panel model and the judge may take: the request's, else the reference's 8. */
+  public int toolStepLimit() {
+    return maxToolCalls == null ? DEFAULT_MAX_TOOL_CALLS : maxToolCalls;
+  }
+
+  public static final int DEFAULT_MAX_TOOL_CALLS = 8;
 
   public int panelSize() {
     return analysisModels.size();

@@ -3,7 +3,12 @@ package dev.fusion.common.contract;
 import java.util.List;
 import java.util.Map;
 
-/** The final, published outcome of a job (the results topic is compacted on job ID). */
+/**
+ * The final, published outcome of a job (the results topic is compacted on job ID). {@code judge} says
+ * who judged and how (the labels it saw, its web tool calls, whether it also sat on the panel);
+ * {@code toolCalls} holds the client's own tools the outer model called in its final answer (then
+ * {@code answer} may be empty and the completion's finish reason is {@code tool_calls}).
+ */
 public record FusionResult(
     int schemaVersion,
     String jobId,
@@ -24,7 +29,9 @@ public record FusionResult(
     String rejudgeOf,
     FusionJob job,
     String correlationId,
-    String replyTopic) implements Validated {
+    String replyTopic,
+    JudgeReport judge,
+    List<AnswerToolCall> toolCalls) implements Validated {
 
   public static final int SCHEMA_VERSION = 1;
 
@@ -65,7 +72,7 @@ public record FusionResult(
   public FusionResult withJob(FusionJob job) {
     return new FusionResult(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses,
         failedModels, failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs,
-        job == null ? null : job.rejudgeOf(), job, correlationId, replyTopic);
+        job == null ? null : job.rejudgeOf(), job, correlationId, replyTopic, judge, toolCalls);
   }
 
   public static final String COMPLETED = "completed";
@@ -81,7 +88,7 @@ public record FusionResult(
       String failureReason, String error, UsageReport usage, Map<String, Long> timingsMs, long acceptedAtMs,
       long completedAtMs) {
     this(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses, failedModels,
-        failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs, null, null, null, null);
+        failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs, null, null, null, null, null, null);
   }
 
   /** The same result routed back to a Kafka submitter, when the job named a reply topic. */
@@ -91,24 +98,37 @@ public record FusionResult(
     }
     return new FusionResult(schemaVersion, jobId, tenant, status, answer, model, router, analysis, responses,
         failedModels, failureReason, error, usage, timingsMs, acceptedAtMs, completedAtMs, rejudgeOf, job,
-        submission.correlationId(), submission.replyTopic());
+        submission.correlationId(), submission.replyTopic(), judge, toolCalls);
   }
   public static final String ROUTER = "fusion";
 
   /**
    * A panel model's answer as reported to users; {@code truncated} is true when the answer was longer than
-   * its cap and was cut (its text ends with a marker saying so), absent otherwise.
+   * its cap and was cut (its text ends with a marker saying so), absent otherwise; {@code sources} lists
+   * its web tool calls (absent when it made none).
    */
   public record PanelResponse(String model, String respondingModel, String content, Usage usage, long latencyMs,
-      Boolean truncated) {
+      Boolean truncated, List<ToolStep> sources) {
     public PanelResponse(String model, String respondingModel, String content, Usage usage, long latencyMs) {
-      this(model, respondingModel, content, usage, latencyMs, null);
+      this(model, respondingModel, content, usage, latencyMs, null, null);
     }
   }
 
   /** A panel model that did not answer, with its typed reason (and upstream status where one exists). */
   public record FailedModel(String model, String reason, Integer status, String error) {}
 
-  /** Usage per model, per stage ({@code panel}, {@code judge}, {@code synthesizer}) and in total. */
+  /**
+   * The judge as it ran: its model, the anonymous labels it saw and the model behind each, its web tool
+   * calls, and whether it also sat on the panel (allowed; flagged because it judges its own answer).
+   */
+  public record JudgeReport(String model, Map<String, String> labels, List<ToolStep> sources, boolean onPanel) {}
+
+  /** A client function the outer model called in its final answer, as the completion's tool call. */
+  public record AnswerToolCall(String id, String name, String arguments) {}
+
+  /**
+   * Usage per model, per stage ({@code router} when the outer model decided to deliberate, {@code panel},
+   * {@code judge}, {@code synthesizer}) and in total; the stages and the models each add up to the total.
+   */
   public record UsageReport(Map<String, Usage> byModel, Map<String, Usage> byStage, Usage total) {}
 }

@@ -34,7 +34,7 @@ class RejudgeRoutesTest {
         List.of(new FusionResult.PanelResponse("sim/a", "sim/a", "first a", u, 10),
             new FusionResult.PanelResponse("sim/a", "sim/a", "second a", u, 10)),
         List.of(new FusionResult.FailedModel("sim/b", "rate_limited", 429, "HTTP 429")),
-        null, null, null, Map.of(), 0, 1, null, job, null, null);
+        null, null, null, Map.of(), 0, 1, null, job, null, null, null, null);
   }
 
   @Test

@@ -33,7 +33,7 @@ class WireShapesTest {
         List.of(new FusionResult.PanelResponse("sim/alpha", "sim/alpha", "a", u, 12)),
         List.of(new FusionResult.FailedModel("sim/beta", "rate_limited", 429, "HTTP 429")), null, null,
         new FusionResult.UsageReport(Map.of("sim/alpha", u), Map.of("panel", u), u), Map.of("total", 2_000L),
-        1_000_000L, 1_002_000L, null, null, null, null).withJob(job);
+        1_000_000L, 1_002_000L, null, null, null, null, null, null).withJob(job);
   }
 
   @Test
