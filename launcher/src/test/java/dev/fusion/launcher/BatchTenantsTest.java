@@ -1,5 +1,8 @@
 package dev.fusion.launcher;
 
+import static dev.fusion.launcher.JobsTestClient.ALICE_KEY;
+import static dev.fusion.launcher.JobsTestClient.BOB_KEY;
+import static dev.fusion.launcher.JobsTestClient.twoTenantStack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,18 +15,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /** Batches belong to the tenant of the API key that uploaded them; the upload needs a key like every /v1 route. */
 class BatchTenantsTest extends PipelineTestBase {
-  private static final String ALICE_KEY = "sk-alice-batch-0123456789";
-  private static final String BOB_KEY = "sk-bob-batch-9876543210";
   @Test
   void aTenantSeesOnlyItsOwnBatchesAndTheCliSendsItsKey() throws Exception {
-    try (FusionStack stack = JobsTestClient.stack(harness, Map.of("FUSION_API_KEYS",
-        JobsTestClient.apiKeys("alice", ALICE_KEY, "bob", BOB_KEY))).start()) {
+    try (FusionStack stack = twoTenantStack(harness)) {
       JobsTestClient anonymous = new JobsTestClient(stack.httpPort(), null);
       JobsTestClient alice = new JobsTestClient(stack.httpPort(), ALICE_KEY);
       JobsTestClient bob = new JobsTestClient(stack.httpPort(), BOB_KEY);
