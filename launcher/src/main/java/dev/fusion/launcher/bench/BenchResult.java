@@ -59,9 +59,9 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
   }
 
   private static final MarkdownTable TABLE = new MarkdownTable("scenario", "%s", "sim latency", "%s", "rate/s", "%.0f",
-      "jobs", "%d", "ok", "%d", "errors", "%d", "lost", "%d", "throughput/s", "%.0f", "p50 ms", "%.1f", "p90 ms", "%.1f",
-      "p99 ms", "%.1f", "p99.9 ms", "%.1f", "overhead p50", "%.1f", "overhead p99", "%.1f", "max in flight", "%d",
-      "max heap MB", "%d", "max RSS MB", "%d", "CPU ms/job", "%.1f", "records/job", "%.1f");
+      "jobs", "%d", "ok", "%d", "errors", "%d", "lost", "%d", "throughput/s", "%.0f", "p50 ms", "%.1f",
+      "p90 ms", "%.1f", "p99 ms", "%.1f", "p99.9 ms", "%.1f", "overhead p50", "%.1f", "overhead p99", "%.1f",
+      "max in flight", "%d", "max heap MB", "%d", "max RSS MB", "%d", "CPU ms/job", "%.1f", "records/job", "%.1f");
 
   static String markdownHeader() {
     return TABLE.header();
