@@ -53,9 +53,8 @@ class BatchEndToEndTest extends PipelineTestBase {
   @Test
   void restartingThePanelAndJudgeWorkersMidBatchLosesNoLineAndDuplicatesNone() throws Exception {
     try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(10_000, i -> "{\"custom_id\":\"r-" + i + "\",\"prompt\":\"Restart question " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha,sim/beta", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 1_000);
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha,sim/beta",
+          shorthandLines(10_000, "r", "Restart question"), 1_000);
       stack.stopPanelWorker();
       stack.stopJudgeWorker();
       long atStop = completed(stack, id);
@@ -78,9 +77,8 @@ class BatchEndToEndTest extends PipelineTestBase {
   void restartingIngressMidBatchLosesNoLineAndDispatchesNoLineTwice() throws Exception {
     System.setProperty(MAX_IN_FLIGHT, "50");
     try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(2_000, i -> "{\"custom_id\":\"i-" + i + "\",\"prompt\":\"Ingress restart " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=20", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 300);
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=20",
+          shorthandLines(2_000, "i", "Ingress restart"), 300);
 
       // When ingress (HTTP, jobs view, batch store and dispatcher) stops and a new one starts on its data
       stack.ingress().stop();
@@ -179,9 +177,8 @@ class BatchEndToEndTest extends PipelineTestBase {
   void cancelStopsDispatchingAndLetsInFlightJobsFinish() throws Exception {
     System.setProperty(MAX_IN_FLIGHT, "20");
     try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(400, i -> "{\"custom_id\":\"c-" + i + "\",\"prompt\":\"Slow " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=100", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 20);
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=100",
+          shorthandLines(400, "c", "Slow"), 20);
 
       HttpResponse<String> cancel = post(stack, "/v1/batches/" + id + "/cancel", "");
       assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
@@ -206,9 +203,8 @@ class BatchEndToEndTest extends PipelineTestBase {
   void anInteractiveJobSubmittedMidBatchCompletesWhileTheBatchRuns() throws Exception {
     System.setProperty(MAX_IN_FLIGHT, "10");
     try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(300, i -> "{\"custom_id\":\"b-" + i + "\",\"prompt\":\"Batch " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=200", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 10);
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=200",
+          shorthandLines(300, "b", "Batch"), 10);
 
       String job = harness.submit(stack, PipelineHarness.jobBody("Interactive?", "sim/beta", "sim/gamma"));
       JsonNode result = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
@@ -237,6 +233,11 @@ class BatchEndToEndTest extends PipelineTestBase {
     return sb.toString();
   }
 
+  /** {@code n} shorthand lines: custom ID {@code <idPrefix>-<i>}, prompt {@code <prompt> <i>}. */
+  static String shorthandLines(int n, String idPrefix, String prompt) {
+    return jsonl(n, i -> "{\"custom_id\":\"" + idPrefix + "-" + i + "\",\"prompt\":\"" + prompt + " " + i + "\"}");
+  }
+
   private static HttpResponse<String> post(FusionStack stack, String path, String body) throws Exception {
     return harness.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.httpPort() + path))
         .header("content-type", "application/jsonl").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -247,6 +248,16 @@ class BatchEndToEndTest extends PipelineTestBase {
     HttpResponse<String> response = post(stack, "/v1/batches" + query.replace(";", "%3B"), body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.tree(response.body());
+  }
+
+  /**
+   * Uploads {@code lines} with the settings in {@code query} and waits until at least {@code finished} of
+   * them have completed or failed: the batch's ID.
+   */
+  private static String batchUnderWay(FusionStack stack, String query, String lines, long finished) throws Exception {
+    String id = upload(stack, query, lines).path("id").asText();
+    await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= finished);
+    return id;
   }
 
   private static long completed(FusionStack stack, String id) throws Exception {
