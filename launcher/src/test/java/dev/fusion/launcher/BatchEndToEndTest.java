@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.ingress.Ingress;
+import dev.fusion.launcher.bench.BatchBench;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -25,10 +26,15 @@ import org.junit.jupiter.api.Test;
 
 /** Batches end to end: streamed upload, fair dispatch, results in input order, cancel, restarts. */
 class BatchEndToEndTest extends PipelineTestBase {
-  static final String MAX_IN_FLIGHT = "FUSION_BATCH_MAX_IN_FLIGHT";
   @AfterEach
   void clearSettings() {
-    System.clearProperty(MAX_IN_FLIGHT);
+    System.clearProperty(BatchBench.MAX_IN_FLIGHT);
+  }
+
+  /** A pipeline that keeps at most {@code cap} jobs of batches in flight (ingress reads it when it starts). */
+  private static FusionStack stackWithBatchCap(int cap) throws Exception {
+    System.setProperty(BatchBench.MAX_IN_FLIGHT, String.valueOf(cap));
+    return harness.newStack(Map.of());
   }
 
   @Test
@@ -75,8 +81,7 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void restartingIngressMidBatchLosesNoLineAndDispatchesNoLineTwice() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "50");
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    try (FusionStack stack = stackWithBatchCap(50)) {
       String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=20",
           shorthandLines(2_000, "i", "Ingress restart"), 300);
 
@@ -150,8 +155,7 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void anUploadLargerThanTheJsonBodyLimitIsStreamedLineByLine() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "5");
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    try (FusionStack stack = stackWithBatchCap(5)) {
       // ~6 MB, chunked (no content-length), well over the 4 MB limit buffered request bodies have
       String padding = "x".repeat(3_000);
       HttpResponse<String> response = harness.http.send(HttpRequest.newBuilder(
@@ -175,8 +179,7 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void cancelStopsDispatchingAndLetsInFlightJobsFinish() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "20");
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    try (FusionStack stack = stackWithBatchCap(20)) {
       String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=100",
           shorthandLines(400, "c", "Slow"), 20);
 
@@ -201,8 +204,7 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInteractiveJobSubmittedMidBatchCompletesWhileTheBatchRuns() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "10");
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    try (FusionStack stack = stackWithBatchCap(10)) {
       String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=200",
           shorthandLines(300, "b", "Batch"), 10);
 
