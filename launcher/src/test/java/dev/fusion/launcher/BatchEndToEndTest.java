@@ -5,12 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
-import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.ingress.Ingress;
 import dev.fusion.launcher.bench.BatchBench;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -318,22 +316,11 @@ class BatchEndToEndTest extends PipelineTestBase {
   /** Reads a whole topic and counts records per key, for the given keys. */
   private static Map<String, Integer> recordsPerKey(String topic, Set<String> keys) {
     Map<String, Integer> counts = new HashMap<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(
-        KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "batch-count"))) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        for (var r : consumer.poll(Duration.ofMillis(100))) {
-          String key = new String(r.key());
-          if (keys.contains(key)) {
-            counts.merge(key, 1, Integer::sum);
-          }
-        }
-        return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-      });
+    for (var r : harness.records(topic, null)) {
+      String key = new String(r.key(), StandardCharsets.UTF_8);
+      if (keys.contains(key)) {
+        counts.merge(key, 1, Integer::sum);
+      }
     }
     return counts;
   }
