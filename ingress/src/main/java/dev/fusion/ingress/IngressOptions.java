@@ -4,6 +4,7 @@ import dev.fusion.common.config.Env;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.ingress.http.ApiKeys;
 import dev.fusion.ingress.request.JobRequests;
+import dev.fusion.ingress.request.RequestLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,16 +25,6 @@ public record IngressOptions(
     List<String> replyTopicPrefixes) {
 
   public static final Duration IDEMPOTENCY_WINDOW = Duration.ofHours(24);
-
-  /**
-   * Limits on one job request; every violation is a 400 naming the field. The size of a job in bytes is
-   * bounded by the {@link RecordBudget} (a 413); {@code maxPromptChars} is an optional extra limit in
-   * characters, off unless set.
-   */
-  public record RequestLimits(int maxMessages, long maxPromptChars, int maxPanel) {
-    public static final long NO_CHAR_LIMIT = Long.MAX_VALUE;
-    public static final RequestLimits DEFAULT = new RequestLimits(256, NO_CHAR_LIMIT, JobRequests.MAX_PANEL);
-  }
 
   public static IngressOptions defaults() {
     return fromEnv(Map.of());

@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.fusion.common.Json;
-import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.kafka.Cancellations;
 import dev.fusion.common.kafka.DeadLetterPublisher;
-import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.ingress.batch.BatchStore;
 import dev.fusion.ingress.view.JobStatus;
@@ -23,9 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The readers without a consumer group (cancellations, the jobs view, the batch store): poison goes to
@@ -34,20 +31,8 @@ import org.junit.jupiter.api.Test;
  */
 class GrouplessReadersPoisonTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
-  private static KafkaTopicsFixture kafka;
-  private static Publisher publisher;
-
-  @BeforeAll
-  static void broker() {
-    kafka = new KafkaTopicsFixture();
-    publisher = new Publisher(kafka.bootstrap(), "readers-test");
-  }
-
-  @AfterAll
-  static void closeBroker() {
-    publisher.close();
-    kafka.close();
-  }
+  @RegisterExtension
+  static final KafkaTopicsFixture kafka = new KafkaTopicsFixture();
 
   private List<ConsumerRecord<byte[], byte[]>> rejections(Topics topics) {
     return kafka.readAll(topics.rejections().name());
@@ -56,11 +41,6 @@ class GrouplessReadersPoisonTest {
   private static byte[] job(String id) {
     return Json.toBytes(new FusionJob(FusionJob.SCHEMA_VERSION, id, "t", List.of(ChatMessage.user("q")),
         List.of("sim/a"), "sim/j", "sim/s", null, null, System.currentTimeMillis()));
-  }
-
-  private FusionConfig config(String prefix) throws Exception {
-    return FusionConfig.fromEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrap(), "FUSION_TOPIC_PREFIX", prefix,
-        "FUSION_DATA_DIR", Files.createTempDirectory("readers").toString()));
   }
 
   @Test
@@ -75,7 +55,7 @@ class GrouplessReadersPoisonTest {
     kafka.send(topic, "job_t", (byte[]) null); // A tombstone is not poison
 
     Cancellations first = new Cancellations(kafka.bootstrap(), topics.cancellations(),
-        new DeadLetterPublisher(publisher, topics)).start();
+        kafka.deadLetters(topics)).start();
     assertThat(first.isCancelled("job_c")).isTrue();
     assertThat(first.isCancelled("job_g")).isFalse();
     assertThat(first.isCancelled("job_x")).isFalse();
@@ -90,7 +70,7 @@ class GrouplessReadersPoisonTest {
 
     // The next process start reads the topic from the beginning again, but reports only new poison
     Cancellations second = new Cancellations(kafka.bootstrap(), topics.cancellations(),
-        new DeadLetterPublisher(publisher, topics)).start();
+        kafka.deadLetters(topics)).start();
     try {
       assertThat(second.isCancelled("job_c")).isTrue();
       kafka.send(topic, "job_g2", "more garbage");
@@ -104,8 +84,8 @@ class GrouplessReadersPoisonTest {
 
   @Test
   void theJobsViewReportsPoisonOnAllItsTopicsAndARebuiltViewDoesNotReportItAgain() throws Exception {
-    String prefix = kafka.newPrefix();
-    Topics topics = kafka.topics(prefix, 1);
+    KafkaTopicsFixture.Pipeline pipeline = kafka.newPipeline(1, Map.of());
+    Topics topics = pipeline.topics();
     kafka.send(topics.jobs().name(), "job_g", "not json");
     kafka.send(topics.jobs().name(), "job_x", "{\"x\":1}");
     kafka.send(topics.jobs().name(), null, job("job_nokey"));
@@ -114,10 +94,9 @@ class GrouplessReadersPoisonTest {
     kafka.send(topics.events().name(), "job_ok", "{\"type\":\"response.in_progress\"}");
     kafka.send(topics.results().name(), "job_gone", (byte[]) null); // A results tombstone is not poison
     kafka.send(topics.results().name(), "job_ok", "{\"schema_version\":7,\"job_id\":\"job_ok\",\"status\":\"completed\"}");
-    FusionConfig config = config(prefix);
-    DeadLetterPublisher deadLetters = new DeadLetterPublisher(publisher, topics);
+    DeadLetterPublisher deadLetters = kafka.deadLetters(topics);
 
-    JobsView view = new JobsView(config, topics, deadLetters, Files.createTempDirectory("view"));
+    JobsView view = new JobsView(pipeline.config(), topics, deadLetters, Files.createTempDirectory("view"));
     view.start();
     try {
       assertThat(view.awaitCaughtUp(WAIT)).isTrue();
@@ -134,7 +113,7 @@ class GrouplessReadersPoisonTest {
     }
 
     // A view rebuilt from nothing reads every topic again; only new poison is reported
-    JobsView rebuilt = new JobsView(config, topics, deadLetters, Files.createTempDirectory("view-rebuilt"));
+    JobsView rebuilt = new JobsView(pipeline.config(), topics, deadLetters, Files.createTempDirectory("view-rebuilt"));
     rebuilt.start();
     try {
       assertThat(rebuilt.awaitCaughtUp(WAIT)).isTrue();
@@ -149,8 +128,8 @@ class GrouplessReadersPoisonTest {
 
   @Test
   void theBatchStoreReportsPoisonAndKeepsValidStates() throws Exception {
-    String prefix = kafka.newPrefix();
-    Topics topics = kafka.topics(prefix, 1);
+    KafkaTopicsFixture.Pipeline pipeline = kafka.newPipeline(1, Map.of());
+    Topics topics = pipeline.topics();
     BatchState state = new BatchState(BatchState.SCHEMA_VERSION, "batch_1", "t", BatchState.IN_PROGRESS, 1, 1, 0,
         List.of(), Map.of(), 0, 0, 0, 1L, 2L, null, null, null);
     kafka.send(topics.batches().name(), "batch_g", "garbage");
@@ -158,7 +137,7 @@ class GrouplessReadersPoisonTest {
     kafka.send(topics.batches().name(), "batch_1", Json.toBytes(state));
     kafka.send(topics.batchItems().name(), "batch_1/0", "{\"schema_version\":1,\"batch_id\":\"batch_1\"}");
 
-    BatchStore store = new BatchStore(config(prefix), topics, new DeadLetterPublisher(publisher, topics),
+    BatchStore store = new BatchStore(pipeline.config(), topics, kafka.deadLetters(topics),
         Files.createTempDirectory("batches"));
     store.start();
     try {

@@ -1,5 +1,8 @@
 package dev.fusion.launcher;
 
+import static dev.fusion.launcher.JobsTestClient.ALICE_KEY;
+import static dev.fusion.launcher.JobsTestClient.BOB_KEY;
+import static dev.fusion.launcher.JobsTestClient.twoTenantStack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,16 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /** API keys map to tenants; every /v1 endpoint needs one; a tenant sees only its own jobs. */
 class AuthTenantsTest extends PipelineTestBase {
-  private static final String ALICE_KEY = "sk-alice-0123456789";
-  private static final String BOB_KEY = "sk-bob-9876543210";
-
-  private static FusionStack securedStack() throws Exception {
-    return JobsTestClient.twoTenantStack(harness, ALICE_KEY, BOB_KEY);
-  }
-
   @Test
   void everyV1EndpointAnswers401WithoutAValidKeyButHealthAndOpenApiArePublic() throws Exception {
-    try (FusionStack stack = securedStack()) {
+    try (FusionStack stack = twoTenantStack(harness)) {
       JobsTestClient anonymous = new JobsTestClient(stack.httpPort(), null);
       JobsTestClient wrong = new JobsTestClient(stack.httpPort(), "sk-not-a-key");
       String body = PipelineHarness.jobBody("hi", "sim/alpha");
@@ -41,7 +37,7 @@ class AuthTenantsTest extends PipelineTestBase {
 
   @Test
   void aTenantCannotSeeAnotherTenantsJobEventsOrList() throws Exception {
-    try (FusionStack stack = securedStack()) {
+    try (FusionStack stack = twoTenantStack(harness)) {
       JobsTestClient alice = new JobsTestClient(stack.httpPort(), ALICE_KEY);
       JobsTestClient bob = new JobsTestClient(stack.httpPort(), BOB_KEY);
       // Given a job of Alice's that completed

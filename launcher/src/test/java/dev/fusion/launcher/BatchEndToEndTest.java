@@ -5,11 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
-import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.ingress.Ingress;
+import dev.fusion.launcher.bench.BatchBench;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,17 +19,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.IntFunction;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Batches end to end: streamed upload, fair dispatch, results in input order, cancel, restarts. */
 class BatchEndToEndTest extends PipelineTestBase {
-  static final String MAX_IN_FLIGHT = "FUSION_BATCH_MAX_IN_FLIGHT";
   @AfterEach
   void clearSettings() {
-    System.clearProperty(MAX_IN_FLIGHT);
+    System.clearProperty(BatchBench.MAX_IN_FLIGHT);
+  }
+
+  /** A pipeline that keeps at most {@code cap} jobs of batches in flight (ingress reads it when it starts). */
+  private static FusionStack stackWithBatchCap(int cap) throws Exception {
+    System.setProperty(BatchBench.MAX_IN_FLIGHT, String.valueOf(cap));
+    return harness.newStack(Map.of());
   }
 
   @Test
@@ -53,9 +57,8 @@ class BatchEndToEndTest extends PipelineTestBase {
   @Test
   void restartingThePanelAndJudgeWorkersMidBatchLosesNoLineAndDuplicatesNone() throws Exception {
     try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(10_000, i -> "{\"custom_id\":\"r-" + i + "\",\"prompt\":\"Restart question " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha,sim/beta", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 1_000);
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha,sim/beta",
+          shorthandLines(10_000, "r", "Restart question"), 1_000);
       stack.stopPanelWorker();
       stack.stopJudgeWorker();
       long atStop = completed(stack, id);
@@ -76,11 +79,9 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void restartingIngressMidBatchLosesNoLineAndDispatchesNoLineTwice() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "50");
-    try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(2_000, i -> "{\"custom_id\":\"i-" + i + "\",\"prompt\":\"Ingress restart " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=20", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 300);
+    try (FusionStack stack = stackWithBatchCap(50)) {
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=20",
+          shorthandLines(2_000, "i", "Ingress restart"), 300);
 
       // When ingress (HTTP, jobs view, batch store and dispatcher) stops and a new one starts on its data
       stack.ingress().stop();
@@ -152,8 +153,7 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void anUploadLargerThanTheJsonBodyLimitIsStreamedLineByLine() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "5");
-    try (FusionStack stack = harness.newStack(Map.of())) {
+    try (FusionStack stack = stackWithBatchCap(5)) {
       // ~6 MB, chunked (no content-length), well over the 4 MB limit buffered request bodies have
       String padding = "x".repeat(3_000);
       HttpResponse<String> response = harness.http.send(HttpRequest.newBuilder(
@@ -177,11 +177,9 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void cancelStopsDispatchingAndLetsInFlightJobsFinish() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "20");
-    try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(400, i -> "{\"custom_id\":\"c-" + i + "\",\"prompt\":\"Slow " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=100", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 20);
+    try (FusionStack stack = stackWithBatchCap(20)) {
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=100",
+          shorthandLines(400, "c", "Slow"), 20);
 
       HttpResponse<String> cancel = post(stack, "/v1/batches/" + id + "/cancel", "");
       assertThat(cancel.statusCode()).as(cancel.body()).isEqualTo(200);
@@ -204,11 +202,9 @@ class BatchEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInteractiveJobSubmittedMidBatchCompletesWhileTheBatchRuns() throws Exception {
-    System.setProperty(MAX_IN_FLIGHT, "10");
-    try (FusionStack stack = harness.newStack(Map.of())) {
-      String body = jsonl(300, i -> "{\"custom_id\":\"b-" + i + "\",\"prompt\":\"Batch " + i + "\"}");
-      String id = upload(stack, "?analysis_models=sim/alpha;latency_ms=200", body).path("id").asText();
-      await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= 10);
+    try (FusionStack stack = stackWithBatchCap(10)) {
+      String id = batchUnderWay(stack, "?analysis_models=sim/alpha;latency_ms=200",
+          shorthandLines(300, "b", "Batch"), 10);
 
       String job = harness.submit(stack, PipelineHarness.jobBody("Interactive?", "sim/beta", "sim/gamma"));
       JsonNode result = await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
@@ -237,6 +233,11 @@ class BatchEndToEndTest extends PipelineTestBase {
     return sb.toString();
   }
 
+  /** {@code n} shorthand lines: custom ID {@code <idPrefix>-<i>}, prompt {@code <prompt> <i>}. */
+  static String shorthandLines(int n, String idPrefix, String prompt) {
+    return jsonl(n, i -> "{\"custom_id\":\"" + idPrefix + "-" + i + "\",\"prompt\":\"" + prompt + " " + i + "\"}");
+  }
+
   private static HttpResponse<String> post(FusionStack stack, String path, String body) throws Exception {
     return harness.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + stack.httpPort() + path))
         .header("content-type", "application/jsonl").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
@@ -247,6 +248,16 @@ class BatchEndToEndTest extends PipelineTestBase {
     HttpResponse<String> response = post(stack, "/v1/batches" + query.replace(";", "%3B"), body);
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.tree(response.body());
+  }
+
+  /**
+   * Uploads {@code lines} with the settings in {@code query} and waits until at least {@code finished} of
+   * them have completed or failed: the batch's ID.
+   */
+  private static String batchUnderWay(FusionStack stack, String query, String lines, long finished) throws Exception {
+    String id = upload(stack, query, lines).path("id").asText();
+    await().atMost(Duration.ofMinutes(1)).until(() -> completed(stack, id) >= finished);
+    return id;
   }
 
   private static long completed(FusionStack stack, String id) throws Exception {
@@ -305,22 +316,11 @@ class BatchEndToEndTest extends PipelineTestBase {
   /** Reads a whole topic and counts records per key, for the given keys. */
   private static Map<String, Integer> recordsPerKey(String topic, Set<String> keys) {
     Map<String, Integer> counts = new HashMap<>();
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(
-        KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "batch-count"))) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-      await().atMost(Duration.ofSeconds(60)).until(() -> {
-        for (var r : consumer.poll(Duration.ofMillis(100))) {
-          String key = new String(r.key());
-          if (keys.contains(key)) {
-            counts.merge(key, 1, Integer::sum);
-          }
-        }
-        return parts.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-      });
+    for (var r : harness.records(topic, null)) {
+      String key = new String(r.key(), StandardCharsets.UTF_8);
+      if (keys.contains(key)) {
+        counts.merge(key, 1, Integer::sum);
+      }
     }
     return counts;
   }

@@ -1,29 +1,24 @@
 package dev.fusion.launcher;
 
+import static dev.fusion.launcher.JobsTestClient.ALICE_KEY;
+import static dev.fusion.launcher.JobsTestClient.BOB_KEY;
+import static dev.fusion.launcher.JobsTestClient.twoTenantStack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
-import dev.fusion.launcher.cli.BatchCommand;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** Batches belong to the tenant of the API key that uploaded them; the upload needs a key like every /v1 route. */
 class BatchTenantsTest extends PipelineTestBase {
-  private static final String ALICE_KEY = "sk-alice-batch-0123456789";
-  private static final String BOB_KEY = "sk-bob-batch-9876543210";
   @Test
   void aTenantSeesOnlyItsOwnBatchesAndTheCliSendsItsKey() throws Exception {
-    try (FusionStack stack = JobsTestClient.stack(harness, Map.of("FUSION_API_KEYS",
-        JobsTestClient.apiKeys("alice", ALICE_KEY, "bob", BOB_KEY))).start()) {
+    try (FusionStack stack = twoTenantStack(harness)) {
       JobsTestClient anonymous = new JobsTestClient(stack.httpPort(), null);
       JobsTestClient alice = new JobsTestClient(stack.httpPort(), ALICE_KEY);
       JobsTestClient bob = new JobsTestClient(stack.httpPort(), BOB_KEY);
@@ -53,27 +48,15 @@ class BatchTenantsTest extends PipelineTestBase {
       assertThat(bob.get("/v1/jobs/" + jobId).statusCode()).isEqualTo(404);
 
       // The CLI: without a key it fails with the server's 401 and never prints a key; with one it runs
-      Path dir = PipelineHarness.tempDir();
-      Path input = dir.resolve("in.jsonl");
-      Files.writeString(input, lines);
-      String[] base = {input.toString(), "-o", dir.resolve("out.jsonl").toString(), "--url",
-          "http://127.0.0.1:" + stack.httpPort(), "--poll-ms", "50", "--models", "sim/alpha"};
+      BatchCli cli = BatchCli.against(stack, lines, "sim/alpha");
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      assertThat(batch(err, base)).isEqualTo(1);
+      assertThat(cli.run(err)).isEqualTo(1);
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("HTTP 401");
       ByteArrayOutputStream ok = new ByteArrayOutputStream();
-      String[] withKey = java.util.stream.Stream.concat(java.util.Arrays.stream(base),
-          java.util.stream.Stream.of("--api-key", BOB_KEY)).toArray(String[]::new);
-      assertThat(batch(ok, withKey)).as(ok.toString(StandardCharsets.UTF_8)).isZero();
+      assertThat(cli.run(ok, "--api-key", BOB_KEY)).as(ok.toString(StandardCharsets.UTF_8)).isZero();
       assertThat(ok.toString(StandardCharsets.UTF_8)).doesNotContain(BOB_KEY);
-      assertThat(Files.readAllLines(dir.resolve("out.jsonl"))).hasSize(2);
+      assertThat(Files.readAllLines(cli.output())).hasSize(2);
       assertThat(Json.tree(bob.get("/v1/batches").body()).path("data")).hasSize(1);
     }
-  }
-
-  private static int batch(ByteArrayOutputStream err, String... args) {
-    BatchCommand command = new BatchCommand();
-    command.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-    return new CommandLine(command).execute(args);
   }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.launcher.cli.AskCommand;
-import dev.fusion.launcher.cli.BatchCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -46,25 +45,20 @@ class CliEndToEndTest extends PipelineTestBase {
     // Four panels at a time with a 300 ms model; the panel worker is stopped before the interrupt, so
     // the batch cannot finish first and let the command exit normally (a race CI lost twice).
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
-      Path dir = PipelineHarness.tempDir();
-      Path input = dir.resolve("prompts.jsonl");
-      Path output = dir.resolve("results.jsonl");
-      Files.writeString(input, BatchEndToEndTest.jsonl(300,
-          i -> "{\"custom_id\":\"p-" + i + "\",\"prompt\":\"Prompt " + i + "\"}"));
-      String url = "http://127.0.0.1:" + stack.httpPort();
-      String[] args = {input.toString(), "-o", output.toString(), "--url", url, "--poll-ms", "50",
-          "--models", "sim/alpha;latency_ms=300,sim/beta"};
+      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(300, "p", "Prompt"),
+          "sim/alpha;latency_ms=300,sim/beta");
+      Path output = cli.output();
 
       // Run 1: interrupted once some results are written; it re-attaches to its batch next time.
-      interruptAfter(stack, args, output, 30);
+      interruptAfter(stack, cli, 30);
       int afterFirst = lines(output).size();
       assertThat(afterFirst).isBetween(30, 299);
-      assertThat(Files.exists(dir.resolve("results.jsonl.batch"))).isTrue();
+      assertThat(Files.exists(cli.sidecar())).isTrue();
 
       // Run 2: the batch it started is forgotten (as if the server lost it): only missing lines are sent.
-      Files.delete(dir.resolve("results.jsonl.batch"));
+      Files.delete(cli.sidecar());
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      int code = run(args, err);
+      int code = cli.run(err);
       assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("skipped: already in");
 
@@ -85,42 +79,31 @@ class CliEndToEndTest extends PipelineTestBase {
     // Four panels at a time, and the panel worker held while the first run is interrupted after 20
     // results: the batch is still running when the rerun attaches to it.
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
-      Path dir = PipelineHarness.tempDir();
-      Path input = dir.resolve("in.jsonl");
-      Path output = dir.resolve("out.jsonl");
-      Files.writeString(input, BatchEndToEndTest.jsonl(200,
-          i -> "{\"custom_id\":\"r-" + i + "\",\"prompt\":\"Prompt " + i + "\"}"));
-      String[] args = {input.toString(), "-o", output.toString(), "--url", "http://127.0.0.1:" + stack.httpPort(),
-          "--poll-ms", "50", "--models", "sim/alpha;latency_ms=300"};
-      interruptAfter(stack, args, output, 20);
+      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(200, "r", "Prompt"),
+          "sim/alpha;latency_ms=300");
+      interruptAfter(stack, cli, 20);
       ByteArrayOutputStream err = new ByteArrayOutputStream();
-      assertThat(run(args, err)).isZero();
+      assertThat(cli.run(err)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("Resuming batch");
-      List<JsonNode> results = lines(output);
+      List<JsonNode> results = lines(cli.output());
       assertThat(results).hasSize(200);
       assertThat(results.stream().map(r -> r.path("custom_id").asText()).distinct().count()).isEqualTo(200);
       // A third run has nothing left to do.
       ByteArrayOutputStream again = new ByteArrayOutputStream();
-      assertThat(run(args, again)).isZero();
+      assertThat(cli.run(again)).isZero();
       assertThat(again.toString(StandardCharsets.UTF_8)).contains("Nothing to do");
     }
-  }
-
-  private static int run(String[] args, ByteArrayOutputStream err) {
-    BatchCommand batch = new BatchCommand();
-    batch.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-    return new CommandLine(batch).execute(args);
   }
 
   /**
    * Runs the command in a thread and interrupts it once the output holds at least {@code n} lines. The
    * panel worker is stopped meanwhile, so the batch is certainly unfinished when the interrupt lands.
    */
-  private static void interruptAfter(FusionStack stack, String[] args, Path output, int n) throws Exception {
+  private static void interruptAfter(FusionStack stack, BatchCli cli, int n) throws Exception {
     AtomicInteger exit = new AtomicInteger(-1);
-    Thread thread = new Thread(() -> exit.set(run(args, new ByteArrayOutputStream())), "fusion-batch-cli");
+    Thread thread = new Thread(() -> exit.set(cli.run(new ByteArrayOutputStream())), "fusion-batch-cli");
     thread.start();
-    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(output) && lines(output).size() >= n);
+    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && lines(cli.output()).size() >= n);
     stack.stopPanelWorker();
     try {
       // Interrupted until it stops: JDK 17's HttpClient swallows an interrupt that lands while a response

@@ -6,11 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.EventTypes;
-import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.ingress.Ingress;
 import dev.fusion.judge.JudgeWorker;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -227,24 +224,10 @@ class JobsApiTest extends PipelineTestBase {
       assertThat(client.getJson("/v1/jobs").path("data")).isEmpty();
       // The compacted results topic got a tombstone for it, so compaction drops the result too
       String topic = stack.context().topics().results().name();
-      try (var consumer = new KafkaConsumer<byte[], byte[]>(
-          KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "tombstones"))) {
-        List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-            .map(p -> new TopicPartition(topic, p.partition())).toList();
-        consumer.assign(parts);
-        consumer.seekToBeginning(parts);
-        List<ConsumerRecord<byte[], byte[]>> ofJob = new ArrayList<>();
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-          consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-            if (id.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-              ofJob.add(r);
-            }
-          });
-          return ofJob.stream().anyMatch(r -> r.value() == null);
-        });
-        assertThat(ofJob.get(0).value()).isNotNull();
-        assertThat(ofJob.get(ofJob.size() - 1).value()).isNull();
-      }
+      List<ConsumerRecord<byte[], byte[]>> ofJob = await().atMost(Duration.ofSeconds(30)).until(
+          () -> harness.records(topic, id), records -> records.stream().anyMatch(r -> r.value() == null));
+      assertThat(ofJob.get(0).value()).isNotNull();
+      assertThat(ofJob.get(ofJob.size() - 1).value()).isNull();
     }
   }
 
@@ -259,23 +242,8 @@ class JobsApiTest extends PipelineTestBase {
 
   /** The first record for {@code key} on {@code topic}. */
   static ConsumerRecord<byte[], byte[]> awaitRecord(String topic, String key) {
-    try (var consumer = new KafkaConsumer<byte[], byte[]>(
-        KafkaConfigs.consumer(harness.kafka.bootstrapServers(), null, "find-" + key))) {
-      List<TopicPartition> parts = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(parts);
-      consumer.seekToBeginning(parts);
-      List<ConsumerRecord<byte[], byte[]>> found = new ArrayList<>();
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-          if (key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-            found.add(r);
-          }
-        });
-        return !found.isEmpty();
-      });
-      return found.get(0);
-    }
+    return await().atMost(Duration.ofSeconds(30)).until(() -> harness.records(topic, key), found -> !found.isEmpty())
+        .get(0);
   }
 
   /** Waits until {@code group} committed past {@code record}: its handler has finished with it. */

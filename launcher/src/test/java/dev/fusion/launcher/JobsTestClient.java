@@ -40,9 +40,14 @@ final class JobsTestClient {
     return new FusionStack(harness.config(overrides), harness.vertx, 0, IngressOptions.fromEnv(overrides));
   }
 
-  /** A started stack that accepts the API keys of two tenants, {@code alice} and {@code bob}. */
-  static FusionStack twoTenantStack(PipelineHarness harness, String aliceKey, String bobKey) throws Exception {
-    return stack(harness, Map.of("FUSION_API_KEYS", apiKeys("alice", aliceKey, "bob", bobKey))).start();
+  /** The API key of tenant {@code alice} on a {@link #twoTenantStack}. */
+  static final String ALICE_KEY = "sk-alice-0123456789";
+  /** The API key of tenant {@code bob} on a {@link #twoTenantStack}. */
+  static final String BOB_KEY = "sk-bob-9876543210";
+
+  /** A started stack that accepts the API keys of two tenants, {@code alice} and {@code bob}, and no others. */
+  static FusionStack twoTenantStack(PipelineHarness harness) throws Exception {
+    return stack(harness, Map.of("FUSION_API_KEYS", apiKeys("alice", ALICE_KEY, "bob", BOB_KEY))).start();
   }
 
   /** {@code FUSION_API_KEYS} for tenant:key pairs, hashed as an operator would. */

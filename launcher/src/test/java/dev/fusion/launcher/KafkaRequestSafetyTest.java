@@ -19,10 +19,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,7 +60,7 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
     String jobId = acme.submit(PipelineHarness.jobBody("acme's secret question", "sim/alpha"));
     JsonNode before = acme.awaitTerminal(jobId);
     String results = stack.context().topics().results().name();
-    int eventsBefore = readAll(stack.context().topics().events().name(), jobId).size();
+    int eventsBefore = harness.records(stack.context().topics().events().name(), jobId).size();
     // When globex sends requests that reply to Fusion's results topic (keyed by acme's job ID) and to internals
     String requests = stack.context().topics().requests().name();
     List<String> forbidden = List.of(results, stack.context().topics().jobs().name(), "fusion.results",
@@ -77,8 +75,8 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
     rejected.values().forEach(r -> assertThat(header(r, DeadLetterPublisher.REASON_HEADER))
         .contains("reply_to").contains("may not name a Fusion or internal topic"));
     // and nothing was written for acme's job: one result, the same answer, no new events
-    assertThat(readAll(results, jobId)).hasSize(1);
-    assertThat(readAll(stack.context().topics().events().name(), jobId)).hasSize(eventsBefore);
+    assertThat(harness.records(results, jobId)).hasSize(1);
+    assertThat(harness.records(stack.context().topics().events().name(), jobId)).hasSize(eventsBefore);
     JsonNode after = acme.getJson("/v1/jobs/" + jobId);
     assertThat(after.path("status").asText()).isEqualTo("completed");
     assertThat(after.path("answer")).isEqualTo(before.path("answer"));
@@ -92,7 +90,7 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
     String jobId = acme.submit(PipelineHarness.jobBody("acme again", "sim/alpha"));
     JsonNode before = acme.awaitTerminal(jobId);
     String results = stack.context().topics().results().name();
-    ConsumerRecord<byte[], byte[]> original = readAll(results, jobId).get(0);
+    ConsumerRecord<byte[], byte[]> original = harness.records(results, jobId).get(0);
     // When anything writes a result for it that names globex (then an acme sentinel behind it, same partition)
     ObjectNode forged = (ObjectNode) Json.tree(new String(original.value(), StandardCharsets.UTF_8));
     forged.put("tenant", "globex").put("answer", "forged");
@@ -118,7 +116,7 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
         PipelineHarness.jobBody("once please", "sim/alpha"), "fusion-tenant", "acme", "fusion-reply-to", replies)).get();
     ConsumerRecord<byte[], byte[]> reply = awaitKeys(replies, "order-1", 1).get("order-1");
     String jobId = header(reply, "fusion-job-id");
-    ConsumerRecord<byte[], byte[]> result = readAll(results, jobId).get(0);
+    ConsumerRecord<byte[], byte[]> result = harness.records(results, jobId).get(0);
     ObjectNode resultJson = (ObjectNode) Json.tree(new String(result.value(), StandardCharsets.UTF_8));
     // When, on the same partition: the job's result is written again (a stage crashed before committing),
     ObjectNode second = resultJson.deepCopy().put("answer", "a second synthesis");
@@ -140,10 +138,11 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
         .get();
     // Then only the legitimate one is replied to: one reply per job, no echo
     awaitKeys(replies, "order-2", 1);
-    List<String> keys = readAll(replies, null).stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList();
+    List<String> keys = harness.records(replies, null).stream()
+        .map(r -> new String(r.key(), StandardCharsets.UTF_8)).toList();
     assertThat(keys).containsExactlyInAnyOrder("order-1", "order-2");
     // and nothing was written back to the results topic for the looping record
-    assertThat(readAll(results, "job_loop")).hasSize(1);
+    assertThat(harness.records(results, "job_loop")).hasSize(1);
   }
 
   private static ProducerRecord<byte[], byte[]> record(String topic, String key, String value, String... headers) {
@@ -172,19 +171,12 @@ class KafkaRequestSafetyTest extends PipelineTestBase {
     return name;
   }
 
-  /** Every record now on {@code topic} (up to its end offsets), only those keyed {@code key} unless null. */
-  static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, String key) {
-    return KafkaTopicsFixture.readAll(harness.kafka.bootstrapServers(), topic).stream()
-        .filter(r -> key == null || (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))))
-        .toList();
-  }
-
   /** Waits until {@code topic} holds {@code count} distinct keys starting with {@code prefix}. */
   private static Map<String, ConsumerRecord<byte[], byte[]>> awaitKeys(String topic, String prefix, int count) {
     Map<String, ConsumerRecord<byte[], byte[]>> out = new java.util.HashMap<>();
     await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
       out.clear();
-      for (ConsumerRecord<byte[], byte[]> r : readAll(topic, null)) {
+      for (ConsumerRecord<byte[], byte[]> r : harness.records(topic, null)) {
         String k = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
         if (k.startsWith(prefix)) {
           out.put(k, r);

@@ -1,5 +1,8 @@
 package dev.fusion.launcher;
 
+import static dev.fusion.launcher.JobsTestClient.ALICE_KEY;
+import static dev.fusion.launcher.JobsTestClient.BOB_KEY;
+import static dev.fusion.launcher.JobsTestClient.twoTenantStack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -30,16 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /** Jobs submitted by producing to fusion.requests: replies, rejections, tenants from a trusted header. */
 class KafkaSubmissionTest extends PipelineTestBase {
-  private static final String ALICE_KEY = "sk-alice-kafka";
-  private static final String BOB_KEY = "sk-bob-kafka";
-
-  private static FusionStack stack() throws Exception {
-    return JobsTestClient.twoTenantStack(harness, ALICE_KEY, BOB_KEY);
-  }
-
   @Test
   void aRequestOnTheTopicCompletesAndItsResultReachesTheReplyTopicKeyedByCorrelationId() throws Exception {
-    try (FusionStack stack = stack(); var producer = producer()) {
+    try (FusionStack stack = twoTenantStack(harness); var producer = producer()) {
       String replies = createTopic(stack.config().topicPrefix() + "my-replies");
       String requests = stack.context().topics().requests().name();
       // Given two requests: routing in headers, and routing in fields
@@ -77,7 +73,7 @@ class KafkaSubmissionTest extends PipelineTestBase {
 
   @Test
   void aHundredMalformedRecordsGoToRejectionsWhileValidRecordsAroundThemComplete() throws Exception {
-    try (FusionStack stack = stack(); var producer = producer()) {
+    try (FusionStack stack = twoTenantStack(harness); var producer = producer()) {
       String replies = createTopic(stack.config().topicPrefix() + "replies");
       String requests = stack.context().topics().requests().name();
       String valid = PipelineHarness.jobBody("Valid question", "sim/alpha");

@@ -3,6 +3,7 @@ package dev.fusion.launcher;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.kafka.KafkaTestTopics;
 import dev.fusion.simulator.ModelSimulator;
 import dev.fusion.simulator.SimulatorConfig;
 import io.vertx.core.Vertx;
@@ -11,11 +12,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Shared by the end-to-end tests: one real in-JVM Kafka broker and one simulator per test class, and a
@@ -90,6 +94,13 @@ final class PipelineHarness implements AutoCloseable {
       panel.add(m);
     }
     return Json.toString(body);
+  }
+
+  /** Every record now on {@code topic} (up to its end offsets), only those keyed {@code key} unless null. */
+  List<ConsumerRecord<byte[], byte[]>> records(String topic, String key) {
+    return KafkaTestTopics.readAll(kafka.bootstrapServers(), topic).stream()
+        .filter(r -> key == null || (r.key() != null && key.equals(new String(r.key(), StandardCharsets.UTF_8))))
+        .toList();
   }
 
   private static URI uri(FusionStack stack, String path) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.FusionJob;
-import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import java.util.UUID;
 
@@ -21,10 +20,10 @@ public final class JobRequests {
   private final Limits limits;
 
   public JobRequests(FusionConfig config) {
-    this(config, IngressOptions.RequestLimits.DEFAULT);
+    this(config, RequestLimits.DEFAULT);
   }
 
-  public JobRequests(FusionConfig config, IngressOptions.RequestLimits limits) {
+  public JobRequests(FusionConfig config, RequestLimits limits) {
     this(Limits.of(config, limits, Presets.fromEnv(config)));
   }
 

@@ -2,7 +2,6 @@ package dev.fusion.ingress.request;
 
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.config.RecordBudget;
-import dev.fusion.ingress.IngressOptions;
 import java.util.function.Predicate;
 
 /**
@@ -21,7 +20,7 @@ public record Limits(int maxMessages, long maxPromptChars, int maxPanel, RecordB
   public static final int MAX_TOOL_CALLS = 16;
 
   /** The limits of a server with this configuration: its request limits, presets and providers. */
-  public static Limits of(FusionConfig config, IngressOptions.RequestLimits limits, Presets presets) {
+  public static Limits of(FusionConfig config, RequestLimits limits, Presets presets) {
     var gateway = config.gateway();
     return new Limits(limits.maxMessages(), limits.maxPromptChars(), limits.maxPanel(), config.recordBudget(),
         presets, model -> gateway.providerFor(model) != null);

@@ -11,10 +11,10 @@ import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
-import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.request.Limits;
 import dev.fusion.ingress.request.Presets;
+import dev.fusion.ingress.request.RequestLimits;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
 import java.util.List;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 class RejudgeRoutesTest {
   private static final FusionConfig CONFIG = FusionConfig.fromEnv(Map.of());
-  private static final Limits LIMITS = Limits.of(CONFIG, new IngressOptions.RequestLimits(8, 100_000, 8),
+  private static final Limits LIMITS = Limits.of(CONFIG, new RequestLimits(8, 100_000, 8),
       Presets.fromEnv(Map.of(), CONFIG));
   private final FusionJob old = new FusionJob(1, "job_old", "t", List.of(ChatMessage.user("q")),
       List.of("sim/a", "sim/b", "sim/a"), "sim/judge", "sim/writer", 0.5, 100, 0);

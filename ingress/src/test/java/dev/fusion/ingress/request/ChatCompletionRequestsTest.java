@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.fusion.common.config.FusionConfig;
-import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.request.ChatCompletionRequests.ChatCall;
 import dev.fusion.ingress.request.ChatCompletionRequests.ToolChoice;
@@ -15,7 +14,7 @@ class ChatCompletionRequestsTest {
   private static final String MSG = "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]";
   private final FusionConfig config = FusionConfig.fromEnv(Map.of());
   private final ChatCompletionRequests requests = new ChatCompletionRequests(
-      Limits.of(config, IngressOptions.RequestLimits.DEFAULT, Presets.fromEnv(Map.of(), config)));
+      Limits.of(config, RequestLimits.DEFAULT, Presets.fromEnv(Map.of(), config)));
 
   private ChatCall parse(String json) {
     return requests.parse(JobRequests.parseBody(json));

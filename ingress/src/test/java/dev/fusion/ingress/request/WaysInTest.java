@@ -10,7 +10,6 @@ import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.BatchState.LineError;
 import dev.fusion.common.contract.FusionJob;
-import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.kafka.KafkaRequests;
 import java.util.ArrayList;
@@ -34,7 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class WaysInTest {
   private static final FusionConfig CONFIG = FusionConfig.fromEnv(Map.of());
-  private static final Limits LIMITS = Limits.of(CONFIG, new IngressOptions.RequestLimits(3, 200, 2),
+  private static final Limits LIMITS = Limits.of(CONFIG, new RequestLimits(3, 200, 2),
       Presets.fromEnv(Map.of(), CONFIG));
   private static final JobRequests JOBS = new JobRequests(LIMITS);
   private static final ChatCompletionRequests CHAT = new ChatCompletionRequests(LIMITS);

@@ -335,16 +335,18 @@ public final class BatchBench {
       return o;
     }
 
+    private static final MarkdownTable TABLE = new MarkdownTable("scenario", "%s", "sim latency", "%s", "panel", "%d",
+        "prompts", "%d", "completed", "%d", "failed", "%d", "lost", "%d", "duplicated", "%d", "upload s", "%.1f",
+        "total s", "%.1f", "prompts/s", "%.0f", "max heap MB", "%d", "max RSS MB", "%d", "CPU ms/prompt", "%.1f",
+        "records/prompt", "%.1f");
+
     static String markdownHeader() {
-      return "| scenario | sim latency | panel | prompts | completed | failed | lost | duplicated | upload s | total s "
-          + "| prompts/s | max heap MB | max RSS MB | CPU ms/prompt | records/prompt |\n"
-          + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+      return TABLE.header();
     }
 
     String markdownRow() {
-      return String.format("| batch | %s | %d | %d | %d | %d | %d | %d | %.1f | %.1f | %.0f | %d | %d | %.1f | %.1f |%n",
-          simLatency, panelSize, prompts, completed, failed, lost, duplicated, uploadSeconds, totalSeconds,
-          throughput(), maxHeapBytes / (1024 * 1024), maxRssBytes / (1024 * 1024), cost.cpuMsPerJob(),
+      return TABLE.row("batch", simLatency, panelSize, prompts, completed, failed, lost, duplicated, uploadSeconds,
+          totalSeconds, throughput(), maxHeapBytes / (1024 * 1024), maxRssBytes / (1024 * 1024), cost.cpuMsPerJob(),
           cost.recordsPerJob());
     }
   }

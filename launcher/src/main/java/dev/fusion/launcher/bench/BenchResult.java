@@ -58,15 +58,17 @@ record BenchResult(String scenario, String simLatency, int panelSize, double tar
     cost.brokerRequestsPerJobByApi().forEach(requests::put);
   }
 
+  private static final MarkdownTable TABLE = new MarkdownTable("scenario", "%s", "sim latency", "%s", "rate/s", "%.0f",
+      "jobs", "%d", "ok", "%d", "errors", "%d", "lost", "%d", "throughput/s", "%.0f", "p50 ms", "%.1f",
+      "p90 ms", "%.1f", "p99 ms", "%.1f", "p99.9 ms", "%.1f", "overhead p50", "%.1f", "overhead p99", "%.1f",
+      "max in flight", "%d", "max heap MB", "%d", "max RSS MB", "%d", "CPU ms/job", "%.1f", "records/job", "%.1f");
+
   static String markdownHeader() {
-    return "| scenario | sim latency | rate/s | jobs | ok | errors | lost | throughput/s | p50 ms | p90 ms | p99 ms | p99.9 ms "
-        + "| overhead p50 | overhead p99 | max in flight | max heap MB | max RSS MB | CPU ms/job | records/job |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+    return TABLE.header();
   }
 
   String markdownRow() {
-    return String.format("| %s | %s | %.0f | %d | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d | %d | %d | %.1f | %.1f |%n",
-        scenario, simLatency, targetRate, jobs, completed - failedResults, failedResults + rejected, lost,
+    return TABLE.row(scenario, simLatency, targetRate, jobs, completed - failedResults, failedResults + rejected, lost,
         throughput(), ms(latencyMicros, 50), ms(latencyMicros, 90), ms(latencyMicros, 99), ms(latencyMicros, 99.9),
         ms(overheadMicros, 50), ms(overheadMicros, 99), maxInFlight, maxHeapBytes / (1024 * 1024),
         maxRssBytes / (1024 * 1024), cost.cpuMsPerJob(), cost.recordsPerJob());

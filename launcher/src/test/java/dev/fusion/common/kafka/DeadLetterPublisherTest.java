@@ -10,26 +10,13 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A dead letter can never fail for size, against a real broker with Kafka's default 1 MB limits. */
 class DeadLetterPublisherTest {
-  private static KafkaTopicsFixture kafka;
-  private static Publisher publisher;
-
-  @BeforeAll
-  static void broker() {
-    kafka = new KafkaTopicsFixture();
-    publisher = new Publisher(kafka.bootstrap(), "dead-letter-test");
-  }
-
-  @AfterAll
-  static void closeBroker() {
-    publisher.close();
-    kafka.close();
-  }
+  @RegisterExtension
+  static final KafkaTopicsFixture kafka = new KafkaTopicsFixture();
 
   private static ConsumerRecord<byte[], byte[]> record(long offset, int valueBytes, RecordHeaders headers) {
     byte[] value = new byte[valueBytes];
@@ -41,7 +28,7 @@ class DeadLetterPublisherTest {
   @Test
   void recordsOf900KbAnd2MbBothDeadLetterTheFirstWithItsBytesTheSecondAsAReference() throws Exception {
     Topics topics = kafka.newTopics(1);
-    DeadLetterPublisher deadLetters = new DeadLetterPublisher(publisher, topics);
+    DeadLetterPublisher deadLetters = kafka.deadLetters(topics);
     String longReason = "x".repeat(10_000) + " and the tail nobody sees";
 
     deadLetters.reject(record(7, 900 * 1024, new RecordHeaders()), longReason).get();
@@ -75,7 +62,7 @@ class DeadLetterPublisherTest {
     for (int i = 0; i < 100; i++) {
       many.add("h" + i, new byte[1024]);
     }
-    new DeadLetterPublisher(publisher, topics).reject(record(1, 10, many), "界".repeat(1000)).get();
+    kafka.deadLetters(topics).reject(record(1, 10, many), "界".repeat(1000)).get();
 
     ConsumerRecord<byte[], byte[]> letter = kafka.readAll(topics.rejections().name()).get(0);
     long copied = java.util.stream.StreamSupport.stream(letter.headers().spliterator(), false)

@@ -1,0 +1,43 @@
+package dev.fusion.launcher;
+
+import dev.fusion.launcher.cli.BatchCommand;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+
+/**
+ * {@code fusion batch} as the CLI tests run it: a file of prompts in a fresh directory, the output
+ * beside it, and the command line that runs the one into the other against a stack, checking progress
+ * every 50 ms.
+ */
+record BatchCli(Path input, Path output, String[] args) {
+
+  /** Writes {@code lines} to a new prompts file; the command runs them on {@code models} ({@code --models}). */
+  static BatchCli against(FusionStack stack, String lines, String models) throws IOException {
+    Path dir = PipelineHarness.tempDir();
+    Path input = dir.resolve("prompts.jsonl");
+    Path output = dir.resolve("results.jsonl");
+    Files.writeString(input, lines);
+    return new BatchCli(input, output, new String[] {input.toString(), "-o", output.toString(),
+        "--url", "http://127.0.0.1:" + stack.httpPort(), "--poll-ms", "50", "--models", models});
+  }
+
+  /** Where the command remembers the batch it started, beside the output. */
+  Path sidecar() {
+    return output.resolveSibling(output.getFileName() + ".batch");
+  }
+
+  /** Runs the command in this thread to its end, with {@code moreArgs} after the usual ones: its exit code. */
+  int run(ByteArrayOutputStream err, String... moreArgs) {
+    BatchCommand batch = new BatchCommand();
+    batch.err = new PrintStream(err, true, StandardCharsets.UTF_8);
+    return new CommandLine(batch).execute(Stream.concat(Arrays.stream(args), Arrays.stream(moreArgs))
+        .toArray(String[]::new));
+  }
+}
