@@ -656,7 +656,7 @@ public final class ModelSimulator implements AutoCloseable {
         }
         return req.judgeMode ? judgeAnalysis() : Completion.text(WebAgent.answer(naturalText(), d));
       }
-      if (plan.webSteps() > 0 && WebAgent.offersServerTools(req) && !req.toolChoiceMode().equals("none")) {
+      if (plan.webSteps() > 0 && WebAgent.providerRunsServerTools(req)) {
         return withServerTools(WebAgent.runServerTools(req, plan.webSteps()));
       }
       if (req.judgeMode) {

@@ -238,9 +238,15 @@ final class WebAgent {
   /** The web work a provider did with its own server tools, and what it cites. */
   record ServerRun(int searches, int fetches, WebCorpus.Page cited) {}
 
-  /** True when the request offers an OpenRouter web server tool. */
-  static boolean offersServerTools(ChatRequest req) {
-    return !req.serverTools.isEmpty();
+  /**
+   * True when a {@code web_steps} model's provider runs OpenRouter's web server tools for this request:
+   * they are offered and {@code tool_choice} is {@code auto} (or {@code required} with no function tool to
+   * call instead): not {@code none}, and not a function named.
+   */
+  static boolean providerRunsServerTools(ChatRequest req) {
+    String mode = req.toolChoiceMode();
+    return !req.serverTools.isEmpty()
+        && (mode.equals("auto") || (mode.equals("required") && req.toolNames.isEmpty()));
   }
 
   /**

@@ -276,5 +276,15 @@ class WebToolsTest extends SimulatorTestBase {
     // Without web_steps the provider's model does not search.
     JsonObject plain = chat(chatBody("sim/alpha", PROMPT).put("tools", serverTools)).bodyAsJsonObject();
     assertThat(plain.getJsonObject("usage").containsKey("server_tool_use")).isFalse();
+    // A named function wins over the server tools, and "none" runs none of them.
+    JsonObject named = chatBody("sim/alpha;web_steps=3", PROMPT).put("tools", serverTools.copy().add(fn("lookup", "q")))
+        .put("tool_choice", new JsonObject().put("type", "function").put("function", new JsonObject().put("name", "lookup")));
+    JsonObject call = chat(named).bodyAsJsonObject();
+    assertThat(call.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getJsonArray("tool_calls")
+        .getJsonObject(0).getJsonObject("function").getString("name")).isEqualTo("lookup");
+    assertThat(call.getJsonObject("usage").containsKey("server_tool_use")).isFalse();
+    JsonObject none = chat(chatBody("sim/alpha;web_steps=3", PROMPT).put("tools", serverTools)
+        .put("tool_choice", "none")).bodyAsJsonObject();
+    assertThat(none.getJsonObject("usage").containsKey("server_tool_use")).isFalse();
   }
 }
