@@ -2,7 +2,6 @@ package dev.fusion.simulator;
 
 import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -58,12 +57,10 @@ final class RequestRecord {
   }
 
   void clear() {
-    for (Iterator<RecordedRequest> it = requests.iterator(); it.hasNext(); ) {
-      RecordedRequest r = it.next();
-      if (requests.remove(r)) {
-        count.decrementAndGet();
-        bytes.addAndGet(-r.bodyBytes());
-      }
+    RecordedRequest r;
+    while ((r = requests.pollFirst()) != null) {
+      count.decrementAndGet();
+      bytes.addAndGet(-r.bodyBytes());
     }
   }
 
