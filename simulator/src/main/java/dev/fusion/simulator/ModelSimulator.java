@@ -42,7 +42,32 @@ import org.slf4j.LoggerFactory;
  * streaming speed, and fault injection. Serves models named {@code sim/<name>[;key=value...]}.
  *
  * <p>Endpoints: {@code POST /v1/chat/completions} (and {@code /chat/completions}), {@code GET
- * /v1/models}, {@code GET /sim/stats}, {@code POST /sim/stats/reset}, {@code GET /health}.
+ * /v1/models}, {@code GET /sim/stats}, {@code POST /sim/stats/reset}, {@code GET /sim/requests}, {@code
+ * POST /sim/requests/reset}, {@code GET /health}; and a small built-in web at the root: {@code GET
+ * /search?q=...&format=json} (SearXNG's JSON API) and the pages it finds, {@code GET /web/<slug>} (HTML).
+ *
+ * <p><b>Strict.</b> Requests are checked as OpenAI and OpenRouter check them ({@link ChatRequest}): a
+ * {@code tool} message must answer a tool call of the assistant message right before its block, every
+ * tool call must be answered, {@code tool_choice} needs {@code tools} and may only name one of them, tool
+ * entries must be well formed, {@code reasoning.effort} must be one of OpenRouter's, numbers in range. A
+ * refused request is a 400 in the OpenAI error shape with {@code param} naming the field.
+ *
+ * <p><b>Settings honoured.</b> {@code max_completion_tokens} (or {@code max_tokens}) cuts the reply to that
+ * many tokens (finish reason {@code length}); {@code reasoning} makes every reply spend reasoning tokens
+ * inside that budget, reported as {@code usage.completion_tokens_details.reasoning_tokens}; {@code
+ * tool_choice: "none"} never yields tool calls.
+ *
+ * <p><b>Web tools.</b> With the model option {@code web_steps=N}, a model offered the function tools
+ * {@code web_search} and {@code web_fetch} takes N tool steps before it answers, citing what it fetched;
+ * offered OpenRouter's server tools, it runs them itself. See {@link WebAgent}.
+ *
+ * <p><b>Request record.</b> Every chat request that reaches the handler (answered or refused) is kept: its
+ * method, path, headers (credentials left out), model ID and body, as {@link RecordedRequest}s from
+ * {@link #requests()}, so a test can assert on what each inner call actually received; {@link
+ * #clearRequests()} forgets them. Bounded: only the latest {@link SimulatorConfig#recordRequests()} (default
+ * 10,000) holding at most {@link SimulatorConfig#recordBytes()} (default 32 MiB) of bodies are kept, the
+ * oldest going first, so a benchmark cannot exhaust memory. It is on by default and cheap on the hot path:
+ * the body bytes already read are kept as they are and parsed only when a test asks.
  */
 public final class ModelSimulator implements AutoCloseable {
 
@@ -79,12 +104,16 @@ public final class ModelSimulator implements AutoCloseable {
   private final ConcurrentHashMap<CompletionKey, Completion> completions = new ConcurrentHashMap<>();
   private final Set<Long> timers = ConcurrentHashMap.newKeySet();
   private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private final RequestRecord requestRecord;
+  private final WebPages web;
   private volatile boolean started;
   private volatile int port = -1;
 
   public ModelSimulator(Vertx vertx, SimulatorConfig config) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.config = Objects.requireNonNull(config, "config");
+    this.requestRecord = new RequestRecord(config.recordRequests(), config.recordBytes());
+    this.web = new WebPages(WebCorpus.BUILT_IN, this::rootUrl);
   }
 
   public SimulatorConfig config() {
@@ -177,13 +206,53 @@ public final class ModelSimulator implements AutoCloseable {
 
   /** The OpenAI base URL, e.g. {@code http://127.0.0.1:8090/v1}. */
   public String baseUrl() {
+    return rootUrl() + "/v1";
+  }
+
+  /**
+   * The simulator's root, e.g. {@code http://127.0.0.1:8090}: its SearXNG-style search is {@code
+   * {root}/search}, its web pages {@code {root}/web/<slug>}.
+   */
+  public String rootUrl() {
     String host = config.host();
     if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
       host = "127.0.0.1";
     } else if (host.contains(":") && !host.startsWith("[")) {
       host = "[" + host + "]";
     }
-    return "http://" + host + ":" + port + "/v1";
+    return "http://" + host + ":" + port;
+  }
+
+  /**
+   * The chat requests received (answered or refused), oldest first: the latest {@link
+   * SimulatorConfig#recordRequests()} of them holding at most {@link SimulatorConfig#recordBytes()} of
+   * bodies. A snapshot; see {@link RecordedRequest}.
+   */
+  public List<RecordedRequest> requests() {
+    return requestRecord.snapshot();
+  }
+
+  /** The recorded chat requests for one model name ({@code sim/alpha}, options ignored), oldest first. */
+  public List<RecordedRequest> requests(String modelName) {
+    String name = SimulatorConfig.normalizeModel(modelName);
+    return requestRecord.snapshot().stream()
+        .filter(r -> r.modelName() != null && SimulatorConfig.normalizeModel(r.modelName()).equals(name))
+        .toList();
+  }
+
+  /** Forgets the recorded requests. */
+  public void clearRequests() {
+    requestRecord.clear();
+  }
+
+  /** How many {@code /search} requests and {@code /web/} page requests the built-in web has answered. */
+  public Map<String, Long> webCounts() {
+    return Map.of("searches", web.searches(), "pages", web.pagesServed());
+  }
+
+  /** {@code http://host:port} as the request addressed the simulator. */
+  private String webRoot(RoutingContext ctx) {
+    return web.root(ctx.request());
   }
 
   /** Requests received per model name ({@code sim/alpha}, without options), sorted by name. */
@@ -211,6 +280,7 @@ public final class ModelSimulator implements AutoCloseable {
     protocols.clear();
     maxOpenCalls.set(openCalls.get());
     faultCalls.clear();
+    web.reset();
   }
 
   /** Timers currently scheduled (latency, pacing, hang); for leak checks in tests. */
@@ -265,6 +335,15 @@ public final class ModelSimulator implements AutoCloseable {
             });
     r.get("/health")
         .handler(ctx -> sendJson(ctx.response(), 200, JSON.objectNode().put("status", "ok")));
+    r.get("/sim/requests").handler(this::handleRequests);
+    r.post("/sim/requests/reset")
+        .handler(
+            ctx -> {
+              clearRequests();
+              sendJson(ctx.response(), 200, JSON.objectNode().put("cleared", true));
+            });
+    r.get("/search").handler(web::search);
+    r.get("/web/*").handler(web::page);
     r.route()
         .last()
         .handler(
@@ -305,7 +384,44 @@ public final class ModelSimulator implements AutoCloseable {
     ObjectNode p = out.putObject("protocols");
     protocolCounts().forEach(p::put);
     out.put("max_concurrent_calls", maxConcurrentCalls());
+    ObjectNode w = out.putObject("web");
+    w.put("searches", web.searches());
+    w.put("pages", web.pagesServed());
     return out;
+  }
+
+  /** {@code GET /sim/requests?limit=N}: the latest N recorded chat requests (default 50), oldest first. */
+  private void handleRequests(RoutingContext ctx) {
+    int limit = 50;
+    String l = ctx.request().getParam("limit");
+    if (l != null) {
+      try {
+        limit = Math.max(0, Integer.parseInt(l.trim()));
+      } catch (NumberFormatException e) {
+        sendError(ctx.response(), 400, "limit must be a number", "invalid_request_error", "limit",
+            "invalid_value", -1);
+        return;
+      }
+    }
+    List<RecordedRequest> all = requests();
+    ObjectNode out = JSON.objectNode();
+    ArrayNode list = out.putArray("requests");
+    for (RecordedRequest r : all.subList(Math.max(0, all.size() - limit), all.size())) {
+      ObjectNode o = list.addObject();
+      o.put("sequence", r.sequence());
+      o.put("method", r.method());
+      o.put("path", r.path());
+      ObjectNode h = o.putObject("headers");
+      r.headers().forEach(h::put);
+      o.put("model", r.model());
+      JsonNode body = r.body();
+      if (body.isMissingNode()) {
+        o.put("body_text", r.bodyText());
+      } else {
+        o.set("body", body);
+      }
+    }
+    sendJson(ctx.response(), 200, out);
   }
 
   private void handleModels(RoutingContext ctx) {
@@ -327,20 +443,25 @@ public final class ModelSimulator implements AutoCloseable {
 
   private void handleChat(RoutingContext ctx) {
     HttpServerResponse resp = ctx.response();
+    Buffer b = ctx.body().buffer();
+    if (b == null || b.length() == 0) {
+      requestRecord.add(ctx.request(), null, new byte[0]);
+      sendError(resp, 400, "The request body is empty", "invalid_request_error", null,
+          "invalid_request", -1);
+      return;
+    }
+    byte[] bytes = b.getBytes();
     JsonNode root;
     try {
-      Buffer b = ctx.body().buffer();
-      if (b == null || b.length() == 0) {
-        sendError(resp, 400, "The request body is empty", "invalid_request_error", null,
-            "invalid_request", -1);
-        return;
-      }
-      root = MAPPER.readTree(b.getBytes());
+      root = MAPPER.readTree(bytes);
     } catch (IOException e) {
+      requestRecord.add(ctx.request(), null, bytes);
       sendError(resp, 400, "The request body is not valid JSON", "invalid_request_error", null,
           "invalid_json", -1);
       return;
     }
+    JsonNode modelNode = root == null ? null : root.get("model");
+    requestRecord.add(ctx.request(), modelNode != null && modelNode.isTextual() ? modelNode.asText() : null, bytes);
     ChatRequest req;
     try {
       req = ChatRequest.parse(root);
@@ -377,83 +498,15 @@ public final class ModelSimulator implements AutoCloseable {
     }
     RequestPlan plan =
         RequestPlan.of(opts, config.seed(), requestHash, callIndex, faultKey, faultCall);
-    new Exchange(resp, req, plan, conversation, requestHash).run();
+    new Exchange(resp, req, plan, conversation, requestHash, webRoot(ctx)).run();
   }
 
   // ---------------------------------------------------------------- one call
 
-  /**
-   * What the model "says": text content, or a call to a tool. Its wire forms (the escaped content, the
-   * stream's escaped pieces) are built on first use and kept, so a remembered completion (see {@link
-   * #remembered}) is escaped and split once, not on every call.
-   */
-  static final class Completion {
-    private final String content;
-    private final String toolName;
-    private final String toolCallId;
-    // Racy but benign: both are immutable (final fields) and the same whichever thread builds them first.
-    private String quotedContent;
-    private StreamPieces streamPieces;
-
-    Completion(String content, String toolName, String toolCallId) {
-      this.content = content;
-      this.toolName = toolName;
-      this.toolCallId = toolCallId;
-    }
-
-    String content() {
-      return content;
-    }
-
-    String toolName() {
-      return toolName;
-    }
-
-    String toolCallId() {
-      return toolCallId;
-    }
-
-    boolean isToolCall() {
-      return toolName != null;
-    }
-
-    String finishReason() {
-      return isToolCall() ? "tool_calls" : "stop";
-    }
-
-    int completionTokens() {
-      return isToolCall() ? 8 : tokens(content);
-    }
-
-    String quotedContent() {
-      String q = quotedContent;
-      if (q == null) {
-        q = quoted(content);
-        quotedContent = q;
-      }
-      return q;
-    }
-
-    /** The content split into stream pieces, each escaped as a JSON string, with its tokens. */
-    StreamPieces streamPieces() {
-      StreamPieces p = streamPieces;
-      if (p == null) {
-        List<String> raw = pieces(content);
-        List<String> quoted = new ArrayList<>(raw.size());
-        int[] tokens = new int[raw.size()];
-        for (int i = 0; i < raw.size(); i++) {
-          quoted.add(quoted(raw.get(i)));
-          tokens[i] = tokens(raw.get(i));
-        }
-        p = new StreamPieces(List.copyOf(quoted), tokens);
-        streamPieces = p;
-      }
-      return p;
-    }
+  /** How many completions are remembered now (at most {@value #REMEMBERED_COMPLETIONS}). */
+  int rememberedCompletions() {
+    return completions.size();
   }
-
-  /** A completion's stream pieces: each escaped as a JSON string, and the tokens each counts. */
-  record StreamPieces(List<String> quoted, int[] tokens) {}
 
   /** Which completion a request gets: the same key, the same text. */
   private record CompletionKey(boolean judge, long requestHash) {}
@@ -465,11 +518,6 @@ public final class ModelSimulator implements AutoCloseable {
    * again. The simulator shares the machine with the system a benchmark measures, and a benchmark sends
    * the same prompt many times. Bounded: when full it starts over.
    */
-  /** How many completions are remembered now (at most {@value #REMEMBERED_COMPLETIONS}). */
-  int rememberedCompletions() {
-    return completions.size();
-  }
-
   private Completion remembered(CompletionKey key, java.util.function.Supplier<Completion> make) {
     Completion c = completions.get(key);
     if (c == null) {
@@ -489,6 +537,8 @@ public final class ModelSimulator implements AutoCloseable {
     final RequestPlan plan;
     final String conversation;
     final long requestHash;
+    /** {@code http://host:port} as this request reached the simulator: where its web pages are. */
+    final String root;
     final String id;
     final long created = System.currentTimeMillis() / 1000;
     boolean closed;
@@ -499,12 +549,14 @@ public final class ModelSimulator implements AutoCloseable {
         ChatRequest req,
         RequestPlan plan,
         String conversation,
-        long requestHash) {
+        long requestHash,
+        String root) {
       this.resp = resp;
       this.req = req;
       this.plan = plan;
       this.conversation = conversation;
       this.requestHash = requestHash;
+      this.root = root;
       this.id = "chatcmpl-sim" + Seeds.hex(requestHash).substring(0, 10)
           + Long.toHexString(ids.incrementAndGet());
     }
@@ -581,36 +633,78 @@ public final class ModelSimulator implements AutoCloseable {
       return true;
     }
 
+    /** The reply: what the model says, within the request's token budget (reasoning included). */
     Completion completion() {
+      return said().withBudget(req.maxTokens, req.reasoningTokens());
+    }
+
+    private Completion said() {
       String f = plan.fault();
       if ("empty".equals(f)) {
-        return new Completion("", null, null);
+        return Completion.text("");
       }
       if ("garbage_json".equals(f)) {
-        return new Completion(GARBAGE_CONTENT, null, null);
+        return Completion.text(GARBAGE_CONTENT);
       }
       if ("schema_mismatch".equals(f)) {
-        return new Completion(SCHEMA_MISMATCH_CONTENT, null, null);
+        return Completion.text(SCHEMA_MISMATCH_CONTENT);
+      }
+      if (plan.webSteps() > 0 && WebAgent.applies(req)) {
+        WebAgent.Decision d = WebAgent.next(req, plan.webSteps(), plan.webFanout(), requestHash, root);
+        if (!d.answers()) {
+          return Completion.toolCalls(d.calls());
+        }
+        return req.judgeMode ? judgeAnalysis() : Completion.text(WebAgent.answer(naturalText(), d));
+      }
+      if (plan.webSteps() > 0 && WebAgent.providerRunsServerTools(req)) {
+        return withServerTools(WebAgent.runServerTools(req, plan.webSteps()));
       }
       if (req.judgeMode) {
-        return remembered(new CompletionKey(true, requestHash), () -> {
-          String input = req.userText();
-          List<JudgeAnalyzer.Block> blocks = JudgeAnalyzer.parseBlocks(input);
-          if (blocks.isEmpty()) {
-            input = conversation;
-            blocks = JudgeAnalyzer.parseBlocks(input);
-          }
-          return new Completion(JudgeAnalyzer.analyze(input, blocks).toString(), null, null);
-        });
+        return judgeAnalysis();
       }
       String tool = ToolRouter.decide(req);
       if (tool != null) {
-        return new Completion(null, tool, "call_" + Seeds.hex(requestHash));
+        return Completion.toolCalls(
+            List.of(new ChatRequest.ToolCall("call_" + Seeds.hex(requestHash), tool, "{}")));
       }
-      Completion natural = remembered(new CompletionKey(false, requestHash), () -> new Completion(
-          AnswerGenerator.answer(req.modelName, conversation, req.lastUserText()), null, null));
-      return plan.answerBytes() > 0
-          ? new Completion(sized(natural.content(), plan.answerBytes()), null, null) : natural;
+      Completion natural = naturalCompletion();
+      return plan.answerBytes() > 0 ? Completion.text(sized(natural.content(), plan.answerBytes())) : natural;
+    }
+
+    private Completion judgeAnalysis() {
+      return remembered(new CompletionKey(true, requestHash), () -> {
+        String input = req.userText();
+        List<JudgeAnalyzer.Block> blocks = JudgeAnalyzer.parseBlocks(input);
+        if (blocks.isEmpty()) {
+          input = conversation;
+          blocks = JudgeAnalyzer.parseBlocks(input);
+        }
+        return Completion.text(JudgeAnalyzer.analyze(input, blocks).toString());
+      });
+    }
+
+    private Completion naturalCompletion() {
+      return remembered(new CompletionKey(false, requestHash), () -> Completion.text(
+          AnswerGenerator.answer(req.modelName, conversation, req.lastUserText())));
+    }
+
+    private String naturalText() {
+      return naturalCompletion().content();
+    }
+
+    /** The reply of a provider that ran its own web tools: the answer citing the best page found. */
+    private Completion withServerTools(WebAgent.ServerRun run) {
+      if (req.judgeMode) {
+        return judgeAnalysis().withServerTools(run.searches(), run.fetches(), List.of());
+      }
+      if (run.cited() == null) {
+        return Completion.text(naturalText() + "\n\nThe web search found nothing relevant.")
+            .withServerTools(run.searches(), run.fetches(), List.of());
+      }
+      String url = root + WebCorpus.PATH_PREFIX + run.cited().slug();
+      String text = naturalText() + "\n\nSource: " + url;
+      return Completion.text(text).withServerTools(run.searches(), run.fetches(),
+          List.of(new Completion.Citation(url, run.cited().title(), text.length() - url.length(), text.length())));
     }
 
     /** {@code text} repeated (space-separated) and cut to exactly {@code bytes} UTF-8 bytes, on a char boundary. */
@@ -658,7 +752,7 @@ public final class ModelSimulator implements AutoCloseable {
     }
 
     void sendCompletion(Completion c) {
-      Buffer body = Buffer.buffer(completionBody(id, created, req.modelName, c, promptTokens(req)));
+      Buffer body = Buffer.buffer(c.body(id, created, req.modelName, promptTokens(req)));
       resp.setStatusCode(200).putHeader("content-type", "application/json");
       if ("truncate".equals(plan.fault())) {
         resp.putHeader("content-length", Integer.toString(body.length()));
@@ -675,16 +769,6 @@ public final class ModelSimulator implements AutoCloseable {
       out.put("created", created);
       out.put("model", req.modelName);
       return out;
-    }
-
-    ObjectNode usage(Completion c) {
-      int prompt = promptTokens(req);
-      int completion = c.completionTokens();
-      ObjectNode u = JSON.objectNode();
-      u.put("prompt_tokens", prompt);
-      u.put("completion_tokens", completion);
-      u.put("total_tokens", prompt + completion);
-      return u;
     }
 
     // ---- streaming
@@ -706,24 +790,20 @@ public final class ModelSimulator implements AutoCloseable {
       List<String> content = new ArrayList<>();
       List<Integer> contentTokens = new ArrayList<>();
       if (c.isToolCall()) {
-        ObjectNode d1 = JSON.objectNode();
-        ObjectNode call = d1.putArray("tool_calls").addObject();
-        call.put("index", 0).put("id", c.toolCallId()).put("type", "function");
-        call.putObject("function").put("name", c.toolName()).put("arguments", "");
-        ObjectNode d2 = JSON.objectNode();
-        d2.putArray("tool_calls").addObject().put("index", 0).putObject("function")
-            .put("arguments", "{}");
-        content.add(event(chunk(d1, null)));
-        content.add(event(chunk(d2, null)));
-        contentTokens.add(4);
-        contentTokens.add(4);
+        toolCallEvents(c.toolCallList(), content, contentTokens);
       } else {
         String prefix = contentEventPrefix(id, created, req.modelName);
-        StreamPieces pieces = c.streamPieces();
+        Completion.StreamPieces pieces = c.streamPieces();
         for (int i = 0; i < pieces.quoted().size(); i++) {
           content.add(contentEvent(prefix, pieces.quoted().get(i)));
           contentTokens.add(pieces.tokens()[i]);
         }
+      }
+      if (!c.citations().isEmpty()) {
+        ObjectNode delta = JSON.objectNode();
+        delta.set("annotations", tree(c.annotationsJson()));
+        content.add(event(chunk(delta, null)));
+        contentTokens.add(0);
       }
       boolean truncate = "truncate".equals(plan.fault());
       if (truncate) {
@@ -734,10 +814,7 @@ public final class ModelSimulator implements AutoCloseable {
       if (!truncate) {
         tail.append(event(chunk(JSON.objectNode(), c.finishReason())));
         if (req.includeUsage) {
-          ObjectNode u = head("chat.completion.chunk");
-          u.putArray("choices");
-          u.set("usage", usage(c));
-          tail.append(event(u));
+          tail.append(usageEvent(id, created, req.modelName, c, promptTokens(req)));
         }
         tail.append(DONE_EVENT);
       }
@@ -751,6 +828,28 @@ public final class ModelSimulator implements AutoCloseable {
       List<String> events = content;
       after(plan.firstTokenMs(), () -> sendContent(events, contentTokens, 0, tail.toString(),
           truncate));
+    }
+
+    /**
+     * The events of tool calls as OpenAI streams them: per call, one delta with its index, id, type and
+     * name (arguments empty), then deltas with pieces of the arguments.
+     */
+    void toolCallEvents(List<ChatRequest.ToolCall> calls, List<String> events, List<Integer> eventTokens) {
+      for (int i = 0; i < calls.size(); i++) {
+        ChatRequest.ToolCall call = calls.get(i);
+        ObjectNode first = JSON.objectNode();
+        ObjectNode opening = first.putArray("tool_calls").addObject();
+        opening.put("index", i).put("id", call.id()).put("type", "function");
+        opening.putObject("function").put("name", call.name()).put("arguments", "");
+        events.add(event(chunk(first, null)));
+        eventTokens.add(tokens(call.name()) + 1);
+        for (String piece : argumentPieces(call.arguments())) {
+          ObjectNode more = JSON.objectNode();
+          more.putArray("tool_calls").addObject().put("index", i).putObject("function").put("arguments", piece);
+          events.add(event(chunk(more, null)));
+          eventTokens.add(tokens(piece));
+        }
+      }
     }
 
     void sendContent(
@@ -810,30 +909,38 @@ public final class ModelSimulator implements AutoCloseable {
         + ",\"model\":" + quoted(model) + ",\"choices\":[{\"index\":0,\"delta\":{\"content\":";
   }
 
-  /**
-   * A whole {@code chat.completion} body, written by hand like the content chunks: the judge's analysis
-   * is the largest body the simulator sends, and building a tree for it and serializing the tree was
-   * a large share of the simulator's allocation. The same JSON Jackson writes for that tree (tested).
-   */
-  static String completionBody(String id, long created, String model, Completion c, int promptTokens) {
-    int completionTokens = c.completionTokens();
-    StringBuilder out = new StringBuilder(300 + (c.content() == null ? 0 : c.content().length() * 9 / 8));
-    out.append("{\"id\":").append(quoted(id))
-        .append(",\"object\":\"chat.completion\",\"created\":").append(created)
-        .append(",\"model\":").append(quoted(model))
-        .append(",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":");
-    if (c.isToolCall()) {
-      out.append("null,\"tool_calls\":[{\"id\":").append(quoted(c.toolCallId()))
-          .append(",\"type\":\"function\",\"function\":{\"name\":").append(quoted(c.toolName()))
-          .append(",\"arguments\":\"{}\"}}]");
-    } else {
-      out.append(c.quotedContent());
+  /** The last event of a stream that asked for usage: no choices, the usage. */
+  static String usageEvent(String id, long created, String model, Completion c, int promptTokens) {
+    StringBuilder out = new StringBuilder(200).append("data: {\"id\":").append(quoted(id))
+        .append(",\"object\":\"chat.completion.chunk\",\"created\":").append(created)
+        .append(",\"model\":").append(quoted(model)).append(",\"choices\":[],\"usage\":");
+    return c.usageJson(out, promptTokens).append("}\n\n").toString();
+  }
+
+  /** Tool-call arguments in stream pieces of up to 16 characters, no surrogate pair split. */
+  static List<String> argumentPieces(String arguments) {
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    while (i < arguments.length()) {
+      int end = Math.min(arguments.length(), i + 16);
+      if (end < arguments.length() && Character.isHighSurrogate(arguments.charAt(end - 1))) {
+        end--;
+      }
+      out.add(arguments.substring(i, end));
+      i = end;
     }
-    return out.append("},\"logprobs\":null,\"finish_reason\":").append(quoted(c.finishReason()))
-        .append("}],\"usage\":{\"prompt_tokens\":").append(promptTokens)
-        .append(",\"completion_tokens\":").append(completionTokens)
-        .append(",\"total_tokens\":").append(promptTokens + completionTokens)
-        .append("}}").toString();
+    if (out.isEmpty()) {
+      out.add("");
+    }
+    return out;
+  }
+
+  private static JsonNode tree(String json) {
+    try {
+      return MAPPER.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static final String CONTENT_EVENT_SUFFIX = "},\"logprobs\":null,\"finish_reason\":null}]}\n\n";
@@ -890,6 +997,9 @@ public final class ModelSimulator implements AutoCloseable {
     int n = 3;
     for (ChatRequest.Message m : req.messages) {
       n += 4 + tokens(m.text());
+      for (ChatRequest.ToolCall c : m.toolCalls()) {
+        n += tokens(c.name()) + tokens(c.arguments());
+      }
     }
     return n;
   }

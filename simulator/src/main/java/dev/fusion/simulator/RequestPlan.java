@@ -12,6 +12,8 @@ import java.util.Random;
  * @param tokensPerSecond streaming pace, 0 = as fast as possible
  * @param hangMs how long a {@code hang} keeps the request open before closing it
  * @param answerBytes the size of a plain answer in UTF-8 bytes, 0 = its natural size
+ * @param webSteps web tool steps the model takes before it answers ({@code web_steps}), 0 = none
+ * @param webFanout web searches the first web step makes at once ({@code web_fanout})
  */
 record RequestPlan(
     String fault,
@@ -21,7 +23,9 @@ record RequestPlan(
     long firstTokenMs,
     double tokensPerSecond,
     long hangMs,
-    long answerBytes) {
+    long answerBytes,
+    int webSteps,
+    int webFanout) {
 
   static final long MAX_DELAY_MS = 10 * 60 * 1000L;
   static final long DEFAULT_SLOW_FIRST_MS = 5000L;
@@ -67,7 +71,9 @@ record RequestPlan(
         Math.min(firstToken, MAX_DELAY_MS),
         opts.getDouble(SimOptions.TOKENS_PER_S, 0),
         Math.min(opts.getLong(SimOptions.HANG_MS, MAX_DELAY_MS), MAX_DELAY_MS),
-        Math.min(opts.getLong(SimOptions.ANSWER_BYTES, 0), MAX_ANSWER_BYTES));
+        Math.min(opts.getLong(SimOptions.ANSWER_BYTES, 0), MAX_ANSWER_BYTES),
+        (int) opts.getLong(SimOptions.WEB_STEPS, 0),
+        (int) opts.getLong(SimOptions.WEB_FANOUT, 1));
   }
 
   /**

@@ -27,6 +27,16 @@ public final class SimOptions {
   public static final String HANG_MS = "hang_ms";
   /** A plain answer of exactly this many UTF-8 bytes (its text repeated), for size limits; 0 = natural. */
   public static final String ANSWER_BYTES = "answer_bytes";
+  /**
+   * Tool steps the model takes with the function tools {@code web_search} and {@code web_fetch} (or the
+   * server tools {@code openrouter:web_search} / {@code openrouter:web_fetch}) before it answers; 0 = none.
+   */
+  public static final String WEB_STEPS = "web_steps";
+  /** How many {@code web_search} calls the first web step makes at once (distinct queries); default 1. */
+  public static final String WEB_FANOUT = "web_fanout";
+
+  static final long MAX_WEB_STEPS = 64;
+  static final long MAX_WEB_FANOUT = 16;
 
   public static final String LATENCY_FIXED = "fixed";
   public static final String LATENCY_LOGNORMAL = "lognormal";
@@ -39,7 +49,8 @@ public final class SimOptions {
 
   private static final Pattern HTTP_FAULT = Pattern.compile("http[45]\\d\\d");
   private static final Set<String> LONG_KEYS =
-      Set.of(RETRY_AFTER, FAIL_TIMES, LATENCY_MS, LATENCY_MEDIAN_MS, FIRST_TOKEN_MS, HANG_MS, ANSWER_BYTES);
+      Set.of(RETRY_AFTER, FAIL_TIMES, LATENCY_MS, LATENCY_MEDIAN_MS, FIRST_TOKEN_MS, HANG_MS, ANSWER_BYTES,
+          WEB_STEPS, WEB_FANOUT);
   private static final Set<String> DOUBLE_KEYS = Set.of(FAIL_RATE, LATENCY_SIGMA, TOKENS_PER_S);
 
   public static final SimOptions EMPTY = new SimOptions(Map.of());
@@ -89,8 +100,15 @@ public final class SimOptions {
     }
     try {
       if (LONG_KEYS.contains(key)) {
-        if (Long.parseLong(value) < 0) {
+        long n = Long.parseLong(value);
+        if (n < 0) {
           throw new IllegalArgumentException("simulator option '" + key + "' must be >= 0");
+        }
+        if (key.equals(WEB_STEPS) && n > MAX_WEB_STEPS) {
+          throw new IllegalArgumentException("simulator option web_steps must be at most " + MAX_WEB_STEPS);
+        }
+        if (key.equals(WEB_FANOUT) && (n < 1 || n > MAX_WEB_FANOUT)) {
+          throw new IllegalArgumentException("simulator option web_fanout must be in [1, " + MAX_WEB_FANOUT + "]");
         }
       } else if (DOUBLE_KEYS.contains(key)) {
         double d = Double.parseDouble(value);

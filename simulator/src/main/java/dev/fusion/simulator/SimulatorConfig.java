@@ -16,6 +16,8 @@ import java.util.Objects;
  * @param bodyLimitBytes maximum request body size
  * @param defaultOptions global default options (lowest precedence)
  * @param modelOptions per-model options, keyed by model name without the {@code sim/} prefix
+ * @param recordRequests how many of the latest chat requests {@link ModelSimulator#requests()} keeps; 0 = none
+ * @param recordBytes the most body bytes those requests may hold together (the oldest go first)
  */
 public record SimulatorConfig(
     String host,
@@ -24,12 +26,16 @@ public record SimulatorConfig(
     int instances,
     long bodyLimitBytes,
     SimOptions defaultOptions,
-    Map<String, SimOptions> modelOptions) {
+    Map<String, SimOptions> modelOptions,
+    int recordRequests,
+    long recordBytes) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8090;
   public static final long DEFAULT_SEED = 42L;
   public static final long DEFAULT_BODY_LIMIT = 8L * 1024 * 1024;
+  public static final int DEFAULT_RECORD_REQUESTS = 10_000;
+  public static final long DEFAULT_RECORD_BYTES = 32L * 1024 * 1024;
 
   public SimulatorConfig {
     Objects.requireNonNull(host, "host");
@@ -42,6 +48,9 @@ public record SimulatorConfig(
     if (bodyLimitBytes < 1) {
       throw new IllegalArgumentException("bodyLimitBytes must be >= 1");
     }
+    if (recordRequests < 0 || recordBytes < 0) {
+      throw new IllegalArgumentException("recordRequests and recordBytes must be >= 0");
+    }
     defaultOptions = defaultOptions == null ? SimOptions.EMPTY : defaultOptions;
     Map<String, SimOptions> normalized = new LinkedHashMap<>();
     if (modelOptions != null) {
@@ -51,8 +60,8 @@ public record SimulatorConfig(
   }
 
   public static SimulatorConfig defaults() {
-    return new SimulatorConfig(
-        DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, 1, DEFAULT_BODY_LIMIT, SimOptions.EMPTY, Map.of());
+    return new SimulatorConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_SEED, 1, DEFAULT_BODY_LIMIT, SimOptions.EMPTY,
+        Map.of(), DEFAULT_RECORD_REQUESTS, DEFAULT_RECORD_BYTES);
   }
 
   /**
@@ -60,7 +69,8 @@ public record SimulatorConfig(
    * SIM_LATENCY_MS}, {@code SIM_LATENCY} (fixed|lognormal), {@code SIM_LATENCY_MEDIAN_MS}, {@code
    * SIM_LATENCY_SIGMA}, {@code SIM_TOKENS_PER_S}, {@code SIM_FIRST_TOKEN_MS}, {@code SIM_OPTIONS}
    * (global options, {@code k=v;k=v}) and {@code SIM_MODEL_OPTIONS} ({@code
-   * alpha:fault=http500;fail_rate=0.1|beta:latency_ms=50}). Missing or blank variables keep the
+   * alpha:fault=http500;fail_rate=0.1|beta:latency_ms=50}), {@code SIM_RECORD_REQUESTS} and {@code
+   * SIM_RECORD_BYTES} (the request record's bounds; 0 turns it off). Missing or blank variables keep the
    * defaults.
    *
    * @throws IllegalArgumentException on invalid values
@@ -83,6 +93,16 @@ public record SimulatorConfig(
     }
     if ((v = value(env, "SIM_INSTANCES")) != null) {
       c = c.withInstances(parseInt("SIM_INSTANCES", v));
+    }
+    if ((v = value(env, "SIM_RECORD_REQUESTS")) != null) {
+      c = c.withRequestRecord(parseInt("SIM_RECORD_REQUESTS", v), c.recordBytes());
+    }
+    if ((v = value(env, "SIM_RECORD_BYTES")) != null) {
+      try {
+        c = c.withRequestRecord(c.recordRequests(), Long.parseLong(v));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("SIM_RECORD_BYTES is not a number: " + v, e);
+      }
     }
     SimOptions opts = SimOptions.EMPTY;
     if ((v = value(env, "SIM_LATENCY_MS")) != null) {
@@ -155,28 +175,24 @@ public record SimulatorConfig(
   }
 
   public SimulatorConfig withHost(String host) {
-    return new SimulatorConfig(
-        host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
+    return copy(b -> b.host = host);
   }
 
   public SimulatorConfig withPort(int port) {
-    return new SimulatorConfig(
-        host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
+    return copy(b -> b.port = port);
   }
 
   public SimulatorConfig withSeed(long seed) {
-    return new SimulatorConfig(
-        host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
+    return copy(b -> b.seed = seed);
   }
 
   public SimulatorConfig withInstances(int instances) {
-    return new SimulatorConfig(
-        host, port, seed, instances, bodyLimitBytes, defaultOptions, modelOptions);
+    return copy(b -> b.instances = instances);
   }
 
   /** Replaces the global default options. */
   public SimulatorConfig withDefaultOptions(SimOptions options) {
-    return new SimulatorConfig(host, port, seed, instances, bodyLimitBytes, options, modelOptions);
+    return copy(b -> b.defaultOptions = options);
   }
 
   /** Overlays {@code k=v;k=v} onto the global default options. */
@@ -186,9 +202,44 @@ public record SimulatorConfig(
 
   /** Sets (replaces) the options of one model, e.g. {@code ("alpha", "fault=http500")}. */
   public SimulatorConfig withModelOptions(String model, SimOptions options) {
-    Map<String, SimOptions> m = new LinkedHashMap<>(modelOptions);
-    m.put(normalizeModel(model), options);
-    return new SimulatorConfig(host, port, seed, instances, bodyLimitBytes, defaultOptions, m);
+    return copy(b -> b.modelOptions.put(normalizeModel(model), options));
+  }
+
+  /** Keeps the latest {@code maxRequests} chat requests holding at most {@code maxBytes} of bodies; 0 = none. */
+  public SimulatorConfig withRequestRecord(int maxRequests, long maxBytes) {
+    return copy(b -> {
+      b.recordRequests = maxRequests;
+      b.recordBytes = maxBytes;
+    });
+  }
+
+  /** The components as mutable fields: every {@code with…} changes one and builds a new config. */
+  private static final class Parts {
+    String host;
+    int port;
+    long seed;
+    int instances;
+    long bodyLimitBytes;
+    SimOptions defaultOptions;
+    Map<String, SimOptions> modelOptions;
+    int recordRequests;
+    long recordBytes;
+  }
+
+  private SimulatorConfig copy(java.util.function.Consumer<Parts> change) {
+    Parts b = new Parts();
+    b.host = host;
+    b.port = port;
+    b.seed = seed;
+    b.instances = instances;
+    b.bodyLimitBytes = bodyLimitBytes;
+    b.defaultOptions = defaultOptions;
+    b.modelOptions = new LinkedHashMap<>(modelOptions);
+    b.recordRequests = recordRequests;
+    b.recordBytes = recordBytes;
+    change.accept(b);
+    return new SimulatorConfig(b.host, b.port, b.seed, b.instances, b.bodyLimitBytes, b.defaultOptions,
+        b.modelOptions, b.recordRequests, b.recordBytes);
   }
 
   public SimulatorConfig withModelOptions(String model, String spec) {

@@ -32,7 +32,8 @@ public final class SimulatorMain {
       return;
     }
     System.out.println(
-        "Fusion model simulator (answers are simulated) listening on " + sim.baseUrl());
+        "Fusion model simulator (answers are simulated) listening on " + sim.baseUrl()
+            + "; its built-in web: " + sim.rootUrl() + "/search and " + sim.rootUrl() + "/web/");
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -1,6 +1,5 @@
 package dev.fusion.simulator;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -17,24 +16,25 @@ final class ToolRouter {
 
   private ToolRouter() {}
 
-  /** The tool to call, or null to answer directly. */
+  /**
+   * The tool to call, or null to answer directly. The rule, in order: no function tools or {@code
+   * tool_choice: "none"}: answer. A {@code tool_choice} naming a function: call it. A tool result after the
+   * last user message: answer (the tool has answered). The last user message says "use tool NAME" for an
+   * offered NAME: call it. A {@code fusion} tool is offered: call it when {@code tool_choice} is
+   * {@code "required"} or the message {@link #needsDeliberation needs deliberation}, else answer. Otherwise
+   * {@code "required"} calls the first tool, {@code "auto"} answers.
+   */
   static String decide(ChatRequest req) {
     if (req.toolNames.isEmpty()) {
       return null;
     }
-    JsonNode choice = req.toolChoice;
-    String choiceText = choice != null && choice.isTextual() ? choice.asText() : "auto";
-    if (choiceText.equals("none")) {
+    String mode = req.toolChoiceMode();
+    if (mode.equals("none")) {
       return null;
     }
-    if (choice != null && choice.isObject()) {
-      String forced = choice.path("function").path("name").asText(null);
-      if (forced == null) {
-        forced = choice.path("name").asText(null);
-      }
-      if (forced != null && req.toolNames.contains(forced)) {
-        return forced;
-      }
+    String forced = req.forcedFunction();
+    if (forced != null) {
+      return forced;
     }
     if (req.hasToolResultAfterLastUser()) {
       return null; // the tool has answered: write the final answer
@@ -47,7 +47,7 @@ final class ToolRouter {
         return name;
       }
     }
-    boolean required = choiceText.equals("required");
+    boolean required = mode.equals("required");
     if (req.fusionTool != null) {
       if (required || needsDeliberation(last)) {
         return req.fusionTool;

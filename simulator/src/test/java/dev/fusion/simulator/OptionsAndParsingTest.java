@@ -32,6 +32,31 @@ class OptionsAndParsingTest {
   }
 
   @Test
+  void webOptionsAreValidated() {
+    SimOptions o = SimOptions.parse("web_steps=3;web_fanout=4");
+    RequestPlan plan = RequestPlan.of(o, 1, 2, 1, null, 0);
+    assertThat(plan.webSteps()).isEqualTo(3);
+    assertThat(plan.webFanout()).isEqualTo(4);
+    assertThat(RequestPlan.of(SimOptions.EMPTY, 1, 2, 1, null, 0).webFanout()).isEqualTo(1);
+    assertThatThrownBy(() -> SimOptions.parse("web_steps=65")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SimOptions.parse("web_fanout=0")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SimOptions.parse("web_fanout=17")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> SimOptions.parse("web_steps=-1")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void theRequestRecordIsConfigurable() {
+    SimulatorConfig d = SimulatorConfig.defaults();
+    assertThat(d.recordRequests()).isEqualTo(10_000);
+    assertThat(d.recordBytes()).isEqualTo(32L * 1024 * 1024);
+    SimulatorConfig c = SimulatorConfig.fromEnv(Map.of("SIM_RECORD_REQUESTS", "5", "SIM_RECORD_BYTES", "1000"));
+    assertThat(c.recordRequests()).isEqualTo(5);
+    assertThat(c.recordBytes()).isEqualTo(1000);
+    assertThat(d.withRequestRecord(7, 9).withSeed(3).recordRequests()).isEqualTo(7);
+    assertThatThrownBy(() -> d.withRequestRecord(-1, 9)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void fixedLatencyAtAHigherLevelOverridesLognormal() {
     SimOptions global = SimOptions.parse("latency=lognormal;latency_median_ms=100");
     SimOptions request = global.overlay(SimOptions.parse("latency_ms=0"));

@@ -9,16 +9,6 @@ import org.junit.jupiter.api.Test;
 
 class OuterModeTest extends SimulatorTestBase {
 
-  private static JsonObject fn(String name) {
-    return new JsonObject()
-        .put("type", "function")
-        .put(
-            "function",
-            new JsonObject()
-                .put("name", name)
-                .put("parameters", new JsonObject().put("type", "object")));
-  }
-
   private static JsonObject routed(String prompt, JsonObject... tools) {
     JsonArray t = new JsonArray();
     for (JsonObject o : tools) {
@@ -27,15 +17,9 @@ class OuterModeTest extends SimulatorTestBase {
     return chatBody("sim/router", prompt).put("tools", t).put("tool_choice", "auto");
   }
 
-  private JsonObject message(JsonObject body) {
-    var r = chat(body);
-    assertThat(r.statusCode()).isEqualTo(200);
-    return r.bodyAsJsonObject().getJsonArray("choices").getJsonObject(0);
-  }
-
   @Test
   void shortSimpleQuestionIsAnsweredDirectly() {
-    JsonObject choice = message(routed("What is the capital of France?", fn("fusion")));
+    JsonObject choice = choice(routed("What is the capital of France?", fn("fusion")));
     assertThat(choice.getString("finish_reason")).isEqualTo("stop");
     assertThat(choice.getJsonObject("message").getString("content")).isNotBlank();
     assertThat(choice.getJsonObject("message").containsKey("tool_calls")).isFalse();
@@ -49,7 +33,7 @@ class OuterModeTest extends SimulatorTestBase {
             "Why is the sky blue?",
             "I would like a careful multi-angle look at how remote work changes team"
                 + " communication over several years")) {
-      JsonObject choice = message(routed(prompt, fn("fusion")));
+      JsonObject choice = choice(routed(prompt, fn("fusion")));
       assertThat(choice.getString("finish_reason")).as(prompt).isEqualTo("tool_calls");
       JsonObject msg = choice.getJsonObject("message");
       assertThat(msg.getValue("content")).isNull();
@@ -59,11 +43,6 @@ class OuterModeTest extends SimulatorTestBase {
       assertThat(call.getJsonObject("function").getString("name")).isEqualTo("fusion");
       assertThat(call.getJsonObject("function").getString("arguments")).isEqualTo("{}");
     }
-    JsonObject orFusion = message(routed("Explain quantum tunneling", fn("openrouter:fusion")));
-    assertThat(
-            orFusion.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0)
-                .getJsonObject("function").getString("name"))
-        .isEqualTo("openrouter:fusion");
   }
 
   @Test
@@ -89,7 +68,7 @@ class OuterModeTest extends SimulatorTestBase {
                 .put("role", "tool")
                 .put("tool_call_id", "call_1")
                 .put("content", "Both are fine."));
-    JsonObject choice = message(body);
+    JsonObject choice = choice(body);
     assertThat(choice.getString("finish_reason")).isEqualTo("stop");
     assertThat(choice.getJsonObject("message").getString("content")).isNotBlank();
   }
@@ -97,14 +76,14 @@ class OuterModeTest extends SimulatorTestBase {
   @Test
   void useToolPhraseCallsThatTool() {
     JsonObject choice =
-        message(routed("please use tool get_weather for Paris", fn("get_weather"), fn("fusion")));
+        choice(routed("please use tool get_weather for Paris", fn("get_weather"), fn("fusion")));
     assertThat(choice.getString("finish_reason")).isEqualTo("tool_calls");
     assertThat(
             choice.getJsonObject("message").getJsonArray("tool_calls").getJsonObject(0)
                 .getJsonObject("function").getString("name"))
         .isEqualTo("get_weather");
 
-    JsonObject direct = message(routed("hello there", fn("get_weather")));
+    JsonObject direct = choice(routed("hello there", fn("get_weather")));
     assertThat(direct.getString("finish_reason")).isEqualTo("stop");
   }
 

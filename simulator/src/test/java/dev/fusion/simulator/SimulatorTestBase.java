@@ -54,12 +54,17 @@ abstract class SimulatorTestBase {
   }
 
   static JsonObject chatBody(String model, String prompt) {
+    return chatBody(model, "You are helpful.", prompt);
+  }
+
+  /** A request with a system message and one user message. */
+  static JsonObject chatBody(String model, String system, String prompt) {
     return new JsonObject()
         .put("model", model)
         .put(
             "messages",
             new JsonArray()
-                .add(new JsonObject().put("role", "system").put("content", "You are helpful."))
+                .add(new JsonObject().put("role", "system").put("content", system))
                 .add(new JsonObject().put("role", "user").put("content", prompt)));
   }
 
@@ -102,6 +107,33 @@ abstract class SimulatorTestBase {
         .getJsonObject(0)
         .getJsonObject("message")
         .getString("content");
+  }
+
+  /** A function tool with string parameters, the first of them required. */
+  static JsonObject fn(String name, String... parameters) {
+    JsonObject properties = new JsonObject();
+    for (String p : parameters) {
+      properties.put(p, new JsonObject().put("type", "string"));
+    }
+    JsonObject schema = new JsonObject().put("type", "object").put("properties", properties);
+    if (parameters.length > 0) {
+      schema.put("required", new JsonArray().add(parameters[0]));
+    }
+    return new JsonObject()
+        .put("type", "function")
+        .put("function", new JsonObject().put("name", name).put("parameters", schema));
+  }
+
+  /** The first choice of a 200 answer. */
+  protected JsonObject choice(JsonObject body) {
+    HttpResponse<Buffer> r = chat(body);
+    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+    return r.bodyAsJsonObject().getJsonArray("choices").getJsonObject(0);
+  }
+
+  /** The {@code error} object of an error answer. */
+  static JsonObject errorOf(HttpResponse<Buffer> r) {
+    return r.bodyAsJsonObject().getJsonObject("error");
   }
 
   /** The {@code data:} payloads of an SSE body, in order. */

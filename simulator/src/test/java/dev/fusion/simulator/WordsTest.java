@@ -64,30 +64,61 @@ class WordsTest {
     var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
     Random random = new Random(12);
     for (int i = 0; i < 2_000; i++) {
-      boolean tool = i % 10 == 0;
+      int kind = i % 5; // 0 text, 1 tool calls, 2 reasoning, 3 cut to a budget, 4 server tools and citations
       String text = randomText(random) + "\u0001\\\u2028\"";
-      ModelSimulator.Completion c = tool
-          ? new ModelSimulator.Completion(null, "get_\"weather", "call_" + i)
-          : new ModelSimulator.Completion(text, null, null);
-      String body = ModelSimulator.completionBody("chatcmpl-\"x", 17, "sim/a", c, 40 + i);
+      java.util.List<ChatRequest.ToolCall> calls = java.util.List.of(
+          new ChatRequest.ToolCall("call_" + i, "get_\"weather", "{\"q\":\"" + i + "\"}"),
+          new ChatRequest.ToolCall("call_" + i + "b", "web_search", "{}"));
+      Completion c = switch (kind) {
+        case 1 -> Completion.toolCalls(calls);
+        case 2 -> Completion.text(text).withBudget(null, 64);
+        case 3 -> Completion.text(text + " and some more words").withBudget(3, 1);
+        case 4 -> Completion.text(text).withServerTools(2, 1,
+            java.util.List.of(new Completion.Citation("http://h:1/web/x", "T\"x", 1, 3)));
+        default -> Completion.text(text);
+      };
+      String body = c.body("chatcmpl-\"x", 17, "sim/a", 40 + i);
 
       var expected = mapper.createObjectNode().put("id", "chatcmpl-\"x").put("object", "chat.completion")
           .put("created", 17L).put("model", "sim/a");
       var choice = expected.putArray("choices").addObject().put("index", 0);
       var message = choice.putObject("message").put("role", "assistant");
-      if (tool) {
+      int visible;
+      if (kind == 1) {
         message.putNull("content");
-        var call = message.putArray("tool_calls").addObject().put("id", "call_" + i).put("type", "function");
-        call.putObject("function").put("name", "get_\"weather").put("arguments", "{}");
+        var array = message.putArray("tool_calls");
+        visible = 0;
+        for (ChatRequest.ToolCall t : calls) {
+          var call = array.addObject().put("id", t.id()).put("type", "function");
+          call.putObject("function").put("name", t.name()).put("arguments", t.arguments());
+          visible += 5 + (t.name().length() + 3) / 4 + (t.arguments().length() + 3) / 4;
+        }
+      } else if (kind == 3) {
+        message.put("content", (text + " and some more words").substring(0, 8));
+        visible = 2;
       } else {
         message.put("content", text);
+        visible = (text.length() + 3) / 4;
+      }
+      if (kind == 4) {
+        var citation = message.putArray("annotations").addObject().put("type", "url_citation")
+            .putObject("url_citation");
+        citation.put("url", "http://h:1/web/x").put("title", "T\"x").put("start_index", 1).put("end_index", 3);
       }
       choice.putNull("logprobs");
-      choice.put("finish_reason", tool ? "tool_calls" : "stop");
-      int completionTokens = tool ? 8 : (text.length() + 3) / 4;
-      expected.putObject("usage").put("prompt_tokens", 40 + i).put("completion_tokens", completionTokens)
+      choice.put("finish_reason", kind == 1 ? "tool_calls" : kind == 3 ? "length" : "stop");
+      int reasoning = kind == 2 ? 64 : kind == 3 ? 1 : 0;
+      int completionTokens = visible + reasoning;
+      var usage = expected.putObject("usage").put("prompt_tokens", 40 + i).put("completion_tokens", completionTokens)
           .put("total_tokens", 40 + i + completionTokens);
+      if (reasoning > 0) {
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", reasoning);
+      }
+      if (kind == 4) {
+        usage.putObject("server_tool_use").put("web_search_requests", 2).put("web_fetch_requests", 1);
+      }
       assertThat(body).isEqualTo(mapper.writeValueAsString(expected));
+      assertThat(c.completionTokens()).isEqualTo(completionTokens);
     }
   }
 
