@@ -31,6 +31,19 @@ public record ChatRequest(
     return new ChatRequest(model, messages, null, null, null, null);
   }
 
+  /**
+   * The {@code extra} of a panel or judge call: a fusion config's {@code reasoning} object as the client
+   * gave it, or null when there is none.
+   */
+  public static ObjectNode reasoningExtra(JsonNode reasoning) {
+    if (reasoning == null || !reasoning.isObject()) {
+      return null;
+    }
+    ObjectNode extra = dev.fusion.common.Json.object();
+    extra.set("reasoning", reasoning.deepCopy());
+    return extra;
+  }
+
   /** The same call with the conversation as OpenAI wire messages, sent as given. */
   public ChatRequest withWireMessages(ArrayNode raw) {
     return new ChatRequest(model, messages, temperature, maxCompletionTokens, responseFormat, extra, raw);

@@ -33,6 +33,7 @@ final class GatewayConfigLoader {
     Integer burst;
     Boolean usageAccounting;
     Boolean http2;
+    String webTools;
     Map<String, String> headers;
     Boolean enabled;
 
@@ -132,6 +133,7 @@ final class GatewayConfigLoader {
     }
     s.usageAccounting = orKeep(ConfigFile.boolOrNull(node, "usage_accounting", w), s.usageAccounting);
     s.http2 = orKeep(ConfigFile.boolOrNull(node, "http2", w), s.http2);
+    s.webTools = orKeep(ConfigFile.stringOrNull(node, "web_tools", w), s.webTools);
     s.enabled = orKeep(ConfigFile.boolOrNull(node, "enabled", w), s.enabled);
     JsonNode rate = node.get("rate_limit");
     if (rate != null && !rate.isNull()) {
@@ -172,6 +174,7 @@ final class GatewayConfigLoader {
       if (env.optional(p + "BURST") != null) {
         s.burst = env.integer(p + "BURST", 1);
       }
+      s.webTools = env.get(p + "WEB_TOOLS", s.webTools);
       if (env.optional(p + "HTTP2") != null) {
         s.http2 = Boolean.parseBoolean(env.get(p + "HTTP2", "false"));
       }
@@ -203,7 +206,7 @@ final class GatewayConfigLoader {
     }
     return new Provider(s.name, s.baseUrl, key, s.apiKeyEnv, s.prefixes == null ? List.of(s.name + "/") : s.prefixes,
         s.stripPrefix == null ? s.prefixes == null : s.stripPrefix, s.maxConcurrency == null ? 0 : s.maxConcurrency,
-        rate, Boolean.TRUE.equals(s.usageAccounting), s.headers, Boolean.TRUE.equals(s.http2));
+        rate, Boolean.TRUE.equals(s.usageAccounting), s.headers, Boolean.TRUE.equals(s.http2), s.webTools);
   }
 
   private static ModelSettings model(String name, JsonNode node) {

@@ -2,6 +2,7 @@ package dev.fusion.common.config;
 
 import java.util.List;
 import java.util.Map;
+import dev.fusion.common.contract.WebToolsMode;
 
 /**
  * An OpenAI-compatible endpoint and the model-ID prefixes routed to it. {@code apiKey} may be null
@@ -12,16 +13,32 @@ import java.util.Map;
  * {@code usageAccounting} asks the provider for the cost of each call (OpenRouter's
  * {@code "usage": {"include": true}}). {@code headers} are sent with every request. With {@code http2}
  * calls are multiplexed over a few HTTP/2 connections (ALPN for https, prior-knowledge h2c for http)
- * instead of one pooled HTTP/1.1 connection per call in flight.
+ * instead of one pooled HTTP/1.1 connection per call in flight. {@code webTools} says who gives the panel
+ * models and the judge served here their web tools ({@link WebToolsMode}): Fusion's own loop (the
+ * default), the provider's server tools (OpenRouter's {@code openrouter:web_search} and
+ * {@code openrouter:web_fetch}), or none.
  */
 public record Provider(String name, String baseUrl, String apiKey, String apiKeyEnv, List<String> prefixes,
     boolean stripPrefix, int maxConcurrency, RateLimit rateLimit, boolean usageAccounting,
-    Map<String, String> headers, boolean http2) {
+    Map<String, String> headers, boolean http2, String webTools) {
 
   public Provider {
     prefixes = List.copyOf(prefixes);
     headers = headers == null ? Map.of() : Map.copyOf(headers);
     baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    webTools = webTools == null ? WebToolsMode.FUSION : webTools;
+    if (!WebToolsMode.ALL.contains(webTools)) {
+      throw new IllegalArgumentException("providers." + name + ".web_tools must be one of fusion, provider, off; got '"
+          + webTools + "'");
+    }
+  }
+
+  /** With Fusion's own web tools. */
+  public Provider(String name, String baseUrl, String apiKey, String apiKeyEnv, List<String> prefixes,
+      boolean stripPrefix, int maxConcurrency, RateLimit rateLimit, boolean usageAccounting,
+      Map<String, String> headers, boolean http2) {
+    this(name, baseUrl, apiKey, apiKeyEnv, prefixes, stripPrefix, maxConcurrency, rateLimit, usageAccounting, headers,
+        http2, null);
   }
 
   /** A provider spoken to over HTTP/1.1. */
@@ -65,6 +82,6 @@ public record Provider(String name, String baseUrl, String apiKey, String apiKey
         + (apiKey == null ? "" : " key=*** (from " + (apiKeyEnv == null ? "config" : apiKeyEnv) + ")")
         + (maxConcurrency > 0 ? " max_concurrency=" + maxConcurrency : "")
         + (rateLimit == null ? "" : " rate_limit=" + rateLimit.requestsPerSecond() + "/s burst " + rateLimit.burst())
-        + (http2 ? " http2" : "") + "]";
+        + (http2 ? " http2" : "") + (WebToolsMode.FUSION.equals(webTools) ? "" : " web_tools=" + webTools) + "]";
   }
 }
