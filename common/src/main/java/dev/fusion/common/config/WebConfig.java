@@ -95,7 +95,12 @@ public record WebConfig(
 
   /** One line for a start-up banner, e.g. "search: SearXNG at http://host:8888; fetch: on (2 MiB, 10 s)"; never a key. */
   public String describe() {
-    String searchPart = switch (search) {
+    return describeSearch() + "; " + describeFetch();
+  }
+
+  /** "search: SearXNG at http://host:8888", "search: not configured", ...; never a key. */
+  public String describeSearch() {
+    return switch (search) {
       case SEARXNG -> "search: SearXNG at " + searxngUrl;
       case BRAVE -> "search: Brave Search" + (DEFAULT_BRAVE_BASE_URL.equals(braveBaseUrl) ? "" : " at " + braveBaseUrl)
           + " (key from BRAVE_API_KEY)";
@@ -103,10 +108,13 @@ public record WebConfig(
           + " (key from TAVILY_API_KEY)";
       case NONE -> "search: not configured";
     };
-    String fetchPart = !fetchEnabled ? "fetch: off"
+  }
+
+  /** "fetch: on (2 MiB, 10 s, 20000 chars)" with the allow-list if any, or "fetch: off". */
+  public String describeFetch() {
+    return !fetchEnabled ? "fetch: off"
         : "fetch: on (" + bytesText(fetchMaxBytes) + ", " + secondsText(fetchTimeout) + ", " + fetchMaxChars
             + " chars" + (fetchAllow.isEmpty() ? "" : ", allowed: " + String.join(",", fetchAllow)) + ")";
-    return searchPart + "; " + fetchPart;
   }
 
   @Override
