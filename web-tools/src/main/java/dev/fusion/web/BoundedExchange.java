@@ -17,7 +17,10 @@ import java.util.function.Predicate;
  * is read. Used from one Vert.x context.
  */
 final class BoundedExchange {
-  /** The answer's status and headers; {@code body} is null when it was not read, {@code cutShort} when the limit stopped it. */
+  /**
+   * The answer's status and headers; {@code body} is null when it was not read, {@code cutShort} when the
+   * limit stopped it.
+   */
   record Answer(int status, MultiMap headers, Buffer body, boolean cutShort) {}
 
   private HttpClientRequest request;

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -47,7 +48,7 @@ final class PageFetcher implements AutoCloseable {
       "application/json", "application/ld+json", "application/rss+xml", "application/atom+xml",
       "application/javascript", "application/x-javascript", "application/ecmascript", "application/x-yaml",
       "application/yaml", "application/toml", "application/x-sh", "application/x-tex", "application/csv");
-  private static final String USER_AGENT = "FusionWebFetch/1.0 (+https://github.com/fusion; text only)";
+  private static final String USER_AGENT = "FusionWebFetch/1.0 (text only)";
 
   /** What a finished fetch read, for the outcome. */
   record Page(String askedUrl, String finalUrl, int status, String contentType, String title, String text,
@@ -64,24 +65,31 @@ final class PageFetcher implements AutoCloseable {
   }
 
   private final Vertx vertx;
+  private final WorkerExecutor workers;
   private final WebConfig config;
   private final AllowList allowList;
-  private final HttpClientAgent http;
+  /** For host names: they are sent as the TLS server name (SNI), since the connection is made to an address. */
+  private final HttpClientAgent byName;
+  /** For IP literals, which TLS does not allow as a server name. */
+  private final HttpClientAgent byLiteral;
 
-  PageFetcher(Vertx vertx, WebConfig config) {
-    this(vertx, config, new HttpClientOptions());
-  }
-
-  /** {@code base} lets tests trust their own certificate; production passes defaults. */
-  PageFetcher(Vertx vertx, WebConfig config, HttpClientOptions base) {
+  /**
+   * {@code workers} run the DNS look-ups and the parsing; {@code base} is the HTTP client's starting options
+   * (tests trust their own certificate with it; production passes defaults).
+   */
+  PageFetcher(Vertx vertx, WorkerExecutor workers, WebConfig config, HttpClientOptions base) {
     this.vertx = vertx;
+    this.workers = workers;
     this.config = config;
     this.allowList = new AllowList(config.fetchAllow());
     long timeoutMs = config.fetchTimeout().toMillis();
     // No keep-alive: every fetch is its own connection to the address it checked; no decompression: the
     // byte limit counts what arrives, so a compressed bomb cannot expand past it.
-    this.http = vertx.createHttpClient(new HttpClientOptions(base).setKeepAlive(false).setDecompressionSupported(false)
-            .setVerifyHost(true).setForceSni(true).setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE)),
+    HttpClientOptions options = new HttpClientOptions(base).setKeepAlive(false).setDecompressionSupported(false)
+        .setVerifyHost(true).setConnectTimeout((int) Math.min(timeoutMs, Integer.MAX_VALUE));
+    this.byName = vertx.createHttpClient(new HttpClientOptions(options).setForceSni(true),
+        new PoolOptions().setHttp1MaxSize(8));
+    this.byLiteral = vertx.createHttpClient(new HttpClientOptions(options).setForceSni(false),
         new PoolOptions().setHttp1MaxSize(8));
   }
 
@@ -134,7 +142,7 @@ final class PageFetcher implements AutoCloseable {
         return;
       }
       String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
-      vertx.executeBlocking(() -> InetAddress.getAllByName(bareHost), false).onComplete(resolved -> {
+      workers.executeBlocking(() -> InetAddress.getAllByName(bareHost), false).onComplete(resolved -> {
         if (result.future().isComplete()) {
           return;
         }
@@ -175,11 +183,14 @@ final class PageFetcher implements AutoCloseable {
           .setSsl(scheme.equals("https"))
           .setURI(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery())
           .setFollowRedirects(false)
+          // The URL's authority as written ([v6] in brackets), without the scheme's default port.
+          .putHeader(HttpHeaders.HOST, uri.getPort() < 0 ? uri.getHost() : uri.getHost() + ":" + uri.getPort())
           .putHeader(HttpHeaders.USER_AGENT, USER_AGENT)
           .putHeader(HttpHeaders.ACCEPT, "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5")
           .putHeader(HttpHeaders.ACCEPT_ENCODING, "identity");
       exchange = new BoundedExchange();
-      exchange.send(http, options, null, config.fetchMaxBytes(), this::wantBody).onComplete(done -> {
+      HttpClientAgent client = isLiteral(uri.getHost()) ? byLiteral : byName;
+      exchange.send(client, options, null, config.fetchMaxBytes(), this::wantBody).onComplete(done -> {
         if (result.future().isComplete()) {
           return;
         }
@@ -233,13 +244,14 @@ final class PageFetcher implements AutoCloseable {
       if (answer.body() == null) {
         fail(mime.isEmpty()
             ? "refused: the answer has no Content-Type, so it is not known to be text"
-            : "refused: the content type is " + bounded(mime, 100) + "; web_fetch reads text only (HTML, text/*, XML, JSON)");
+            : "refused: the content type is " + bounded(mime, 100)
+                + "; web_fetch reads text only (HTML, text/*, XML, JSON)");
         return;
       }
       byte[] body = answer.body().getBytes();
       String charset = charset(answer.headers());
       String finalUrl = uri.toString();
-      vertx.executeBlocking(() -> ReadableText.extract(body, mime, charset, finalUrl), false).onComplete(parsed -> {
+      workers.executeBlocking(() -> ReadableText.extract(body, mime, charset, finalUrl), false).onComplete(parsed -> {
         if (parsed.failed()) {
           LOG.debug("could not read the page at {}", finalUrl, parsed.cause());
           fail("the page could not be read as " + mime);
@@ -266,29 +278,29 @@ final class PageFetcher implements AutoCloseable {
     String u = url.trim();
     String shown = bounded(u, 200);
     if (u.length() > MAX_URL_CHARS) {
-      throw new FetchFailure(via + "the URL is longer than " + MAX_URL_CHARS + " characters", null);
+      throw urlProblem(via + "the URL is longer than " + MAX_URL_CHARS + " characters");
     }
     URI uri;
     try {
       uri = new URI(u);
     } catch (URISyntaxException e) {
-      throw new FetchFailure(via + "'" + shown + "' is not a valid URL (spaces and some characters must be %-encoded)", null);
+      throw urlProblem(via + "'" + shown + "' is not a valid URL (spaces and some characters must be %-encoded)");
     }
     String scheme = uri.getScheme() == null ? null : uri.getScheme().toLowerCase(Locale.ROOT);
     if (scheme == null) {
-      throw new FetchFailure(via + "refused: '" + shown + "' is not an absolute URL; give one starting with https://", null);
+      throw urlProblem(via + "refused: '" + shown + "' is not an absolute URL; give one starting with https://");
     }
     if (!scheme.equals("http") && !scheme.equals("https")) {
-      throw new FetchFailure(via + "refused: only http and https URLs are fetched, not " + bounded(scheme, 20) + ":", null);
+      throw urlProblem(via + "refused: only http and https URLs are fetched, not " + bounded(scheme, 20) + ":");
     }
     if (uri.getRawUserInfo() != null) {
-      throw new FetchFailure(via + "refused: URLs with a user name or password are not fetched", null);
+      throw urlProblem(via + "refused: URLs with a user name or password are not fetched");
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
-      throw new FetchFailure(via + "'" + shown + "' has no host (international domain names must be in their xn-- form)", null);
+      throw urlProblem(via + "'" + shown + "' has no host (international domain names must be in their xn-- form)");
     }
     if (uri.getPort() == 0 || uri.getPort() > 65_535) {
-      throw new FetchFailure(via + "the URL's port is out of range", null);
+      throw urlProblem(via + "the URL's port is out of range");
     }
     try {
       // Non-ASCII characters in the path or query are sent %-encoded; an empty path is "/" (so that relative
@@ -300,8 +312,12 @@ final class PageFetcher implements AutoCloseable {
       }
       return ascii;
     } catch (URISyntaxException e) {
-      throw new FetchFailure(via + "'" + shown + "' is not a valid URL", null);
+      throw urlProblem(via + "'" + shown + "' is not a valid URL");
     }
+  }
+
+  private static FetchFailure urlProblem(String message) {
+    return new FetchFailure(message, null);
   }
 
   /** The media type of the answer, lower-cased, without parameters; "" when there is none. */
@@ -337,8 +353,9 @@ final class PageFetcher implements AutoCloseable {
         || (mime.startsWith("application/") && (mime.endsWith("+xml") || mime.endsWith("+json")));
   }
 
+  /** An IP literal as a URL writes it: [v6] or dotted digits (also the short forms Java resolves, like 127.1). */
   private static boolean isLiteral(String host) {
-    return host.startsWith("[") || host.chars().allMatch(c -> c == '.' || Character.isDigit(c));
+    return host.startsWith("[") || host.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'));
   }
 
   private static String connectionProblem(String host, Throwable cause) {
@@ -367,6 +384,7 @@ final class PageFetcher implements AutoCloseable {
 
   @Override
   public void close() {
-    http.close();
+    byName.close();
+    byLiteral.close();
   }
 }

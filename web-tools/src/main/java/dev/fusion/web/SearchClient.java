@@ -7,6 +7,7 @@ import dev.fusion.common.config.WebConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
@@ -28,12 +29,15 @@ final class SearchClient implements AutoCloseable {
   static final long MAX_ANSWER_BYTES = 2L * 1024 * 1024;
 
   private final Vertx vertx;
+  private final WorkerExecutor workers;
   private final SearchBackend backend;
   private final long timeoutMs;
   private final HttpClientAgent http;
 
-  SearchClient(Vertx vertx, WebConfig config) {
+  /** {@code workers} parse the answers. */
+  SearchClient(Vertx vertx, WorkerExecutor workers, WebConfig config) {
     this.vertx = vertx;
+    this.workers = workers;
     this.backend = switch (config.search()) {
       case SEARXNG -> new SearxngBackend(config.searxngUrl());
       case BRAVE -> new BraveBackend(config.braveBaseUrl(), config.braveApiKey());
@@ -74,7 +78,7 @@ final class SearchClient implements AutoCloseable {
           }
           byte[] bytes = answer.body().getBytes();
           // JSON of up to 2 MiB and snippet clean-up: parsed off the event loop.
-          return vertx.executeBlocking(() -> backend.parse(readJson(name, bytes), maxResults), false);
+          return workers.executeBlocking(() -> backend.parse(readJson(name, bytes), maxResults), false);
         })
         .onComplete(done -> {
           vertx.cancelTimer(timer);

@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClientOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -33,9 +34,12 @@ public final class WebTools implements AutoCloseable {
   static final int MAX_QUERY_CHARS = 400;
   static final int MAX_ARGUMENT_BYTES = 16 * 1024;
   static final int MAX_ERROR_CHARS = 500;
+  /** Threads for DNS look-ups and parsing: fetches that wait on slow DNS beyond this many queue. */
+  static final int WORKER_THREADS = 8;
 
   private final Vertx vertx;
   private final WebConfig config;
+  private final WorkerExecutor workers;
   private final SearchClient search;
   private final PageFetcher fetcher;
   private final ArrayNode definitions;
@@ -53,8 +57,10 @@ public final class WebTools implements AutoCloseable {
   WebTools(Vertx vertx, WebConfig config, HttpClientOptions fetchClientBase) {
     this.vertx = vertx;
     this.config = config;
-    this.search = new SearchClient(vertx, config);
-    this.fetcher = new PageFetcher(vertx, config, fetchClientBase);
+    // DNS look-ups can block for seconds: they get their own threads, not the process's shared worker pool.
+    this.workers = vertx.createSharedWorkerExecutor("fusion-web-tools", WORKER_THREADS);
+    this.search = new SearchClient(vertx, workers, config);
+    this.fetcher = new PageFetcher(vertx, workers, config, fetchClientBase);
     this.definitions = buildDefinitions(config);
   }
 
@@ -67,7 +73,7 @@ public final class WebTools implements AutoCloseable {
     return ToolStep.WEB_SEARCH.equals(functionName) || ToolStep.WEB_FETCH.equals(functionName);
   }
 
-  /** One line for the start-up banner, e.g. "search: SearXNG at http://host:8888; fetch: on (2 MiB, 10 s, ...)"; never a key. */
+  /** One line for the start-up banner, e.g. "search: SearXNG at http://host:8888; fetch: on (2 MiB, 10 s, ...)". */
   public String describe() {
     return config.describe();
   }
@@ -299,5 +305,6 @@ public final class WebTools implements AutoCloseable {
   public void close() {
     search.close();
     fetcher.close();
+    workers.close();
   }
 }

@@ -170,6 +170,18 @@ class WebFetchTest {
   }
 
   @Test
+  void callsFromAnEventLoopRunOnIt() {
+    io.vertx.core.Promise<ToolOutcome> outcome = io.vertx.core.Promise.promise();
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    context.runOnContext(v -> tools.execute("call_2", "web_fetch", "{\"url\": \"" + site("/json") + "\"}")
+        .onComplete(done -> outcome.complete(io.vertx.core.Vertx.currentContext() == context ? done.result() : null)));
+    ToolOutcome result = await(outcome.future());
+    assertThat(result).as("completed on the caller's context").isNotNull();
+    assertThat(result.step().callId()).isEqualTo("call_2");
+    assertThat(content(result).path("text").asText()).isEqualTo("{\"answer\": 42}");
+  }
+
+  @Test
   void textIsCutAtTheConfiguredCharacters() {
     ToolOutcome outcome = fetch(site("/long"));
     JsonNode page = content(outcome);

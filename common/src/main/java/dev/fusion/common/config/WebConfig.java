@@ -101,7 +101,7 @@ public record WebConfig(
   /** "search: SearXNG at http://host:8888", "search: not configured", ...; never a key. */
   public String describeSearch() {
     return switch (search) {
-      case SEARXNG -> "search: SearXNG at " + searxngUrl;
+      case SEARXNG -> "search: SearXNG at " + withoutUserInfo(searxngUrl);
       case BRAVE -> "search: Brave Search" + (DEFAULT_BRAVE_BASE_URL.equals(braveBaseUrl) ? "" : " at " + braveBaseUrl)
           + " (key from BRAVE_API_KEY)";
       case TAVILY -> "search: Tavily" + (DEFAULT_TAVILY_BASE_URL.equals(tavilyBaseUrl) ? "" : " at " + tavilyBaseUrl)
@@ -288,6 +288,17 @@ public record WebConfig(
 
   private static String orElse(String value, String fallback) {
     return value == null ? fallback : value;
+  }
+
+  /** The URL without a user:password part, which may hold a secret. */
+  private static String withoutUserInfo(String url) {
+    int at = url.indexOf('@');
+    int schemeEnd = url.indexOf("://");
+    int pathStart = schemeEnd < 0 ? -1 : url.indexOf('/', schemeEnd + 3);
+    if (at < 0 || schemeEnd < 0 || (pathStart >= 0 && at > pathStart)) {
+      return url;
+    }
+    return url.substring(0, schemeEnd + 3) + "***@" + url.substring(at + 1);
   }
 
   private static String stripSlash(String url) {

@@ -71,6 +71,10 @@ class WebConfigTest {
     assertThat(tavily.describe()).doesNotContain("tvly-secret-456");
     assertThat(FusionConfig.fromEnv(Map.of("TAVILY_API_KEY", "tvly-secret-456")).toString())
         .doesNotContain("tvly-secret-456");
+    WebConfig searxWithPassword = FusionConfig.fromEnv(Map.of("FUSION_SEARXNG_URL", "https://u:pw-secret@searx:8888/x@y"))
+        .web();
+    assertThat(searxWithPassword.describe()).startsWith("search: SearXNG at https://***@searx:8888/x@y;");
+    assertThat(searxWithPassword.toString()).doesNotContain("pw-secret");
   }
 
   @Test
