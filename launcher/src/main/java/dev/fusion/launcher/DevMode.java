@@ -2,11 +2,14 @@ package dev.fusion.launcher;
 
 import dev.fusion.common.FusionVertx;
 import dev.fusion.common.config.FusionConfig;
+import dev.fusion.common.config.WebConfig;
 import dev.fusion.simulator.ModelSimulator;
 import dev.fusion.simulator.SimulatorConfig;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -41,6 +44,17 @@ public final class DevMode {
     vars.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     vars.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
     FusionConfig config = FusionConfig.fromEnv(vars);
+    // No search backend set: web_search reads the simulator's local corpus (its SearXNG-compatible /search),
+    // and web_fetch may read the simulator's pages (its port only, added to any allow-list).
+    boolean simulatedSearch = config.web().search() == WebConfig.Search.NONE && vars.get("FUSION_WEB_SEARCH") == null;
+    if (simulatedSearch) {
+      vars.put("FUSION_WEB_SEARCH", "searxng");
+      vars.put("FUSION_SEARXNG_URL", "http://127.0.0.1:" + simPort);
+      List<String> allow = new ArrayList<>(config.web().fetchAllow());
+      allow.add("127.0.0.1:" + simPort);
+      vars.put("FUSION_WEB_FETCH_ALLOW", String.join(",", allow));
+      config = FusionConfig.fromEnv(vars);
+    }
     dev.fusion.ingress.IngressOptions ingressOptions = dev.fusion.ingress.IngressOptions.fromEnv(vars);
     FusionStack stack = new FusionStack(config, vertx, config.httpPort(), ingressOptions).start();
 
@@ -54,7 +68,7 @@ public final class DevMode {
       stopped.countDown();
     }, "fusion-dev-shutdown"));
 
-    banner(config, kafka, simPort, stack.httpPort(), dataDir, System.currentTimeMillis() - started);
+    banner(config, kafka, simPort, stack.httpPort(), dataDir, System.currentTimeMillis() - started, simulatedSearch);
     if (!ingressOptions.authEnabled()) {
       System.out.println("  !!! AUTH IS OFF: no FUSION_API_KEYS set, so anyone who can reach port " + stack.httpPort()
           + " acts as tenant 'default'. Dev only. !!!\n");
@@ -63,7 +77,11 @@ public final class DevMode {
   }
 
   private static void banner(FusionConfig config, EmbeddedKafka kafka, int simPort, int httpPort, Path dataDir,
-      long tookMs) {
+      long tookMs, boolean simulatedSearch) {
+    String web = simulatedSearch
+        ? "search SIMULATED: the simulator's local corpus (BRAVE_API_KEY, TAVILY_API_KEY or\n"
+          + "              FUSION_SEARXNG_URL give real search); " + config.web().describeFetch()
+        : config.web().describe();
     String models = config.simulatedDefaults()
         ? "SIMULATED: no provider key is set (OPENROUTER_API_KEY), so the default panel, judge and\n"
           + "             synthesizer are the built-in simulator's models; answers are not real model output."
@@ -78,9 +96,10 @@ public final class DevMode {
           Simulator:  http://127.0.0.1:%d/v1
           Models:     %s
           Defaults:   panel %s, judge %s, synthesizer %s
+          Web tools:  %s
         Ctrl-C stops everything cleanly.
 
         """, tookMs / 1000.0, httpPort, kafka.bootstrapServers(), dataDir, simPort, models, config.defaultPanel(),
-        config.defaultJudge(), config.defaultSynthesizer());
+        config.defaultJudge(), config.defaultSynthesizer(), web);
   }
 }

@@ -14,12 +14,12 @@ import java.util.Set;
 
 /**
  * The optional config file named by {@code FUSION_CONFIG}: YAML (so JSON works too) with the sections
- * {@code gateway}, {@code providers}, {@code models} and {@code defaults}. Unknown keys are errors, so
+ * {@code gateway}, {@code providers}, {@code models}, {@code defaults} and {@code web}. Unknown keys are errors, so
  * a typo does not silently fall back to a default. Secrets never live here: a provider names the
  * environment variable that holds its key.
  */
 final class ConfigFile {
-  static final Set<String> SECTIONS = Set.of("gateway", "providers", "models", "defaults");
+  static final Set<String> SECTIONS = Set.of("gateway", "providers", "models", "defaults", "web");
   static final Set<String> GATEWAY_KEYS = Set.of("timeout_ms", "first_token_timeout_ms", "max_attempts",
       "backoff_ms", "max_backoff_ms", "pool_size", "queue_limit", "saturation_threshold");
   static final Set<String> PROVIDER_KEYS = Set.of("base_url", "api_key_env", "api_key_optional", "prefixes",
@@ -28,6 +28,7 @@ final class ConfigFile {
   static final Set<String> RATE_KEYS = Set.of("requests_per_second", "burst");
   static final Set<String> PRICE_KEYS = Set.of("prompt", "completion");
   static final Set<String> DEFAULT_KEYS = Set.of("panel", "judge", "synthesizer");
+  static final Set<String> WEB_KEYS = Set.copyOf(WebConfig.FILE_KEYS);
 
   private final String source;
   private final JsonNode root;
@@ -40,6 +41,7 @@ final class ConfigFile {
       checkKeys(this.root, SECTIONS, "the top level");
       section("gateway").ifObject(g -> checkKeys(g, GATEWAY_KEYS, "gateway"));
       section("defaults").ifObject(d -> checkKeys(d, DEFAULT_KEYS, "defaults"));
+      section("web").ifObject(w -> checkKeys(w, WEB_KEYS, "web"));
       forEachEntry(section("providers").node, (name, p) -> {
         requireObject(p, "providers." + name);
         checkKeys(p, PROVIDER_KEYS, "providers." + name);

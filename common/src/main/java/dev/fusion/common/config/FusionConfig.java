@@ -9,7 +9,8 @@ import java.util.Map;
  * Everything a Fusion process is configured with, read from environment variables and, for the model
  * gateway, an optional YAML file named by {@code FUSION_CONFIG} (see docs/configuration.md for every
  * key; environment variables override the file). One record serves every service; each reads what it needs.
- * {@code recordBudget} holds the size limits of records and what they allow ingress to accept.
+ * {@code recordBudget} holds the size limits of records and what they allow ingress to accept; {@code web} the
+ * web tools' search backend and fetch limits.
  */
 public record FusionConfig(
     String bootstrapServers,
@@ -32,7 +33,8 @@ public record FusionConfig(
     GatewayConfig gateway,
     String simulatorBaseUrl,
     RecordBudget recordBudget,
-    Duration kafkaSendTimeout) {
+    Duration kafkaSendTimeout,
+    WebConfig web) {
 
   public static final List<String> SIM_PANEL = List.of("sim/alpha", "sim/beta", "sim/gamma");
   public static final String SIM_JUDGE = "sim/judge";
@@ -79,7 +81,8 @@ public record FusionConfig(
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
         gateway, simBase, RecordBudget.fromEnv(env),
         // Below a typical client timeout: a submission during an outage fails (503) while its client waits.
-        Duration.ofMillis(env.longValue("FUSION_KAFKA_SEND_TIMEOUT_MS", 10_000)));
+        Duration.ofMillis(env.longValue("FUSION_KAFKA_SEND_TIMEOUT_MS", 10_000)),
+        WebConfig.load(env, file));
   }
 
   private static boolean streamsExactlyOnce(String guarantee) {
