@@ -16,6 +16,13 @@ import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ModelCallException;
 import dev.fusion.gateway.ModelGateway;
+import dev.fusion.gateway.ToolExecutor;
+import dev.fusion.gateway.ToolLoop;
+import dev.fusion.web.WebTools;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.ToolStep;
+import java.util.Map;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +38,14 @@ import java.util.concurrent.CompletionStage;
 final class JudgeCaller {
   private final StageContext ctx;
   private final ModelGateway gateway;
+  private final ToolLoop loop;
+  private final ToolExecutor webTools;
 
   JudgeCaller(StageContext ctx) {
     this.ctx = ctx;
     this.gateway = ModelGateway.of(ctx);
+    this.loop = new ToolLoop(gateway);
+    this.webTools = WebTools.of(ctx);
   }
 
   CompletionStage<?> handle(String jobId, PanelSet panel) {
@@ -43,22 +54,45 @@ final class JudgeCaller {
     }
     long started = System.currentTimeMillis();
     List<PanelAnswer> successful = panel.successful();
-    String judgeModel = panel.job().judgeModel();
+    FusionJob job = panel.job();
+    String judgeModel = job.judgeModel();
     if (successful.isEmpty()) {
-      return publish(record(panel, null, judgeModel, FailureReasons.ALL_PANELS_FAILED,
-          "no panel model answered", Usage.ZERO, started));
+      // No judge runs: the reason says what the user must fix when every model failed the same way.
+      String reason = FailureReasons.panelFailure(panel.answers().stream().map(PanelAnswer::failureReason).toList());
+      return publish(record(panel, null, judgeModel, reason, "no panel model answered", Usage.ZERO, started, true,
+          null, List.of()));
     }
     CompletableFuture<?> inProgress = ctx.publisher().send(ctx.topics().events(), jobId,
         Events.of(jobId, EventTypes.ANALYSIS_IN_PROGRESS, d -> d.put("model", judgeModel)
-            .put("responses", successful.size())));
-    JudgePrompt prompt = JudgePrompt.build(panel.job(), successful, new Random(jobId.hashCode()));
-    ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, panel.job().maxCompletionTokens(),
-        AnalysisSchema.responseFormat(), extra(panel));
-    Future<AnalysisRecord> judged = gateway.chat(request)
+            .put("judge_model", judgeModel).put("responses", successful.size())
+            .put("asked", job.analysisModels().size())));
+    JudgePrompt prompt = JudgePrompt.build(job, panel.answers(), new Random(jobId.hashCode()));
+    // The judge always runs at temperature 0; it gets the fusion config's token limit and reasoning, and
+    // web tools like the panel.
+    ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, job.maxCompletionTokens(),
+        AnalysisSchema.responseFormat(), ChatRequest.reasoningExtra(job.reasoning()));
+    List<CompletableFuture<?>> stepEvents = new ArrayList<>();
+    Future<AnalysisRecord> judged = loop.call(request, job.webTools(), webTools, job.toolStepLimit(), step -> {
+          var sent = ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId, EventTypes.ANALYSIS_TOOL_CALL,
+              d -> d.put("model", judgeModel).setAll((ObjectNode) Json.MAPPER.valueToTree(step))));
+          synchronized (stepEvents) {
+            stepEvents.add(sent);
+          }
+        })
         .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
-        .otherwise(e -> record(panel, null, judgeModel, callFailureReason(e), String.valueOf(e.getMessage()),
-            Usage.ZERO, started));
-    return inProgress.thenCompose(x -> judged.toCompletionStage()).thenCompose(this::publish);
+        .otherwise(e -> {
+          ToolLoop.Failed f = (ToolLoop.Failed) e;
+          return record(panel, null, judgeModel, callFailureReason(f.modelFailure()),
+              String.valueOf(f.modelFailure().getMessage()), f.usage(), started, false, prompt.labelToModel(),
+              f.steps());
+        });
+    return inProgress.thenCompose(x -> judged.toCompletionStage()).thenCompose(r -> {
+      CompletableFuture<?>[] steps;
+      synchronized (stepEvents) {
+        steps = stepEvents.toArray(CompletableFuture[]::new);
+      }
+      return CompletableFuture.allOf(steps).thenCompose(x -> publish(r));
+    });
   }
 
   /**
@@ -72,32 +106,23 @@ final class JudgeCaller {
         : FailureReasons.JUDGE_UPSTREAM_ERROR;
   }
 
-  /** The plugin's reasoning settings go to the judge as they came (the judge always runs at temperature 0). */
-  private static com.fasterxml.jackson.databind.node.ObjectNode extra(PanelSet panel) {
-    var reasoning = panel.job().reasoning();
-    if (reasoning == null || !reasoning.isObject()) {
-      return null;
-    }
-    var extra = Json.object();
-    extra.set("reasoning", reasoning.deepCopy());
-    return extra;
-  }
-
   /**
    * A reply that is not valid JSON or off-schema gets exactly one repair attempt: the judge sees its
    * own reply and the precise complaint. If the repair fails too, the record carries the reason of the
    * last reply and the synthesizer answers from the raw panel answers.
    */
   private Future<AnalysisRecord> judgeOrRepair(PanelSet panel, JudgePrompt prompt, ChatRequest request,
-      ChatResult first, long started) {
-    AnalysisRecord firstTry = fromReply(panel, prompt, first, Usage.ZERO, started);
+      ToolLoop.Outcome judged, long started) {
+    ChatResult first = judged.reply();
+    AnalysisRecord firstTry = fromReply(panel, prompt, first, judged.usage(), judged.steps(), started);
     if (firstTry.analysis() != null || !repairable(firstTry.judgeFailureReason())) {
       return Future.succeededFuture(firstTry);
     }
+    // The repair needs no web tools: the judge only reformats its own analysis.
     ChatRequest repair = new ChatRequest(request.model(), repairMessages(prompt, first.content(),
         firstTry.judgeError()), 0.0, request.maxCompletionTokens(), request.responseFormat(), request.extra());
     return gateway.chat(repair)
-        .map(second -> fromReply(panel, prompt, second, first.usage(), started))
+        .map(second -> fromReply(panel, prompt, second, judged.usage().plus(second.usage()), judged.steps(), started))
         // The repair call itself failing leaves the first complaint as the honest reason.
         .otherwise(e -> firstTry);
   }
@@ -116,30 +141,41 @@ final class JudgeCaller {
     return messages;
   }
 
-  private AnalysisRecord fromReply(PanelSet panel, JudgePrompt prompt, ChatResult reply, Usage earlier,
-      long started) {
-    Usage usage = earlier.plus(reply.usage());
+  /** The record of a judge reply; {@code usage} counts every judge call made for it. */
+  private AnalysisRecord fromReply(PanelSet panel, JudgePrompt prompt, ChatResult reply, Usage usage,
+      List<ToolStep> steps, long started) {
     try {
-      Analysis analysis = AnalysisSchema.withModelNames(AnalysisSchema.parse(reply.content()), prompt.labelToModel());
+      Analysis analysis = AnalysisSchema.withModelNames(AnalysisSchema.parse(reply.content()), prompt.labelToModel())
+          .withCoverage(panel.job().analysisModels().size(), panel.successful().size());
       // Over its cap the analysis is cut (a blind spot says so) and typed: the synthesizer still uses it.
       Analysis bounded = AnalysisTruncation.fit(analysis, ctx.config().recordBudget().maxAnalysisBytes());
       return record(panel, bounded, reply.respondingModel(),
-          bounded != analysis ? FailureReasons.ANALYSIS_TRUNCATED : null, null, usage, started);
+          bounded != analysis ? FailureReasons.ANALYSIS_TRUNCATED : null, null, usage, started, false,
+          prompt.labelToModel(), steps);
     } catch (AnalysisSchema.Invalid invalid) {
-      return record(panel, null, reply.respondingModel(), invalid.reason, invalid.getMessage(), usage, started);
+      return record(panel, null, reply.respondingModel(), invalid.reason, invalid.getMessage(), usage, started, false,
+          prompt.labelToModel(), steps);
     }
   }
 
   /** The record, with what the judge's provider wrote (its model name, an error) bounded for the record. */
   private static AnalysisRecord record(PanelSet panel, Analysis analysis, String judgeModel, String reason,
-      String error, Usage usage, long started) {
+      String error, Usage usage, long started, boolean skipped, Map<String, String> labels, List<ToolStep> steps) {
     return new AnalysisRecord(AnalysisRecord.SCHEMA_VERSION, panel.jobId(), panel.job(), panel.answers(),
         panel.completion(), panel.completedAtMs(), analysis, RecordBudget.boundModelId(judgeModel), reason,
-        RecordBudget.boundError(error), usage, started, System.currentTimeMillis());
+        RecordBudget.boundError(error), usage, started, System.currentTimeMillis(), skipped, labels,
+        RecordBudget.boundSources(steps));
   }
 
   private CompletableFuture<?> publish(AnalysisRecord record) {
     String jobId = record.jobId();
+    if (record.panelFailed()) {
+      // No judge ran, so there is no analysis event: the fusion call ends failed, with the panel's reason.
+      return CompletableFuture.allOf(
+          ctx.publisher().send(ctx.topics().analyses(), jobId, record),
+          ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED,
+              d -> d.put("status", "failed").put("failure_reason", record.judgeFailureReason()))));
+    }
     var event = record.analysis() != null
         ? Events.of(jobId, EventTypes.ANALYSIS_COMPLETED, d -> d.put("model", record.judgeModel())
             // Written as JSON text once, not built as a tree and then written.

@@ -27,7 +27,9 @@ public final class JudgePrompt {
       - partial_coverage: points that only some responses cover, with the responses that cover them;
       - unique_insights: valuable points made by exactly one response;
       - blind_spots: important aspects that no response addressed.
-      Refer to responses only by their labels.""";
+      Refer to responses only by their labels. You are told how many models were asked and how many
+      answered: agreement among the responses you see is agreement of those that answered, not of every
+      model asked; say so where it matters (e.g. "2 of 4 models").""";
 
   private final List<ChatMessage> messages;
   private final Map<String, String> labelToModel;
@@ -46,7 +48,13 @@ public final class JudgePrompt {
     return labelToModel;
   }
 
-  public static JudgePrompt build(FusionJob job, List<PanelAnswer> successful, Random shuffle) {
+  /**
+   * The judge's messages for a panel: the answers that came back (anonymised and shuffled) and how many
+   * models were asked; those that failed or timed out are named only by their reason, so the judge can
+   * weigh agreement honestly without learning which vendor failed.
+   */
+  public static JudgePrompt build(FusionJob job, List<PanelAnswer> answers, Random shuffle) {
+    List<PanelAnswer> successful = answers.stream().filter(PanelAnswer::ok).toList();
     List<PanelAnswer> order = new ArrayList<>(successful);
     Collections.shuffle(order, shuffle);
     Map<String, String> labels = new LinkedHashMap<>();
@@ -54,6 +62,20 @@ public final class JudgePrompt {
     user.append("The conversation the panel answered:\n");
     for (ChatMessage m : job.messages()) {
       user.append("[").append(m.role()).append("] ").append(defuse(m.content())).append('\n');
+    }
+    int asked = job.analysisModels().size();
+    user.append("\nThe panel: ").append(asked).append(asked == 1 ? " model was" : " models were").append(" asked; ")
+        .append(successful.size()).append(" answered");
+    List<PanelAnswer> failed = answers.stream().filter(a -> !a.ok()).toList();
+    if (failed.isEmpty()) {
+      user.append(".\n");
+    } else {
+      user.append("; ").append(failed.size()).append(" did not:\n");
+      for (int i = 0; i < failed.size(); i++) {
+        String reason = failed.get(i).failureReason();
+        user.append("- failed model ").append(i + 1).append(": ")
+            .append("timeout".equals(reason) ? "timed out" : "failed (" + reason + ")").append('\n');
+      }
     }
     user.append("\nThe panel's responses:\n\n");
     for (int i = 0; i < order.size(); i++) {
@@ -63,7 +85,8 @@ public final class JudgePrompt {
           .append(defuse(order.get(i).content())).append('\n')
           .append("<<<END RESPONSE label=\"").append(label).append("\">>>\n\n");
     }
-    user.append("Return the fusion_analysis JSON for these ").append(order.size()).append(" responses.");
+    user.append("Return the fusion_analysis JSON for these ").append(order.size()).append(" responses (")
+        .append(order.size()).append(" of ").append(asked).append(" models asked).");
     return new JudgePrompt(List.of(ChatMessage.system(SYSTEM), ChatMessage.user(user.toString())), labels);
   }
 

@@ -49,6 +49,9 @@ final class PipelineHarness implements AutoCloseable {
     Map<String, String> env = new HashMap<>();
     env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
     env.put("FUSION_SIMULATOR_URL", simulator.baseUrl());
+    // The simulator's local web, as dev mode sets it up: its SearXNG-style search and pages, allow-listed.
+    env.put("FUSION_SEARXNG_URL", simulator.rootUrl());
+    env.put("FUSION_WEB_FETCH_ALLOW", URI.create(simulator.rootUrl()).getAuthority());
     env.put("FUSION_TOPIC_PREFIX", "t" + SEQ.incrementAndGet() + ".");
     env.put("FUSION_TOPIC_PARTITIONS", "3");
     env.put("FUSION_DATA_DIR", tempDir().toString());

@@ -1,6 +1,5 @@
 package dev.fusion.panel;
 
-import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.EventTypes;
@@ -8,14 +7,17 @@ import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
-import dev.fusion.common.kafka.AsyncConsumerWorker;
-import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.kafka.ConsumerStage;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ModelCallException;
 import dev.fusion.gateway.ModelGateway;
-import java.time.Duration;
+import dev.fusion.gateway.ToolExecutor;
+import dev.fusion.gateway.ToolLoop;
+import dev.fusion.web.WebTools;
+import dev.fusion.common.Json;
+import dev.fusion.common.contract.ToolStep;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -25,25 +27,21 @@ import java.util.concurrent.CompletionStage;
  * Consumes jobs and asks every panel model concurrently; emits one answer record per model, success or
  * typed failure. A job's offset is committed only after all its answers were acknowledged by Kafka.
  */
-public final class PanelWorker implements Service {
+public final class PanelWorker extends ConsumerStage<FusionJob> {
   public static final String GROUP = "fusion-panel-worker";
 
-  private final StageContext ctx;
-  private final ModelGateway gateway;
-  private final AsyncConsumerWorker<FusionJob> worker;
+  private final ToolLoop loop;
+  private final ToolExecutor webTools;
 
   public PanelWorker(StageContext ctx) {
-    this.ctx = ctx;
-    this.gateway = ModelGateway.of(ctx);
-    Topics topics = ctx.topics();
-    var props = KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP,
-        "panel-worker");
-    this.worker = new AsyncConsumerWorker<>("panel-worker", topics.jobs(), props, this::handle, ctx.deadLetters(),
-        ctx.config().panelMaxInFlight(), gateway::saturated)
-        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
+    super(ctx, "panel-worker", GROUP, ctx.topics().jobs(), ctx.config().panelMaxInFlight(),
+        ModelGateway.of(ctx)::saturated);
+    this.loop = new ToolLoop(ModelGateway.of(ctx));
+    this.webTools = WebTools.of(ctx);
   }
 
-  CompletionStage<?> handle(String jobId, FusionJob job) {
+  @Override
+  protected CompletionStage<?> handle(String jobId, FusionJob job) {
     if (ctx.cancellations().isCancelled(jobId)) {
       // Cancelled before its panel started: no model calls. The aggregation times the panel out and the
       // judge caller skips it too, so the job's state is still cleaned up.
@@ -57,16 +55,39 @@ public final class PanelWorker implements Service {
       acks.add(ctx.publisher().send(topics.events(), jobId, Events.of(jobId, EventTypes.PANEL_ADDED,
           d -> d.put("model", model).put("panel_index", index))));
       long started = System.currentTimeMillis();
+      // The fusion config's settings, as the reference sends them to each panel call: temperature, the
+      // token limit and reasoning; the web tools per the job's or the provider's mode.
       ChatRequest request = new ChatRequest(model, job.messages(), job.temperature(), job.maxCompletionTokens(),
-          null, null);
-      CompletableFuture<?> answered = gateway.chat(request)
-          .map(r -> success(jobId, index, model, r, started))
+          null, ChatRequest.reasoningExtra(job.reasoning()));
+      List<CompletableFuture<?>> stepEvents = new ArrayList<>();
+      CompletableFuture<?> answered = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
+              step -> {
+                var sent = ctx.publisher().send(topics.events(), jobId, toolCallEvent(jobId, model, index, step));
+                synchronized (stepEvents) {
+                  stepEvents.add(sent);
+                }
+              })
+          .map(o -> success(jobId, index, model, o, started))
           .otherwise(e -> failure(jobId, index, model, e, started))
           .toCompletionStage().toCompletableFuture()
-          .thenCompose(answer -> publish(jobId, answer));
+          .thenCompose(answer -> {
+            CompletableFuture<?>[] steps;
+            synchronized (stepEvents) {
+              steps = stepEvents.toArray(CompletableFuture[]::new);
+            }
+            return CompletableFuture.allOf(steps).thenCompose(x -> publish(jobId, answer));
+          });
       acks.add(answered);
     }
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+  }
+
+  /** A web tool call of one panel model, streamed as it finishes. */
+  static dev.fusion.common.contract.FusionEvent toolCallEvent(String jobId, String model, int index, ToolStep step) {
+    return Events.of(jobId, EventTypes.PANEL_TOOL_CALL, d -> {
+      d.put("model", model).put("panel_index", index);
+      d.setAll((com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.valueToTree(step));
+    });
   }
 
   private CompletableFuture<?> publish(String jobId, PanelAnswer answer) {
@@ -82,12 +103,19 @@ public final class PanelWorker implements Service {
           if (FailureReasons.ANSWER_TRUNCATED.equals(answer.failureReason())) {
             d.put("truncated", true);
           }
+          if (!answer.sources().isEmpty()) {
+            d.set("sources", Json.MAPPER.valueToTree(answer.sources()));
+          }
         })
         : Events.of(jobId, EventTypes.PANEL_FAILED, d -> {
           d.put("model", answer.model()).put("panel_index", answer.panelIndex())
               .put("reason", answer.failureReason()).put("error", answer.error());
           if (answer.upstreamStatus() != null) {
-            d.put("status", answer.upstreamStatus());
+            // status_code as the hosted event names it; status as Fusion always did.
+            d.put("status_code", answer.upstreamStatus()).put("status", answer.upstreamStatus());
+          }
+          if (!answer.sources().isEmpty()) {
+            d.set("sources", Json.MAPPER.valueToTree(answer.sources()));
           }
         });
     return CompletableFuture.allOf(ctx.publisher().send(topics.panelAnswers(), jobId, answer),
@@ -98,60 +126,27 @@ public final class PanelWorker implements Service {
    * The answer as its record carries it: text over the cap is cut with a marker and typed
    * {@code answer_truncated} (the answer stays ok), so no answer can make a record nobody can write.
    */
-  private PanelAnswer success(String jobId, int index, String model, ChatResult r, long started) {
+  private PanelAnswer success(String jobId, int index, String model, ToolLoop.Outcome o, long started) {
+    ChatResult r = o.reply();
     String content = ctx.config().recordBudget().boundAnswer(r.content());
     boolean truncated = content != r.content();
+    // Usage counts every call of the tool loop, not only the one that wrote the text.
     return new PanelAnswer(PanelAnswer.SCHEMA_VERSION, jobId, index, model,
         RecordBudget.boundModelId(r.respondingModel()), true, content,
-        truncated ? FailureReasons.ANSWER_TRUNCATED : null, null, null, r.usage(), started, System.currentTimeMillis());
+        truncated ? FailureReasons.ANSWER_TRUNCATED : null, null, null, o.usage(), started, System.currentTimeMillis(),
+        RecordBudget.boundSources(o.steps()));
   }
 
   private static PanelAnswer failure(String jobId, int index, String model, Throwable e, long started) {
-    if (e instanceof ModelCallException m) {
+    if (e instanceof ToolLoop.Failed f) {
       // The typed reason (rate_limited, timeout, auth_failed, ...) reaches failed_models verbatim; the
-      // message names every model tried when fallbacks were configured, and never carries a key.
+      // message names every model tried when fallbacks were configured, and never carries a key. What
+      // the loop's earlier steps cost and did is kept.
+      ModelCallException m = f.modelFailure();
       return PanelAnswer.failure(jobId, index, model, m.reason(), m.status(), RecordBudget.boundError(m.getMessage()),
-          started, System.currentTimeMillis());
+          f.usage(), started, System.currentTimeMillis(), RecordBudget.boundSources(f.steps()));
     }
     return PanelAnswer.failure(jobId, index, model, "internal_error", null,
         RecordBudget.boundError(String.valueOf(e.getMessage())), started, System.currentTimeMillis());
-  }
-
-  @Override
-  public void start() {
-    ctx.cancellations(); // Know every earlier cancellation before the first job is handled.
-    worker.start();
-  }
-
-  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
-    return worker.awaitAssignment(timeout);
-  }
-
-  @Override
-  public void stop() {
-    worker.stop();
-  }
-
-  /**
-   * Stops at once, abandoning in-flight jobs uncommitted, as a crash would: their records are replayed
-   * by the next owner. Used by tests and by an operator who cannot wait.
-   */
-  public void stopNow() {
-    worker.drainTimeout(java.time.Duration.ZERO);
-    worker.stop();
-  }
-
-  @Override
-  public boolean isReady() {
-    return worker.isReady() && ctx.cancellationsReady();
-  }
-
-  @Override
-  public String name() {
-    return "panel-worker";
-  }
-
-  public int inFlight() {
-    return worker.inFlight();
   }
 }

@@ -2,7 +2,9 @@ package dev.fusion.synthesizer;
 
 import dev.fusion.common.contract.AnalysisRecord;
 import dev.fusion.common.contract.FailureReasons;
+import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.OuterCall;
 import dev.fusion.common.contract.FusionResult.FailedModel;
 import dev.fusion.common.contract.FusionResult.PanelResponse;
 import dev.fusion.common.contract.FusionResult.UsageReport;
@@ -16,9 +18,12 @@ import java.util.Map;
 final class ResultAssembler {
   private ResultAssembler() {}
 
-  /** The synthesizer's outcome: an answer (cut to its cap when {@code truncated}), or a typed failure. */
+  /**
+   * The synthesizer's outcome: an answer (cut to its cap when {@code truncated}) and the client tools the
+   * outer model called, or a typed failure.
+   */
   record Synthesis(String answer, String model, Usage usage, String failureReason, String error,
-      long startedAtMs, long completedAtMs, boolean truncated) {}
+      long startedAtMs, long completedAtMs, boolean truncated, List<FusionResult.AnswerToolCall> toolCalls) {}
 
   /** Who judged, with the labels it saw and its tool calls; null when no judge ran. */
   static FusionResult.JudgeReport judgeReport(AnalysisRecord record) {
@@ -43,20 +48,30 @@ final class ResultAssembler {
     List<FailedModel> failed = record.answers().stream().filter(a -> !a.ok())
         .map(a -> new FailedModel(a.model(), a.failureReason(), a.upstreamStatus(), a.error())).toList();
 
-    boolean allPanelsFailed = FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason());
+    boolean allPanelsFailed = record.panelFailed();
     boolean answered = synthesis != null && synthesis.failureReason() == null;
     String status = answered ? FusionResult.COMPLETED : FusionResult.FAILED;
-    // A degraded-but-answered job keeps the judge's reason, so it never pretends the analysis happened.
+    // A degraded-but-answered job keeps the judge's reason, so it never pretends the analysis happened; a
+    // job whose panel failed keeps the panel's reason even when the outer model answered on its own.
     // A cut final answer says so unless a judge reason already marks the job as degraded (the marker at
     // the end of the text shows the cut either way).
-    String reason = allPanelsFailed ? FailureReasons.ALL_PANELS_FAILED
+    String reason = allPanelsFailed ? record.judgeFailureReason()
         : !answered ? synthesis.failureReason()
         : record.judgeFailureReason() != null ? record.judgeFailureReason()
         : synthesis.truncated() ? FailureReasons.ANSWER_TRUNCATED
         : null;
-    String error = allPanelsFailed ? record.judgeError() : !answered ? synthesis.error() : record.judgeError();
+    String error = !allPanelsFailed && !answered ? synthesis.error()
+        : allPanelsFailed && synthesis != null && !answered
+            ? RecordBudget.boundError(record.judgeError() + "; the outer model then failed too: " + synthesis.error())
+        : record.judgeError();
 
     Map<String, Usage> byModel = new LinkedHashMap<>();
+    // The routing call of tool_choice "auto", which decided to deliberate, is part of the job's cost.
+    OuterCall outer = record.job().outer();
+    Usage router = outer == null || outer.routerUsage() == null ? null : outer.routerUsage();
+    if (router != null && outer.routerModel() != null) {
+      byModel.merge(outer.routerModel(), router, Usage::plus);
+    }
     Usage panel = Usage.ZERO;
     // Keyed by the concrete model that answered (a fallback, or the provider's name for it); a call
     // that failed without using tokens cost nothing and is listed under failed_models instead.
@@ -75,10 +90,13 @@ final class ResultAssembler {
       byModel.merge(synthesis.model(), synth, Usage::plus);
     }
     Map<String, Usage> byStage = new LinkedHashMap<>();
+    if (router != null) {
+      byStage.put("router", router);
+    }
     byStage.put("panel", panel);
     byStage.put("judge", judge);
     byStage.put("synthesizer", synth);
-    Usage total = panel.plus(judge).plus(synth);
+    Usage total = panel.plus(judge).plus(synth).plus(router);
 
     long accepted = record.job().acceptedAtMs();
     long panelStart = record.answers().stream().mapToLong(PanelAnswer::startedAtMs).min().orElse(accepted);
@@ -102,7 +120,8 @@ final class ResultAssembler {
         synthesis != null && synthesis.model() != null ? synthesis.model() : record.job().synthesizerModel(),
         FusionResult.ROUTER, record.analysis(), responses, failed, reason, error,
         new UsageReport(byModel, byStage, total), timings, accepted, completed,
-        record.job().rejudgeOf(), record.job(), null, null, judgeReport(record), null)
+        record.job().rejudgeOf(), record.job(), null, null, judgeReport(record),
+        answered && !synthesis.toolCalls().isEmpty() ? synthesis.toolCalls() : null)
         .withReply(record.job().submission());
   }
 }

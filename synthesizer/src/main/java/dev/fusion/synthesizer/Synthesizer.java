@@ -1,7 +1,6 @@
 package dev.fusion.synthesizer;
 
 import dev.fusion.common.JsonSize;
-import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.AnalysisRecord;
@@ -9,9 +8,15 @@ import dev.fusion.common.contract.EventTypes;
 import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionResult;
-import dev.fusion.common.kafka.AsyncConsumerWorker;
-import dev.fusion.common.kafka.KafkaConfigs;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.FusionTool;
+import dev.fusion.common.contract.OuterCall;
+import dev.fusion.common.kafka.ConsumerStage;
 import dev.fusion.gateway.ChatRequest;
+import dev.fusion.gateway.ChatResult;
+import dev.fusion.gateway.ToolCall;
+import java.util.ArrayList;
+import java.util.List;
 import dev.fusion.gateway.ModelCallException;
 import dev.fusion.gateway.ModelGateway;
 import java.util.concurrent.CompletableFuture;
@@ -22,53 +27,75 @@ import java.util.concurrent.CompletionStage;
  * events) and publishes the final result to the compacted results topic, keyed by job ID, so a replay
  * overwrites rather than adds.
  */
-public final class Synthesizer implements Service {
+public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
   public static final String GROUP = "fusion-synthesizer";
   /** Streamed text is coalesced into at most one delta event per this many milliseconds. */
   static final long DELTA_WINDOW_MS = 50;
 
-  private final StageContext ctx;
   private final ModelGateway gateway;
-  private final AsyncConsumerWorker<AnalysisRecord> worker;
 
   public Synthesizer(StageContext ctx) {
-    this.ctx = ctx;
+    super(ctx, "synthesizer", GROUP, ctx.topics().analyses(), ctx.config().synthMaxInFlight(),
+        ModelGateway.of(ctx)::saturated);
     this.gateway = ModelGateway.of(ctx);
-    var config = ctx.config();
-    this.worker = new AsyncConsumerWorker<>("synthesizer", ctx.topics().analyses(),
-        KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + GROUP, "synthesizer"),
-        this::handle, ctx.deadLetters(), config.synthMaxInFlight(), gateway::saturated)
-        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
   }
 
-  CompletionStage<?> handle(String jobId, AnalysisRecord record) {
+  @Override
+  protected CompletionStage<?> handle(String jobId, AnalysisRecord record) {
     if (ctx.cancellations().isCancelled(jobId)) {
       return CompletableFuture.completedFuture(null); // Cancelled: its cancelled result is already published.
     }
-    if (FailureReasons.ALL_PANELS_FAILED.equals(record.judgeFailureReason())) {
-      return publish(ResultAssembler.assemble(record, null));
+    FusionJob job = record.job();
+    if (record.panelFailed() && !job.answersOnFailure()) {
+      return publish(ResultAssembler.assemble(record, null)); // The client asked for a hard failure.
     }
     long started = System.currentTimeMillis();
-    String model = record.job().synthesizerModel();
+    String model = job.synthesizerModel();
     RecordBudget budget = ctx.config().recordBudget();
     DeltaBatcher deltas = new DeltaBatcher(jobId, budget);
-    ChatRequest request = new ChatRequest(model, SynthesisPrompt.build(record), record.job().temperature(),
-        record.job().maxCompletionTokens(), null, null);
+    // The outer model's own settings (the client's top-level ones), not the fusion config's.
+    OuterCall outer = job.outer();
+    ChatRequest request = new ChatRequest(model, List.of(), outer == null ? null : outer.temperature(),
+        outer == null ? null : outer.maxCompletionTokens(), null, SynthesisPrompt.extra(job),
+        SynthesisPrompt.messages(record));
     return gateway.chatStream(request, deltas::add)
-        .map(r -> {
-          // Over its cap the answer is cut with a marker, and the result says so (answer_truncated).
-          String answer = budget.boundFinalAnswer(r.content());
-          return new ResultAssembler.Synthesis(answer, RecordBudget.boundModelId(r.respondingModel()), r.usage(),
-              null, null, started, System.currentTimeMillis(), answer != r.content());
-        })
-        .otherwise(e -> new ResultAssembler.Synthesis(null, model, null, FailureReasons.SYNTHESIZER_FAILED,
-            RecordBudget.boundError(e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage()
-                : String.valueOf(e.getMessage())),
-            started, System.currentTimeMillis(), false))
+        .map(r -> synthesis(r, budget, started))
+        .otherwise(e -> failed(model, e instanceof ModelCallException m ? m.reason() + ": " + m.getMessage()
+            : String.valueOf(e.getMessage()), started))
         .toCompletionStage()
         .thenCompose(s -> ctx.cancellations().isCancelled(jobId)
             ? CompletableFuture.completedFuture(null) // Cancelled while it was written: keep the cancelled result.
             : deltas.flush(s.answer()).thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+  }
+
+  /**
+   * The final answer as the result carries it: text over its cap is cut with a marker (answer_truncated);
+   * client tools the outer model called are kept (a call of fusion itself is not the client's and is
+   * dropped); calls larger than the final answer's cap fail the synthesis rather than make a record
+   * nobody can write.
+   */
+  private static ResultAssembler.Synthesis synthesis(ChatResult r, RecordBudget budget, long started) {
+    String answer = budget.boundFinalAnswer(r.content());
+    List<FusionResult.AnswerToolCall> calls = new ArrayList<>();
+    long callBytes = 0;
+    for (ToolCall c : r.toolCalls()) {
+      if (!FusionTool.NAME.equals(c.name())) {
+        calls.add(new FusionResult.AnswerToolCall(c.id(), c.name(), c.arguments()));
+        callBytes += JsonSize.string(c.id()) + JsonSize.string(c.name()) + JsonSize.string(c.arguments());
+      }
+    }
+    if (callBytes > budget.maxFinalAnswerBytes() - JsonSize.string(answer)) {
+      return failed(r.respondingModel(), "the outer model's tool calls take " + callBytes + " bytes; the final "
+          + "answer may take " + budget.maxFinalAnswerBytes(), started);
+    }
+    return new ResultAssembler.Synthesis(answer, RecordBudget.boundModelId(r.respondingModel()), r.usage(), null,
+        null, started, System.currentTimeMillis(), answer != r.content(), calls);
+  }
+
+  private static ResultAssembler.Synthesis failed(String model, String error, long started) {
+    return new ResultAssembler.Synthesis(null, RecordBudget.boundModelId(model), null,
+        FailureReasons.SYNTHESIZER_FAILED, RecordBudget.boundError(error), started, System.currentTimeMillis(), false,
+        List.of());
   }
 
   private CompletableFuture<?> publish(FusionResult result) {
@@ -168,26 +195,5 @@ public final class Synthesizer implements Service {
           Events.of(jobId, EventTypes.OUTPUT_TEXT_DELTA, d -> d.put("delta", text).put("index", i)));
       sent = CompletableFuture.allOf(sent, ack);
     }
-  }
-
-  @Override
-  public void start() {
-    ctx.cancellations(); // Know every earlier cancellation before the first analysis is handled.
-    worker.start();
-  }
-
-  @Override
-  public void stop() {
-    worker.stop();
-  }
-
-  @Override
-  public boolean isReady() {
-    return worker.isReady() && ctx.cancellationsReady();
-  }
-
-  @Override
-  public String name() {
-    return "synthesizer";
   }
 }

@@ -1,5 +1,6 @@
 package dev.fusion.web;
 
+import dev.fusion.gateway.ToolExecutor;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * (2,048) and a snippet (500); a fetch's is the page's text (at most {@code fetchMaxChars}) plus its URLs
  * (2,048 each), title (300) and a few short fields; an error is at most 500 characters.
  */
-public final class WebTools implements AutoCloseable {
+public final class WebTools implements ToolExecutor, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WebTools.class);
   static final int MAX_QUERY_CHARS = 400;
   static final int MAX_ARGUMENT_BYTES = 16 * 1024;
@@ -65,6 +66,7 @@ public final class WebTools implements AutoCloseable {
   }
 
   /** The two OpenAI function-tool definitions, web_search then web_fetch (a copy the caller may change). */
+  @Override
   public ArrayNode definitions() {
     return definitions.deepCopy();
   }
@@ -83,12 +85,13 @@ public final class WebTools implements AutoCloseable {
    * become outcomes whose content tells the model what went wrong and whose step has {@code error} set.
    * May be called from any thread; the work runs on a Vert.x context (the caller's, when it has one).
    */
-  public Future<ToolOutcome> execute(String callId, String functionName, String argumentsJson) {
+  @Override
+  public Future<ToolExecutor.Executed> execute(String callId, String functionName, String argumentsJson) {
     long started = System.nanoTime();
-    Promise<ToolOutcome> outcome = Promise.promise();
+    Promise<ToolExecutor.Executed> outcome = Promise.promise();
     Context context = vertx.getOrCreateContext();
     Runnable run = () -> {
-      Future<ToolOutcome> call;
+      Future<ToolExecutor.Executed> call;
       try {
         call = dispatch(callId, functionName, argumentsJson, started);
       } catch (RuntimeException e) {
@@ -112,7 +115,7 @@ public final class WebTools implements AutoCloseable {
     return outcome.future();
   }
 
-  private Future<ToolOutcome> dispatch(String callId, String functionName, String argumentsJson, long started) {
+  private Future<ToolExecutor.Executed> dispatch(String callId, String functionName, String argumentsJson, long started) {
     if (ToolStep.WEB_SEARCH.equals(functionName)) {
       return webSearch(callId, argumentsJson, started);
     }
@@ -121,11 +124,11 @@ public final class WebTools implements AutoCloseable {
     }
     String name = functionName == null ? "(none)" : PageFetcher.bounded(functionName, 64);
     String error = "unknown tool '" + name + "'; the web tools are web_search and web_fetch";
-    return Future.succeededFuture(new ToolOutcome(errorContent(error),
+    return Future.succeededFuture(new ToolExecutor.Executed(errorContent(error),
         new ToolStep(0, name, callId, null, null, null, null, null, millisSince(started), error)));
   }
 
-  private Future<ToolOutcome> webSearch(String callId, String argumentsJson, long started) {
+  private Future<ToolExecutor.Executed> webSearch(String callId, String argumentsJson, long started) {
     String query = null;
     int maxResults;
     try {
@@ -146,13 +149,13 @@ public final class WebTools implements AutoCloseable {
       for (SearchResult r : results) {
         list.addObject().put("title", r.title()).put("url", r.url()).put("snippet", r.snippet());
       }
-      return new ToolOutcome(write(content),
+      return new ToolExecutor.Executed(write(content),
           ToolStep.search(0, callId, q, results.size(), millisSince(started), null));
     }).recover(e -> Future.succeededFuture(searchError(callId, q,
         e instanceof WebToolException ? e.getMessage() : "the search failed", started)));
   }
 
-  private Future<ToolOutcome> webFetch(String callId, String argumentsJson, long started) {
+  private Future<ToolExecutor.Executed> webFetch(String callId, String argumentsJson, long started) {
     String url = null;
     try {
       ObjectNode args = arguments(argumentsJson);
@@ -177,7 +180,7 @@ public final class WebTools implements AutoCloseable {
       } else if (page.textTrimmed()) {
         content.put("note", "the text was cut at " + config.fetchMaxChars() + " characters");
       }
-      return new ToolOutcome(write(content), ToolStep.fetch(0, callId, stepUrl(asked), page.status(), page.bytes(),
+      return new ToolExecutor.Executed(write(content), ToolStep.fetch(0, callId, stepUrl(asked), page.status(), page.bytes(),
           millisSince(started), null));
     }).recover(e -> {
       Integer status = e instanceof PageFetcher.FetchFailure f ? f.status : null;
@@ -231,18 +234,18 @@ public final class WebTools implements AutoCloseable {
     return v.asInt();
   }
 
-  private static ToolOutcome searchError(String callId, String query, String error, long started) {
+  private static ToolExecutor.Executed searchError(String callId, String query, String error, long started) {
     String e = PageFetcher.bounded(error, MAX_ERROR_CHARS);
-    return new ToolOutcome(errorContent(e), ToolStep.search(0, callId, query, null, millisSince(started), e));
+    return new ToolExecutor.Executed(errorContent(e), ToolStep.search(0, callId, query, null, millisSince(started), e));
   }
 
-  private static ToolOutcome fetchError(String callId, String url, Integer status, String error, long started) {
+  private static ToolExecutor.Executed fetchError(String callId, String url, Integer status, String error, long started) {
     String e = PageFetcher.bounded(error, MAX_ERROR_CHARS);
-    return new ToolOutcome(errorContent(e), ToolStep.fetch(0, callId, stepUrl(url), status, null,
+    return new ToolExecutor.Executed(errorContent(e), ToolStep.fetch(0, callId, stepUrl(url), status, null,
         millisSince(started), e));
   }
 
-  private static ToolOutcome unexpected(String callId, String functionName, long started) {
+  private static ToolExecutor.Executed unexpected(String callId, String functionName, long started) {
     String error = "the tool failed unexpectedly";
     if (ToolStep.WEB_FETCH.equals(functionName)) {
       return fetchError(callId, null, null, error, started);

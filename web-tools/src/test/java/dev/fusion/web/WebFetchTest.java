@@ -1,5 +1,6 @@
 package dev.fusion.web;
 
+import dev.fusion.gateway.ToolExecutor;
 import static dev.fusion.web.WebTestSupport.await;
 import static dev.fusion.web.WebTestSupport.call;
 import static dev.fusion.web.WebTestSupport.config;
@@ -131,11 +132,11 @@ class WebFetchTest {
     return "http://127.0.0.1:" + site.actualPort() + path;
   }
 
-  private ToolOutcome fetch(String url) {
+  private ToolExecutor.Executed fetch(String url) {
     return call(tools, "web_fetch", "{\"url\": \"" + url + "\"}");
   }
 
-  private String error(ToolOutcome outcome) {
+  private String error(ToolExecutor.Executed outcome) {
     assertThat(outcome.step().tool()).isEqualTo("web_fetch");
     assertThat(outcome.step().error()).as("the step has the error").isNotNull();
     assertThat(content(outcome).path("error").asText()).isEqualTo(outcome.step().error());
@@ -144,7 +145,7 @@ class WebFetchTest {
 
   @Test
   void anAllowListedPageBecomesReadableTextWithItsTitle() {
-    ToolOutcome outcome = fetch(site("/article"));
+    ToolExecutor.Executed outcome = fetch(site("/article"));
     JsonNode page = content(outcome);
     assertThat(page.path("url").asText()).isEqualTo(site("/article"));
     assertThat(page.has("final_url")).isFalse();
@@ -171,11 +172,11 @@ class WebFetchTest {
 
   @Test
   void callsFromAnEventLoopRunOnIt() {
-    io.vertx.core.Promise<ToolOutcome> outcome = io.vertx.core.Promise.promise();
+    io.vertx.core.Promise<ToolExecutor.Executed> outcome = io.vertx.core.Promise.promise();
     io.vertx.core.Context context = vertx.getOrCreateContext();
     context.runOnContext(v -> tools.execute("call_2", "web_fetch", "{\"url\": \"" + site("/json") + "\"}")
         .onComplete(done -> outcome.complete(io.vertx.core.Vertx.currentContext() == context ? done.result() : null)));
-    ToolOutcome result = await(outcome.future());
+    ToolExecutor.Executed result = await(outcome.future());
     assertThat(result).as("completed on the caller's context").isNotNull();
     assertThat(result.step().callId()).isEqualTo("call_2");
     assertThat(content(result).path("text").asText()).isEqualTo("{\"answer\": 42}");
@@ -183,7 +184,7 @@ class WebFetchTest {
 
   @Test
   void textIsCutAtTheConfiguredCharacters() {
-    ToolOutcome outcome = fetch(site("/long"));
+    ToolExecutor.Executed outcome = fetch(site("/long"));
     JsonNode page = content(outcome);
     assertThat(page.path("text").asText()).hasSize(MAX_CHARS).startsWith("word word");
     assertThat(page.path("truncated").asBoolean()).isTrue();
@@ -202,7 +203,7 @@ class WebFetchTest {
 
   @Test
   void aPageOverTheByteLimitIsCutThereAndSaysSo() {
-    ToolOutcome outcome = fetch(site("/big"));
+    ToolExecutor.Executed outcome = fetch(site("/big"));
     JsonNode page = content(outcome);
     assertThat(outcome.step().error()).isNull();
     assertThat(outcome.step().bytes()).isEqualTo(MAX_BYTES);
@@ -214,7 +215,7 @@ class WebFetchTest {
 
   @Test
   void redirectsWithinTheLimitAreFollowedAndTheFinalUrlIsReported() {
-    ToolOutcome outcome = fetch(site("/chain/3"));
+    ToolExecutor.Executed outcome = fetch(site("/chain/3"));
     JsonNode page = content(outcome);
     assertThat(page.path("text").asText()).isEqualTo("end of the chain");
     assertThat(page.path("final_url").asText()).isEqualTo(site("/chain/0"));
@@ -224,7 +225,7 @@ class WebFetchTest {
   @Test
   void tooManyRedirectsAreRefused() {
     assertThat(error(fetch(site("/chain/4")))).isEqualTo("too many redirects (more than 3)");
-    ToolOutcome loop = fetch(site("/loop"));
+    ToolExecutor.Executed loop = fetch(site("/loop"));
     assertThat(error(loop)).isEqualTo("too many redirects (more than 3)");
     assertThat(loop.step().status()).isEqualTo(302);
     assertThat(error(fetch(site("/no-location")))).contains("without a Location");
@@ -276,7 +277,7 @@ class WebFetchTest {
 
   @Test
   void binaryAndUntypedContentIsRefusedByItsHeader() {
-    ToolOutcome image = fetch(site("/image"));
+    ToolExecutor.Executed image = fetch(site("/image"));
     assertThat(error(image)).isEqualTo(
         "refused: the content type is image/png; web_fetch reads text only (HTML, text/*, XML, JSON)");
     assertThat(image.step().status()).isEqualTo(200);
@@ -286,7 +287,7 @@ class WebFetchTest {
 
   @Test
   void httpErrorsAreReportedWithTheirStatus() {
-    ToolOutcome missing = fetch(site("/missing"));
+    ToolExecutor.Executed missing = fetch(site("/missing"));
     assertThat(error(missing)).isEqualTo("the server answered HTTP 404");
     assertThat(missing.step().status()).isEqualTo(404);
   }
@@ -295,7 +296,7 @@ class WebFetchTest {
   void aServerThatNeverAnswersHitsTheTimeLimit() {
     try (WebTools quick = new WebTools(vertx, config(Map.of(
         "FUSION_WEB_FETCH_ALLOW", "127.0.0.1:" + site.actualPort(), "FUSION_WEB_FETCH_TIMEOUT_MS", "300")))) {
-      ToolOutcome outcome = call(quick, "web_fetch", "{\"url\": \"" + site("/hang") + "\"}");
+      ToolExecutor.Executed outcome = call(quick, "web_fetch", "{\"url\": \"" + site("/hang") + "\"}");
       assertThat(error(outcome)).isEqualTo("the page did not load within 300 ms");
     }
   }
@@ -316,14 +317,14 @@ class WebFetchTest {
     assertThat(error(call(tools, "web_fetch", "{\"url\": 7}"))).isEqualTo("'url' must be a string");
     assertThat(error(call(tools, "web_fetch", "{\"url\": \"\"}"))).isEqualTo("'url' must not be empty");
     assertThat(error(call(tools, "web_fetch", "not json"))).startsWith("the arguments are not valid JSON");
-    ToolOutcome longUrl = call(tools, "web_fetch", "{\"url\": \"https://example.com/" + "a".repeat(3000) + "\"}");
+    ToolExecutor.Executed longUrl = call(tools, "web_fetch", "{\"url\": \"https://example.com/" + "a".repeat(3000) + "\"}");
     assertThat(error(longUrl)).isEqualTo("the URL is longer than 2048 characters");
     assertThat(longUrl.step().url()).hasSizeLessThanOrEqualTo(2049);
   }
 
   @Test
   void unknownToolsAreErrorOutcomesToo() {
-    ToolOutcome outcome = call(tools, "web_browse", "{}");
+    ToolExecutor.Executed outcome = call(tools, "web_browse", "{}");
     assertThat(content(outcome).path("error").asText()).isEqualTo(
         "unknown tool 'web_browse'; the web tools are web_search and web_fetch");
     assertThat(outcome.step().tool()).isEqualTo("web_browse");

@@ -1,5 +1,6 @@
 package dev.fusion.web;
 
+import dev.fusion.gateway.ToolExecutor;
 import static dev.fusion.web.WebTestSupport.await;
 import static dev.fusion.web.WebTestSupport.call;
 import static dev.fusion.web.WebTestSupport.config;
@@ -64,7 +65,7 @@ class WebFetchTlsTest {
     int port = tls.actualPort();
     try (WebTools tools = tools("localhost:" + port)) {
       seen.clear();
-      ToolOutcome outcome = call(tools, "web_fetch", "{\"url\": \"https://localhost:" + port + "/page\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_fetch", "{\"url\": \"https://localhost:" + port + "/page\"}");
       assertThat(outcome.step().error()).isNull();
       assertThat(content(outcome).path("text").asText()).isEqualTo("over tls");
       assertThat(seen.poll(30, TimeUnit.SECONDS)).isEqualTo("sni=localhost host=localhost:" + port);
@@ -75,7 +76,7 @@ class WebFetchTlsTest {
   void aCertificateThatDoesNotNameTheHostIsRejected() {
     int port = tls.actualPort();
     try (WebTools tools = tools("127.0.0.1:" + port)) {
-      ToolOutcome outcome = call(tools, "web_fetch", "{\"url\": \"https://127.0.0.1:" + port + "/page\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_fetch", "{\"url\": \"https://127.0.0.1:" + port + "/page\"}");
       assertThat(outcome.step().error()).startsWith("the TLS connection to 127.0.0.1 failed");
     }
   }
@@ -85,7 +86,7 @@ class WebFetchTlsTest {
     int port = plain.actualPort();
     try (WebTools tools = tools("localhost:" + port)) {
       seen.clear();
-      ToolOutcome outcome = call(tools, "web_fetch", "{\"url\": \"http://LocalHost:" + port + "/\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_fetch", "{\"url\": \"http://LocalHost:" + port + "/\"}");
       assertThat(outcome.step().error()).isNull();
       assertThat(seen.poll(30, TimeUnit.SECONDS)).isEqualToIgnoringCase("host=localhost:" + port);
     }

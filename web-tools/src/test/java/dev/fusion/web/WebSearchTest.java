@@ -1,5 +1,6 @@
 package dev.fusion.web;
 
+import dev.fusion.gateway.ToolExecutor;
 import static dev.fusion.web.WebTestSupport.await;
 import static dev.fusion.web.WebTestSupport.call;
 import static dev.fusion.web.WebTestSupport.config;
@@ -103,7 +104,7 @@ class WebSearchTest {
   @Test
   void searxngIsAskedForJsonAndItsResultsAreBoundedAndFiltered() throws Exception {
     try (WebTools tools = new WebTools(vertx, config(Map.of("FUSION_SEARXNG_URL", base() + "/searx/")))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka streams & exactly once\", \"max_results\": 3}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka streams & exactly once\", \"max_results\": 3}");
 
       Received r = next();
       assertThat(r.method()).isEqualTo("GET");
@@ -129,7 +130,7 @@ class WebSearchTest {
   void theConfiguredResultCountIsTheDefault() throws Exception {
     try (WebTools tools = new WebTools(vertx, config(Map.of("FUSION_SEARXNG_URL", base(),
         "FUSION_WEB_SEARCH_MAX_RESULTS", "1")))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(next().path()).isEqualTo("/search");
       assertThat(content(outcome).path("results")).hasSize(1);
       assertThat(outcome.step().resultCount()).isEqualTo(1);
@@ -140,7 +141,7 @@ class WebSearchTest {
   void braveGetsItsTokenHeaderAndCountAndItsHtmlSnippetsBecomeText() throws Exception {
     try (WebTools tools = new WebTools(vertx, config(Map.of("BRAVE_API_KEY", "brave-test-key-1",
         "FUSION_BRAVE_BASE_URL", base())))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka\", \"max_results\": 4}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka\", \"max_results\": 4}");
 
       Received r = next();
       assertThat(r.method()).isEqualTo("GET");
@@ -165,7 +166,7 @@ class WebSearchTest {
   void tavilyGetsAJsonPostWithABearerToken() throws Exception {
     try (WebTools tools = new WebTools(vertx, config(Map.of("TAVILY_API_KEY", "tvly-test-key-2",
         "FUSION_TAVILY_BASE_URL", base())))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka\", \"max_results\": 2}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka\", \"max_results\": 2}");
 
       Received r = next();
       assertThat(r.method()).isEqualTo("POST");
@@ -187,7 +188,7 @@ class WebSearchTest {
     try (WebTools tools = new WebTools(vertx, config(Map.of("BRAVE_API_KEY", "brave-test-key-3",
         "FUSION_BRAVE_BASE_URL", base(), "FUSION_WEB_SEARCH_TIMEOUT_MS", "300")))) {
       mode = "500";
-      ToolOutcome failing = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed failing = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(content(failing).path("error").asText()).startsWith("Brave Search answered HTTP 500");
       assertThat(failing.step().error()).startsWith("Brave Search answered HTTP 500");
       assertThat(failing.step().resultCount()).isNull();
@@ -198,15 +199,15 @@ class WebSearchTest {
           .contains("HTTP 429").contains("rate limiting");
 
       mode = "garbage";
-      ToolOutcome garbage = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed garbage = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(content(garbage).path("error").asText()).isEqualTo("the Brave Search answer is not JSON");
 
       mode = "hang";
-      ToolOutcome hanging = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed hanging = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(content(hanging).path("error").asText()).isEqualTo("Brave Search did not answer within 300 ms");
       assertThat(hanging.step().error()).isNotNull();
 
-      for (ToolOutcome o : new ToolOutcome[] {failing, garbage, hanging}) {
+      for (ToolExecutor.Executed o : new ToolExecutor.Executed[] {failing, garbage, hanging}) {
         assertThat(o.content()).doesNotContain("brave-test-key-3").doesNotContain("127.0.0.1");
         assertThat(o.step().toString()).doesNotContain("brave-test-key-3");
       }
@@ -219,7 +220,7 @@ class WebSearchTest {
     int port = closed.actualPort();
     await(closed.close());
     try (WebTools tools = new WebTools(vertx, config(Map.of("FUSION_SEARXNG_URL", "http://127.0.0.1:" + port)))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(content(outcome).path("error").asText()).isEqualTo("could not connect to SearXNG");
     }
   }
@@ -227,7 +228,7 @@ class WebSearchTest {
   @Test
   void withoutABackendSearchSaysItIsNotConfigured() throws Exception {
     try (WebTools tools = new WebTools(vertx, config(Map.of()))) {
-      ToolOutcome outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
+      ToolExecutor.Executed outcome = call(tools, "web_search", "{\"query\": \"kafka\"}");
       assertThat(content(outcome).path("error").asText()).isEqualTo("web search is not configured");
       assertThat(outcome.step().tool()).isEqualTo("web_search");
       assertThat(outcome.step().error()).isEqualTo("web search is not configured");
@@ -252,13 +253,13 @@ class WebSearchTest {
       cases.put("{\"query\": \"k\", \"max_results\": \"3\"}", "'max_results' must be an integer from 1 to 10");
       cases.put("{\"query\": \"k\", \"max_results\": 2.5}", "'max_results' must be an integer from 1 to 10");
       for (var c : cases.entrySet()) {
-        ToolOutcome outcome = call(tools, "web_search", c.getKey());
+        ToolExecutor.Executed outcome = call(tools, "web_search", c.getKey());
         assertThat(content(outcome).path("error").asText()).as(c.getKey()).startsWith(c.getValue());
         assertThat(outcome.step().error()).as(c.getKey()).startsWith(c.getValue());
         assertThat(outcome.step().tool()).isEqualTo("web_search");
       }
       assertThat(received).as("no bad call reached the backend").isEmpty();
-      ToolOutcome longQuery = call(tools, "web_search", "{\"query\": \"" + "x".repeat(5000) + "\"}");
+      ToolExecutor.Executed longQuery = call(tools, "web_search", "{\"query\": \"" + "x".repeat(5000) + "\"}");
       assertThat(longQuery.step().query()).hasSize(400);
     }
   }

@@ -1,5 +1,6 @@
 package dev.fusion.web;
 
+import dev.fusion.gateway.ToolExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
@@ -37,11 +38,11 @@ final class WebTestSupport {
     }
   }
 
-  static ToolOutcome call(WebTools tools, String function, String arguments) {
+  static ToolExecutor.Executed call(WebTools tools, String function, String arguments) {
     return await(tools.execute("call_1", function, arguments));
   }
 
-  static JsonNode content(ToolOutcome outcome) {
+  static JsonNode content(ToolExecutor.Executed outcome) {
     try {
       return Json.MAPPER.readTree(outcome.content());
     } catch (Exception e) {
