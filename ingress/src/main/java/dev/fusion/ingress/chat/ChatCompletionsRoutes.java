@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/chat/completions}: a fusion model (or a fusion tool) deliberates through the
- * pipeline; any other model is a plain completion through the model gateway. Transport only: parsing
- * lives in {@link ChatCompletionRequests}, wire shapes in {@link ChatCompletionResponses}.
+ * pipeline; any other model, or fusion turned off ({@code enabled: false}), is a plain completion through
+ * the model gateway. A finished job that did not complete is a 424 (a status the OpenAI SDKs do not
+ * retry), and {@code Idempotency-Key} makes a retry join the job its first attempt started. Transport
+ * only: parsing lives in {@link ChatCompletionRequests}, wire shapes in {@link ChatCompletionResponses}.
  */
 public final class ChatCompletionsRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsRoutes.class);
@@ -120,11 +122,13 @@ public final class ChatCompletionsRoutes implements Routes {
     // calls fusion, its routing call's model and usage go with the job, so the result's usage counts it.
     ArrayNode tools = Json.MAPPER.createArrayNode().add(fusionTool());
     tools.addAll(call.clientTools());
+    Context requestContext = rc.vertx().getOrCreateContext();
     gateway.chat(outerRequest(call, tools, call.toolChoiceRaw()))
         .onFailure(e -> rc.fail(upstream(e)))
         .onSuccess(reply -> {
           if (reply.toolCalls().stream().anyMatch(t -> FUSION_TOOL.equals(t.name()))) {
-            deliberate(rc, call, body, key, wait, reply);
+            // Back on the request's context: the job's follower answers from there.
+            requestContext.runOnContext(v -> deliberate(rc, call, body, key, wait, reply));
           } else {
             direct(rc, call, Future.succeededFuture(reply));
           }
