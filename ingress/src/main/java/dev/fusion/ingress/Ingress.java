@@ -88,11 +88,13 @@ public final class Ingress implements Service {
    */
   public static List<Routes> routes(StageContext ctx, JobsView view, BatchService batches, JobRequests requests,
       JobSubmitter submitter) {
+    // One Idempotency for both ways a client submits over HTTP: a key names one job, whichever route it came to.
+    Idempotency idempotency = new Idempotency(view, submitter);
     return List.of(
         new BatchRoutes(batches, requests, view),
-        new JobsRoutes(requests, submitter, new Idempotency(view, submitter), view),
+        new JobsRoutes(requests, submitter, idempotency, view),
         new EventsRoutes(view),
-        ChatCompletionsRoutes.create(ctx, submitter, view, new ChatCompletionRequests(requests.limits())),
+        ChatCompletionsRoutes.create(ctx, idempotency, view, new ChatCompletionRequests(requests.limits())),
         new RejudgeRoutes(ctx, view, requests.limits()));
   }
 

@@ -114,7 +114,7 @@ final class HttpTransport implements AutoCloseable {
         .setAbsoluteURI(provider.baseUrl() + "/chat/completions")
         .putHeader("content-type", "application/json")
         .putHeader("accept", stream ? "text/event-stream" : "application/json")
-        .putHeader(DEPTH_HEADER, "1");
+        .putHeader(DEPTH_HEADER, "1").putHeader("x-openrouter-fusion-depth", "1");
     provider.headers().forEach(options::putHeader);
     if (provider.apiKey() != null && !provider.apiKey().isBlank()) {
       options.putHeader("authorization", "Bearer " + provider.apiKey());

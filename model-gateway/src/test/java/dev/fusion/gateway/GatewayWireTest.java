@@ -97,6 +97,7 @@ class GatewayWireTest {
       assertThat(lastHeaders.get().get("authorization")).isEqualTo("Bearer " + KEY);
       assertThat(lastHeaders.get().get("x-title")).isEqualTo("Fusion");
       assertThat(lastHeaders.get().get(ModelGateway.DEPTH_HEADER)).isEqualTo("1");
+      assertThat(lastHeaders.get().get("x-openrouter-fusion-depth")).isEqualTo("1"); // the hosted feature's name
       assertThat(r.reasoning()).isEqualTo("thinking...");
       assertThat(r.usage().reasoningTokens()).isEqualTo(5);
       assertThat(r.usage().costUsd()).isEqualTo(0.00042);

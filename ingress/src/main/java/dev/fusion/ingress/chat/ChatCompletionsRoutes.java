@@ -11,6 +11,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.FusionTool;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ModelCallException;
@@ -20,7 +21,7 @@ import dev.fusion.ingress.http.HttpApi;
 import dev.fusion.ingress.http.Routes;
 import dev.fusion.ingress.http.SseWriter;
 import dev.fusion.ingress.http.Tenants;
-import dev.fusion.ingress.jobs.JobSubmitter;
+import dev.fusion.ingress.jobs.Idempotency;
 import dev.fusion.ingress.request.ChatCompletionRequests.ChatCall;
 import dev.fusion.ingress.request.ChatCompletionRequests.ToolChoice;
 import dev.fusion.ingress.request.ChatCompletionRequests;
@@ -45,36 +46,42 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code POST /v1/chat/completions}: a fusion model (or a fusion tool) deliberates through the
- * pipeline; any other model is a plain completion through the model gateway. Transport only: parsing
- * lives in {@link ChatCompletionRequests}, wire shapes in {@link ChatCompletionResponses}.
+ * pipeline; any other model, or fusion turned off ({@code enabled: false}), is a plain completion through
+ * the model gateway. A finished job that did not complete is a 424 (a status the OpenAI SDKs do not
+ * retry), and {@code Idempotency-Key} makes a retry join the job its first attempt started. Transport
+ * only: parsing lives in {@link ChatCompletionRequests}, wire shapes in {@link ChatCompletionResponses}.
  */
 public final class ChatCompletionsRoutes implements Routes {
   private static final Logger LOG = LoggerFactory.getLogger(ChatCompletionsRoutes.class);
   /** A client may ask to wait less than the configured limit (never more). */
   static final String WAIT_HEADER = "x-fusion-wait-ms";
   static final long KEEP_ALIVE_MS = 15_000;
-  static final String FUSION_TOOL = "fusion";
+  /** The hosted feature's depth header; honoured like {@link ModelGateway#DEPTH_HEADER}, and sent beside it. */
+  static final String HOSTED_DEPTH_HEADER = "x-openrouter-fusion-depth";
 
   private final StageContext ctx;
   private final ModelGateway gateway;
-  private final JobSubmitter submitter;
+  private final Idempotency idempotency;
   private final JobsView view;
   private final ChatCompletionRequests requests;
   private final long maxWaitMs;
 
-  ChatCompletionsRoutes(StageContext ctx, JobSubmitter submitter, JobsView view, ChatCompletionRequests requests,
+  ChatCompletionsRoutes(StageContext ctx, Idempotency idempotency, JobsView view, ChatCompletionRequests requests,
       long maxWaitMs) {
     this.ctx = ctx;
     this.gateway = ModelGateway.of(ctx);
-    this.submitter = submitter;
+    this.idempotency = idempotency;
     this.view = view;
     this.requests = requests;
     this.maxWaitMs = maxWaitMs;
   }
 
-  public static ChatCompletionsRoutes create(StageContext ctx, JobSubmitter submitter, JobsView view,
+  /**
+   * @param idempotency the one the jobs API uses too, so a key names one job whichever endpoint it came to
+   */
+  public static ChatCompletionsRoutes create(StageContext ctx, Idempotency idempotency, JobsView view,
       ChatCompletionRequests requests) {
-    return new ChatCompletionsRoutes(ctx, submitter, view, requests,
+    return new ChatCompletionsRoutes(ctx, idempotency, view, requests,
         dev.fusion.common.config.Env.system().longValue("FUSION_CHAT_WAIT_MS", 300_000));
   }
 
@@ -84,8 +91,10 @@ public final class ChatCompletionsRoutes implements Routes {
   }
 
   private void handle(RoutingContext rc) {
-    ChatCall call = requests.parse(JobRequests.parseBody(rc.body().asString()));
+    JsonNode body = JobRequests.parseBody(rc.body().asString());
+    ChatCall call = requests.parse(body);
     long wait = waitMs(rc); // validated now: later steps run in callbacks
+    String key = Idempotency.key(rc);
     if (!call.deliberates()) {
       plain(rc, call);
       return;
@@ -98,34 +107,32 @@ public final class ChatCompletionsRoutes implements Routes {
       direct(rc, call, gateway.chat(outerRequest(call, call.clientTools(), choice)));
       return;
     }
-    if (call.toolChoice() == ToolChoice.REQUIRED) {
-      deliberate(rc, call, wait);
+    String tenant = Tenants.of(rc);
+    // A retry of a request that already started a job joins it, before anything is spent again.
+    Idempotency.Outcome earlier = idempotency.earlier(tenant, key, body);
+    if (earlier != null) {
+      follower(rc, call, wait).joined(earlier);
       return;
     }
-    // auto: the outer model decides between answering, calling a client tool, or calling fusion.
-    // The routing call's usage is not part of the deliberation's usage (the job is built before it exists).
-    ArrayNode tools = Json.MAPPER.createArrayNode().add(fusionTool());
+    if (call.toolChoice() == ToolChoice.REQUIRED) {
+      deliberate(rc, call, body, key, wait, null);
+      return;
+    }
+    // auto: the outer model decides between answering, calling a client tool, or calling fusion. When it
+    // calls fusion, its routing call's model and usage go with the job, so the result's usage counts it.
+    ArrayNode tools = Json.MAPPER.createArrayNode().add(FusionTool.definition());
     tools.addAll(call.clientTools());
+    Context requestContext = rc.vertx().getOrCreateContext();
     gateway.chat(outerRequest(call, tools, call.toolChoiceRaw()))
         .onFailure(e -> rc.fail(upstream(e)))
         .onSuccess(reply -> {
-          if (reply.toolCalls().stream().anyMatch(t -> FUSION_TOOL.equals(t.name()))) {
-            deliberate(rc, call, wait);
+          if (reply.toolCalls().stream().anyMatch(t -> FusionTool.NAME.equals(t.name()))) {
+            // Back on the request's context: the job's follower answers from there.
+            requestContext.runOnContext(v -> deliberate(rc, call, body, key, wait, reply));
           } else {
             direct(rc, call, Future.succeededFuture(reply));
           }
         });
-  }
-
-  /** The fusion tool as the outer model sees it: a function without arguments. */
-  static ObjectNode fusionTool() {
-    ObjectNode tool = Json.object().put("type", "function");
-    ObjectNode fn = tool.putObject("function").put("name", FUSION_TOOL).put("description",
-        "Ask a panel of AI models to answer the conversation independently, have a judge compare their answers, "
-            + "and get the comparison to write a better final answer. Use it for research, comparisons, expert "
-            + "critique and questions where being wrong is costly; answer simple questions directly.");
-    fn.putObject("parameters").put("type", "object").put("additionalProperties", false).putObject("properties");
-    return tool;
   }
 
   /**
@@ -143,9 +150,17 @@ public final class ChatCompletionsRoutes implements Routes {
         extra, call.rawMessages());
   }
 
-  /** {@code x-fusion-depth}: absent is 0; anything unreadable counts as nested, to stay on the safe side. */
+  /**
+   * The nesting depth: the larger of {@code x-fusion-depth} and the hosted feature's
+   * {@code x-openrouter-fusion-depth}; absent is 0, anything unreadable counts as nested, to stay on the
+   * safe side.
+   */
   static int depth(RoutingContext rc) {
-    String header = rc.request().getHeader(ModelGateway.DEPTH_HEADER);
+    return Math.max(depth(rc.request().getHeader(ModelGateway.DEPTH_HEADER)),
+        depth(rc.request().getHeader(HOSTED_DEPTH_HEADER)));
+  }
+
+  static int depth(String header) {
     if (header == null || header.isBlank()) {
       return 0;
     }
@@ -263,69 +278,175 @@ public final class ChatCompletionsRoutes implements Routes {
 
   // ---- deliberation ----
 
-  private void deliberate(RoutingContext rc, ChatCall call, long wait) {
-    FusionJob job = ChatCompletionRequests.toJob(call, Tenants.of(rc));
-    if (call.stream()) {
-      new StreamingFollower(rc, job, wait).start();
-    } else {
-      awaitResult(rc, job, wait);
+  /**
+   * Submits the call's job (with the routing call's cost when the outer model decided to deliberate) and
+   * follows it; with an {@code Idempotency-Key} that already named a job, follows that one instead.
+   */
+  private void deliberate(RoutingContext rc, ChatCall call, JsonNode body, String key, long wait, ChatResult routing) {
+    String tenant = Tenants.of(rc);
+    FusionJob job = routing == null ? ChatCompletionRequests.toJob(call, tenant)
+        : ChatCompletionRequests.toJob(call, tenant,
+            routing.respondingModel() == null ? call.outerModel() : routing.respondingModel(), routing.usage());
+    Follower follower = follower(rc, call, wait);
+    // Subscribe before submitting, and read the view after: nothing of the job can slip between the two.
+    follower.subscribe(job.jobId(), job.acceptedAtMs());
+    Context context = rc.vertx().getOrCreateContext();
+    idempotency.submit(tenant, key, body, submission -> job.withSubmission(submission))
+        .onComplete(ar -> context.runOnContext(v -> {
+          if (ar.failed()) {
+            follower.end();
+            rc.fail(ar.cause());
+          } else if (!ar.result().jobId().equals(job.jobId())) {
+            follower.end(); // The key named a job submitted meanwhile: follow that one.
+            follower(rc, call, wait).joined(ar.result());
+          } else {
+            follower.accepted();
+          }
+        }));
+  }
+
+  private Follower follower(RoutingContext rc, ChatCall call, long wait) {
+    String model = call.fusion().synthesizer();
+    return call.stream() ? new StreamingFollower(rc, model, wait) : new ResultWaiter(rc, wait);
+  }
+
+  /** Follows one job for one request, from submission (or joining) to its result. */
+  private abstract class Follower implements JobListener {
+    final RoutingContext rc;
+    final long waitMs;
+    final Context context;
+    final AtomicBoolean over = new AtomicBoolean();
+    String jobId;
+    long acceptedAtMs;
+    /** Joined a job submitted earlier (Idempotency-Key): its first events are past. */
+    boolean joined;
+    private AutoCloseable subscription;
+
+    Follower(RoutingContext rc, long waitMs) {
+      this.rc = rc;
+      this.waitMs = waitMs;
+      this.context = rc.vertx().getOrCreateContext();
     }
+
+    void subscribe(String id, long accepted) {
+      jobId = id;
+      acceptedAtMs = accepted;
+      subscription = view.subscribe(id, this);
+      rc.response().closeHandler(v -> context.runOnContext(x -> clientGone()));
+    }
+
+    /** A retried request: the job its key named, already accepted. */
+    void joined(Idempotency.Outcome outcome) {
+      joined = true;
+      rc.response().putHeader("Idempotent-Replayed", "true");
+      subscribe(outcome.jobId(), outcome.createdAtMs());
+      accepted();
+    }
+
+    /** Kafka acknowledged the job (or it was accepted earlier): start answering, and catch up with the view. */
+    abstract void accepted();
+
+    abstract void clientGone();
+
+    /** The job's result as stored now, if any (read after subscribing: a later one reaches the listener). */
+    FusionResult storedResult() {
+      JobView stored = view.read(jobId);
+      return stored == null ? null : stored.result();
+    }
+
+    void end() {
+      if (over.compareAndSet(false, true)) {
+        close(subscription);
+        stopTimers();
+      }
+    }
+
+    void stopTimers() {}
   }
 
   /** Waits for the result up to the limit; past it, 202 with the job ID so the client can poll. */
-  private void awaitResult(RoutingContext rc, FusionJob job, long waitMs) {
-    Context context = rc.vertx().getOrCreateContext();
-    Promise<FusionResult> result = Promise.promise();
-    // Subscribe before submitting, and read the view after: a result cannot slip between the two.
-    AutoCloseable subscription = view.subscribe(job.jobId(), new JobListener() {
-      @Override
-      public void onEvent(FusionEvent event, long offset) {}
+  private final class ResultWaiter extends Follower {
+    private final Promise<FusionResult> result = Promise.promise();
+    private long timer = -1;
 
-      @Override
-      public void onResult(FusionResult r) {
-        result.tryComplete(r);
-      }
-    });
-    long[] timer = {-1};
-    rc.response().closeHandler(v -> result.tryFail("client went away"));
-    submitter.submit(job).onFailure(e -> result.tryFail(e)).onSuccess(accepted -> {
-      JobView stored = view.read(job.jobId());
-      if (stored != null && stored.result() != null) {
-        result.tryComplete(stored.result());
-      }
-      timer[0] = ctx.vertx().setTimer(waitMs, t -> result.tryFail(new WaitExpired()));
-    });
-    result.future().onComplete(ar -> context.runOnContext(v -> {
-      close(subscription);
-      if (timer[0] >= 0) {
-        ctx.vertx().cancelTimer(timer[0]);
-      }
-      if (rc.response().ended() || rc.response().closed()) {
+    ResultWaiter(RoutingContext rc, long waitMs) {
+      super(rc, waitMs);
+      result.future().onComplete(ar -> context.runOnContext(v -> answer(ar.succeeded() ? ar.result() : null,
+          ar.cause())));
+    }
+
+    @Override
+    public void onEvent(FusionEvent event, long offset) {}
+
+    @Override
+    public void onResult(FusionResult r) {
+      result.tryComplete(r);
+    }
+
+    @Override
+    void accepted() {
+      if (over.get()) {
         return;
       }
-      if (ar.succeeded()) {
-        FusionResult r = ar.result();
+      FusionResult stored = storedResult();
+      if (stored != null) {
+        result.tryComplete(stored);
+      }
+      timer = ctx.vertx().setTimer(waitMs, t -> result.tryFail(new WaitExpired()));
+    }
+
+    @Override
+    void clientGone() {
+      result.tryFail("client went away");
+    }
+
+    @Override
+    void stopTimers() {
+      if (timer >= 0) {
+        ctx.vertx().cancelTimer(timer);
+      }
+    }
+
+    @Override
+    void end() {
+      super.end();
+      result.tryFail("ended");
+    }
+
+    private void answer(FusionResult r, Throwable cause) {
+      boolean wasOver = over.get(); // ended from outside: the request is answered elsewhere
+      end();
+      if (wasOver || rc.response().ended() || rc.response().closed()) {
+        return;
+      }
+      if (r != null) {
         if (FusionResult.COMPLETED.equals(r.status())) {
           HttpApi.json(rc, 200, ChatCompletionResponses.fromResult(r));
         } else {
-          ObjectNode body = failed(r).body();
+          ApiError error = failed(r);
+          ObjectNode body = error.body();
           body.set("fusion", ChatCompletionResponses.fusion(r));
-          HttpApi.json(rc, 502, body);
+          HttpApi.json(rc, error.status(), body);
         }
-      } else if (ar.cause() instanceof WaitExpired) {
-        JobView now = view.read(job.jobId());
-        rc.response().putHeader("Location", "/v1/jobs/" + job.jobId());
-        HttpApi.json(rc, 202, JobObjects.accepted(job.jobId(), now == null ? JobStatus.QUEUED : now.status(),
-            job.acceptedAtMs(), job.rejudgeOf()));
-      } else {
-        rc.fail(ar.cause());
+      } else if (cause instanceof WaitExpired) {
+        JobView now = view.read(jobId);
+        rc.response().putHeader("Location", "/v1/jobs/" + jobId);
+        HttpApi.json(rc, 202, JobObjects.accepted(jobId, now == null ? JobStatus.QUEUED : now.status(),
+            acceptedAtMs, now == null ? null : now.rejudgeOf()));
       }
-    }));
+    }
   }
 
+  /**
+   * A finished job that is not {@code completed}: a 424 in the OpenAI error shape, {@code code} = the
+   * failure reason. Not a 5xx: the OpenAI SDKs retry 408, 409, 429 and 5xx, and a retried deliberation is
+   * a second deliberation (with an {@code Idempotency-Key} it joins the first instead).
+   */
   static ApiError failed(FusionResult r) {
-    return new ApiError(502, "upstream_error", r.failureReason() == null ? "fusion_failed" : r.failureReason(), null,
-        "The deliberation of job " + r.jobId() + " failed: " + r.failureReason()
+    boolean cancelled = FusionResult.CANCELLED.equals(r.status());
+    String code = r.failureReason() != null ? r.failureReason() : cancelled ? "job_cancelled" : "fusion_failed";
+    return new ApiError(424, "upstream_error", code, null,
+        "The deliberation of job " + r.jobId() + (cancelled ? " was cancelled" : " failed: " + code)
             + (r.error() == null ? "" : " (" + r.error() + ")"));
   }
 
@@ -344,67 +465,71 @@ public final class ChatCompletionsRoutes implements Routes {
   }
 
   /**
-   * Streams one deliberation: progress chunks while the panel and judge work, the synthesizer's text as
-   * content deltas, then a final chunk with usage and {@code [DONE]}. Every write happens on the
-   * request's context, in the order the view delivered events.
+   * Streams one deliberation: progress chunks while the panel and judge work, the final answer's text as
+   * content deltas, then its tool calls if any, a final chunk with usage and {@code [DONE]}. Every write
+   * happens on the request's context, in the order the view delivered events. A request that joined a
+   * job already running (Idempotency-Key) gets progress from then on and the answer whole at the end.
    */
-  private final class StreamingFollower implements JobListener {
-    private final RoutingContext rc;
-    private final FusionJob job;
-    private final long waitMs;
-    private final Context context;
-    private final String id;
-    private final long created;
+  private final class StreamingFollower extends Follower {
+    private final String model;
     private final StringBuilder streamed = new StringBuilder();
     private final List<Runnable> beforeStart = new ArrayList<>();
-    private final AtomicBoolean over = new AtomicBoolean();
-    private AutoCloseable subscription;
+    private String id;
+    private long created;
     private SseWriter sse;
     private long timer = -1;
     private long keepAlive = -1;
 
-    StreamingFollower(RoutingContext rc, FusionJob job, long waitMs) {
-      this.rc = rc;
-      this.job = job;
-      this.waitMs = waitMs;
-      this.context = rc.vertx().getOrCreateContext();
-      this.id = ChatCompletionResponses.completionId(job.jobId());
-      this.created = job.acceptedAtMs() / 1000;
+    StreamingFollower(RoutingContext rc, String model, long waitMs) {
+      super(rc, waitMs);
+      this.model = model;
     }
 
-    void start() {
-      subscription = view.subscribe(job.jobId(), this);
-      rc.response().closeHandler(v -> context.runOnContext(x -> end()));
-      submitter.submit(job).onComplete(ar -> context.runOnContext(v -> {
-        if (ar.failed()) {
-          end();
-          rc.fail(ar.cause());
-          return;
+    @Override
+    void accepted() {
+      if (over.get()) {
+        return;
+      }
+      id = ChatCompletionResponses.completionId(jobId);
+      created = acceptedAtMs / 1000;
+      sse = SseWriter.start(rc.response());
+      sse.data(ChatCompletionResponses.chunk(id, created, model,
+          Json.object().put("role", "assistant").put("content", ""), null));
+      beforeStart.forEach(Runnable::run);
+      beforeStart.clear();
+      FusionResult stored = storedResult();
+      if (stored != null) {
+        finish(stored);
+        return;
+      }
+      // A comment line now and then keeps proxies from closing a quiet stream; SDKs skip comments.
+      keepAlive = ctx.vertx().setPeriodic(KEEP_ALIVE_MS, t -> context.runOnContext(x -> {
+        if (!over.get()) {
+          sse.comment("keep-alive");
         }
-        sse = SseWriter.start(rc.response());
-        sse.data(ChatCompletionResponses.chunk(id, created, job.synthesizerModel(),
-            Json.object().put("role", "assistant").put("content", ""), null));
-        beforeStart.forEach(Runnable::run);
-        beforeStart.clear();
-        JobView stored = view.read(job.jobId());
-        if (stored != null && stored.result() != null) {
-          finish(stored.result());
-          return;
-        }
-        // A comment line now and then keeps proxies from closing a quiet stream; SDKs skip comments.
-        keepAlive = ctx.vertx().setPeriodic(KEEP_ALIVE_MS, t -> context.runOnContext(x -> {
-          if (!over.get()) {
-            sse.comment("keep-alive");
-          }
-        }));
-        timer = ctx.vertx().setTimer(waitMs, t -> context.runOnContext(x -> {
-          if (!over.get()) {
-            sse.error(new ApiError(504, "timeout", "wait_limit_reached", null, "Job " + job.jobId()
-                + " is still running; poll GET /v1/jobs/" + job.jobId() + " for its result."));
-            end();
-          }
-        }));
       }));
+      timer = ctx.vertx().setTimer(waitMs, t -> context.runOnContext(x -> {
+        if (!over.get()) {
+          sse.error(new ApiError(504, "timeout", "wait_limit_reached", null, "Job " + jobId
+              + " is still running; poll GET /v1/jobs/" + jobId + " for its result."));
+          end();
+        }
+      }));
+    }
+
+    @Override
+    void clientGone() {
+      end();
+    }
+
+    @Override
+    void stopTimers() {
+      if (timer >= 0) {
+        ctx.vertx().cancelTimer(timer);
+      }
+      if (keepAlive >= 0) {
+        ctx.vertx().cancelTimer(keepAlive);
+      }
     }
 
     @Override
@@ -434,13 +559,13 @@ public final class ChatCompletionsRoutes implements Routes {
       }
       if (EventTypes.OUTPUT_TEXT_DELTA.equals(event.type())) {
         String delta = event.data() == null ? "" : event.data().path("delta").asText("");
-        if (!delta.isEmpty()) {
+        // A joined job's earlier deltas are past: its text comes whole with the result.
+        if (!delta.isEmpty() && !joined) {
           streamed.append(delta);
-          sse.data(ChatCompletionResponses.chunk(id, created, job.synthesizerModel(),
-              Json.object().put("content", delta), null));
+          sse.data(ChatCompletionResponses.chunk(id, created, model, Json.object().put("content", delta), null));
         }
       } else if (!EventTypes.isTerminal(event.type())) {
-        sse.data(ChatCompletionResponses.progress(id, created, job.synthesizerModel(), event));
+        sse.data(ChatCompletionResponses.progress(id, created, model, event));
       }
     }
 
@@ -461,7 +586,13 @@ public final class ChatCompletionsRoutes implements Routes {
         streamed.setLength(0);
         streamed.append(answer);
       }
-      ObjectNode last = ChatCompletionResponses.chunk(id, created, result.model(), Json.object(), "stop");
+      ObjectNode calls = Json.object();
+      ChatCompletionResponses.addToolCallDeltas(calls, ChatCompletionResponses.toolCalls(result));
+      if (!calls.isEmpty()) {
+        sse.data(ChatCompletionResponses.chunk(id, created, result.model(), calls, null));
+      }
+      ObjectNode last = ChatCompletionResponses.chunk(id, created, result.model(), Json.object(),
+          ChatCompletionResponses.finishReason(result));
       last.set("usage", ChatCompletionResponses.usage(result.usage() == null
           ? dev.fusion.common.contract.Usage.ZERO : result.usage().total()));
       last.put("router", FusionResult.ROUTER);
@@ -469,18 +600,6 @@ public final class ChatCompletionsRoutes implements Routes {
       sse.data(last);
       sse.done();
       end();
-    }
-
-    private void end() {
-      if (over.compareAndSet(false, true)) {
-        close(subscription);
-        if (timer >= 0) {
-          ctx.vertx().cancelTimer(timer);
-        }
-        if (keepAlive >= 0) {
-          ctx.vertx().cancelTimer(keepAlive);
-        }
-      }
     }
   }
 }

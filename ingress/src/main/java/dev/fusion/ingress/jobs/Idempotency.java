@@ -91,17 +91,32 @@ public final class Idempotency {
   }
 
   private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job) {
+    Outcome earlier = earlier(tenant, key, hash);
+    return earlier != null ? Future.succeededFuture(earlier)
+        : submitter.submit(job).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
+  }
+
+  /**
+   * The job {@code key} already named for this request, if any (a replay), or null: what a route checks
+   * before it spends anything on a request (a chat completion's routing call). The same key with a
+   * different request is the 409 {@link #submit} answers.
+   */
+  public Outcome earlier(String tenant, String key, JsonNode request) {
+    return key == null ? null : earlier(tenant, key, requestHash(request));
+  }
+
+  private Outcome earlier(String tenant, String key, String hash) {
     String earlierId = view.jobForIdempotencyKey(tenant, key);
     JobView earlier = earlierId == null ? null : view.read(earlierId);
     long windowStart = System.currentTimeMillis() - IngressOptions.IDEMPOTENCY_WINDOW.toMillis();
     if (earlier != null && earlier.ownedBy(tenant) && earlier.acceptedAtMs() >= windowStart) {
       String earlierHash = earlier.submission() == null ? null : earlier.submission().requestHash();
       if (!hash.equals(earlierHash)) {
-        return Future.failedFuture(mismatch());
+        throw mismatch();
       }
-      return Future.succeededFuture(new Outcome(earlier.jobId(), earlier.acceptedAtMs(), true));
+      return new Outcome(earlier.jobId(), earlier.acceptedAtMs(), true);
     }
-    return submitter.submit(job).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
+    return null;
   }
 
   private static ApiError mismatch() {

@@ -90,9 +90,14 @@ public final class RejudgeRoutes implements Routes {
     FusionJob old = result.job();
     String judge = chosen(request, "model", old.judgeModel(), limits);
     String synth = chosen(request, "synthesizer", old.synthesizerModel(), limits);
+    // The outer call's own settings and the failure policy carry over; the routing call's cost does not
+    // (no routing call is made again).
+    var outer = old.outer() == null ? null
+        : new dev.fusion.common.contract.OuterCall(old.outer().temperature(), old.outer().maxCompletionTokens(),
+            old.outer().tools(), null, null);
     return new FusionJob(FusionJob.SCHEMA_VERSION, JobRequests.newJobId(), tenant, old.messages(),
         old.analysisModels(), judge, synth, old.temperature(), old.maxCompletionTokens(), System.currentTimeMillis(),
-        old.maxToolCalls(), old.reasoning(), original.jobId());
+        old.maxToolCalls(), old.reasoning(), original.jobId(), null, outer, old.webTools(), old.onFailure());
   }
 
   /** The model the request names (checked as every way in checks a model), else the original job's. */

@@ -68,7 +68,7 @@ public final class BatchParser {
    */
   public static RequestReader.QuerySettings settings(Map<String, List<String>> params, JobRequests requests) {
     RequestReader.QuerySettings settings = RequestReader.query(params);
-    settings.request().orElse(new DeliberationRequest(PROBE, null, null, null, null, null, null, null, null))
+    settings.request().orElse(DeliberationRequest.ofMessages(PROBE))
         .validate(requests.limits());
     return settings;
   }
@@ -146,7 +146,7 @@ public final class BatchParser {
       throw ApiError.invalid("prompt", "missing_required_parameter",
           "A line needs prompt (or messages), or an OpenAI Batch body.");
     }
-    return settings.orElse(new DeliberationRequest(messages, null, null, null, null, null, null, null, null));
+    return settings.orElse(DeliberationRequest.ofMessages(messages));
   }
 
   private DeliberationRequest.Deliberation fromBatchLine(JsonNode line) {
@@ -181,7 +181,8 @@ public final class BatchParser {
     }
     if (!call.deliberates()) {
       throw ApiError.invalid("body.model", "invalid_value", "A batch line deliberates: body.model must be a fusion "
-          + "preset (fusion, fusion/quality, fusion/fast, fusion/budget) or the body must carry a fusion tool.");
+          + "preset (fusion, fusion/quality, fusion/fast, fusion/budget) or the body must carry a fusion tool, "
+          + "with fusion enabled.");
     }
     if (call.stream()) {
       throw ApiError.invalid("body.stream", "invalid_value", "Batch requests cannot stream.");

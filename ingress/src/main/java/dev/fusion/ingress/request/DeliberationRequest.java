@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.config.RecordBudget;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.OuterCall;
+import dev.fusion.common.contract.Usage;
 import dev.fusion.ingress.http.ApiError;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One deliberation request, however it came in: the jobs API body, a chat completion's fusion plugin or
@@ -28,20 +32,58 @@ public record DeliberationRequest(
     Field<Double> temperature,
     Field<Integer> maxCompletionTokens,
     Field<Integer> maxToolCalls,
-    Field<JsonNode> reasoning) {
+    Field<JsonNode> reasoning,
+    Field<String> webTools,
+    Field<String> onFailure) {
 
   /** A value as a client gave it, and the param that names it in that client's request. */
   public record Field<T>(T value, String param) {}
 
   public static final DeliberationRequest EMPTY =
-      new DeliberationRequest(null, null, null, null, null, null, null, null, null);
+      new DeliberationRequest(null, null, null, null, null, null, null, null, null, null, null);
+
+  /** A request with the conversation and nothing else. */
+  public static DeliberationRequest ofMessages(Field<List<ChatMessage>> messages) {
+    return EMPTY.withMessages(messages);
+  }
+
+  public DeliberationRequest withMessages(Field<List<ChatMessage>> m) {
+    return new DeliberationRequest(m, preset, panel, judge, synthesizer, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, webTools, onFailure);
+  }
+
+  public DeliberationRequest withPreset(Field<String> p) {
+    return new DeliberationRequest(messages, p, panel, judge, synthesizer, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, webTools, onFailure);
+  }
+
+  public DeliberationRequest withJudge(Field<String> j) {
+    return new DeliberationRequest(messages, preset, panel, j, synthesizer, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, webTools, onFailure);
+  }
+
+  public DeliberationRequest withSynthesizer(Field<String> s) {
+    return new DeliberationRequest(messages, preset, panel, judge, s, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, webTools, onFailure);
+  }
+
+  public DeliberationRequest withWebTools(Field<String> w) {
+    return new DeliberationRequest(messages, preset, panel, judge, synthesizer, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, w, onFailure);
+  }
+
+  public DeliberationRequest withOnFailure(Field<String> f) {
+    return new DeliberationRequest(messages, preset, panel, judge, synthesizer, temperature, maxCompletionTokens,
+        maxToolCalls, reasoning, webTools, f);
+  }
 
   /** This request with every field it leaves out taken from {@code defaults} (a batch's query settings). */
   public DeliberationRequest orElse(DeliberationRequest defaults) {
     return new DeliberationRequest(or(messages, defaults.messages), or(preset, defaults.preset),
         or(panel, defaults.panel), or(judge, defaults.judge), or(synthesizer, defaults.synthesizer),
         or(temperature, defaults.temperature), or(maxCompletionTokens, defaults.maxCompletionTokens),
-        or(maxToolCalls, defaults.maxToolCalls), or(reasoning, defaults.reasoning));
+        or(maxToolCalls, defaults.maxToolCalls), or(reasoning, defaults.reasoning), or(webTools, defaults.webTools),
+        or(onFailure, defaults.onFailure));
   }
 
   private static <T> Field<T> or(Field<T> a, Field<T> b) {
@@ -53,6 +95,14 @@ public record DeliberationRequest(
    * {@link ApiError}: 400 naming the param (413 for a job larger than the record budget allows).
    */
   public Deliberation validate(Limits limits) {
+    return validate(limits, null);
+  }
+
+  /**
+   * The same, for a chat completion whose outer model has settings of its own ({@code outer}, null for
+   * the other ways in): they travel with the job, so the record budget counts them.
+   */
+  public Deliberation validate(Limits limits, OuterCall outer) {
     if (messages == null) {
       throw ApiError.invalid("messages", "missing_required_parameter",
           "messages is required: a non-empty array of chat messages.");
@@ -91,8 +141,15 @@ public record DeliberationRequest(
         throw ApiError.invalid(panel.param(), "invalid_value", panel.param() + " may name at most "
             + limits.maxPanel() + " models on this server; got " + models.size() + ".");
       }
+      Set<String> seen = new HashSet<>();
       for (int i = 0; i < models.size(); i++) {
-        served(models.get(i), panel.param() + "[" + i + "]", limits);
+        String at = panel.param() + "[" + i + "]";
+        served(models.get(i), at, limits);
+        if (!seen.add(models.get(i))) {
+          // Two answers of one model are not two opinions, and the judge's count of agreement would lie.
+          throw ApiError.invalid(at, "duplicate_model", at + " names '" + RequestReader.shown(models.get(i))
+              + "' again: each panel model may sit on the panel once.");
+        }
       }
     }
     String judgeModel = judge == null ? base.judge() : served(judge.value(), judge.param(), limits);
@@ -106,7 +163,8 @@ public record DeliberationRequest(
     }
     Deliberation d = new Deliberation(msgs, models, judgeModel, synthModel, temp,
         maxCompletionTokens == null ? null : maxCompletionTokens.value(), toolCalls,
-        reasoning == null ? null : reasoning.value());
+        reasoning == null ? null : reasoning.value(), webTools == null ? null : webTools.value(),
+        onFailure == null ? null : onFailure.value(), outer);
     long bytes = RecordBudget.jobBytes(d.toJob("", "", 0));
     if (bytes > limits.budget().maxJobBytes()) {
       throw new ApiError(413, "invalid_request_error", "request_too_large", messages.param(), "The job takes "
@@ -116,7 +174,7 @@ public record DeliberationRequest(
     return d;
   }
 
-  /** A temperature, if any, from 0 to 2 (panel and synthesizer; the judge always runs at 0). */
+  /** A temperature, if any, from 0 to 2 (the panel's, or the outer model's; the judge always runs at 0). */
   public static Field<Double> checkTemperature(Field<Double> temperature) {
     if (temperature != null && !(temperature.value() >= 0 && temperature.value() <= 2)) {
       throw ApiError.invalid(temperature.param(), "invalid_value", temperature.param()
@@ -151,13 +209,26 @@ public record DeliberationRequest(
     return model;
   }
 
-  /** A valid deliberation: every default applied, every rule checked. Turns into jobs without further checks. */
+  /**
+   * A valid deliberation: every default applied, every rule checked. Turns into jobs without further checks.
+   * {@code temperature} and {@code maxCompletionTokens} are the panel's (the judge takes only the token
+   * limit); {@code outer} holds a chat completion's own settings for the outer model (null otherwise);
+   * {@code webTools} and {@code onFailure} are null where the request left them to the defaults.
+   */
   public record Deliberation(List<ChatMessage> messages, List<String> panel, String judge, String synthesizer,
-      Double temperature, Integer maxCompletionTokens, Integer maxToolCalls, JsonNode reasoning) {
+      Double temperature, Integer maxCompletionTokens, Integer maxToolCalls, JsonNode reasoning, String webTools,
+      String onFailure, OuterCall outer) {
 
     public FusionJob toJob(String jobId, String tenant, long acceptedAtMs) {
       return new FusionJob(FusionJob.SCHEMA_VERSION, jobId, tenant, messages, panel, judge, synthesizer, temperature,
-          maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, null);
+          maxCompletionTokens, acceptedAtMs, maxToolCalls, reasoning, null, null, outer, webTools, onFailure);
+    }
+
+    /** The same deliberation with the routing call's model and usage ({@code tool_choice: "auto"}). */
+    public Deliberation withRouter(String model, Usage usage) {
+      OuterCall o = outer == null ? new OuterCall(null, null, null, null, null) : outer;
+      return new Deliberation(messages, panel, judge, synthesizer, temperature, maxCompletionTokens, maxToolCalls,
+          reasoning, webTools, onFailure, o.withRouter(model, usage));
     }
   }
 }

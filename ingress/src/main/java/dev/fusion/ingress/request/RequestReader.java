@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.JsonSize;
 import dev.fusion.common.contract.ChatMessage;
+import dev.fusion.common.contract.FusionJob;
+import dev.fusion.common.contract.WebToolsMode;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.request.DeliberationRequest.Field;
 import java.util.ArrayList;
@@ -25,13 +27,22 @@ import java.util.Set;
 public final class RequestReader {
   /** The deliberation settings: every way in accepts exactly these (all optional). */
   public static final List<String> SETTINGS = List.of("preset", "analysis_models", "model", "synthesizer",
-      "temperature", "max_completion_tokens", "max_tool_calls", "reasoning");
+      "temperature", "max_completion_tokens", "max_tool_calls", "reasoning", "web_tools", "on_failure");
   /** A jobs-API body (and a {@code fusion.requests} record): the conversation and the settings. */
-  public static final Set<String> JOB_FIELDS = Set.of("messages", "preset", "analysis_models", "model",
-      "synthesizer", "temperature", "max_completion_tokens", "max_tool_calls", "reasoning");
+  public static final Set<String> JOB_FIELDS;
   private static final Set<String> SETTING_FIELDS = Set.copyOf(SETTINGS);
   private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
-  private static final Set<String> REASONING_FIELDS = Set.of("effort", "max_tokens", "exclude", "enabled");
+  private static final Set<String> REASONING_FIELDS = Set.of("effort", "max_tokens");
+  /** The reasoning efforts the reference forwards to panel and judge calls, lowest first. */
+  public static final List<String> REASONING_EFFORTS = List.of("none", "minimal", "low", "medium", "high");
+  public static final List<String> ON_FAILURE = List.of(FusionJob.ON_FAILURE_ANSWER, FusionJob.ON_FAILURE_ERROR);
+  public static final List<String> WEB_TOOLS = List.of(WebToolsMode.FUSION, WebToolsMode.PROVIDER, WebToolsMode.OFF);
+
+  static {
+    Set<String> job = new java.util.HashSet<>(SETTINGS);
+    job.add("messages");
+    JOB_FIELDS = Set.copyOf(job);
+  }
   /** How much of a client's field name or value an error message repeats. */
   private static final int SHOWN_BYTES = 64;
 
@@ -61,6 +72,12 @@ public final class RequestReader {
       boolean withMessages) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String f = it.next();
+      if (f.equals("tools") && !own.contains(f)) {
+        // Provider tools for the panel would be dropped otherwise: say what does the job.
+        throw ApiError.invalid(prefix + "tools", "unsupported_parameter", prefix + "tools: the deliberation's web "
+            + "tools are Fusion's to give (web_search and web_fetch on every panel and judge call); use "
+            + "web_tools: \"provider\" for the provider's own web tools, or web_tools: \"off\".");
+      }
       if (!fields.contains(f) && !own.contains(f)) {
         throw unknown(prefix + shown(f));
       }
@@ -78,7 +95,9 @@ public final class RequestReader {
         temperature(node.get("temperature"), prefix + "temperature"),
         positiveInt(node.get("max_completion_tokens"), prefix + "max_completion_tokens"),
         integer(node.get("max_tool_calls"), prefix + "max_tool_calls"),
-        reasoning(node.get("reasoning"), prefix + "reasoning"));
+        reasoning(node.get("reasoning"), prefix + "reasoning"),
+        oneOf(node, "web_tools", prefix, WEB_TOOLS),
+        oneOf(node, "on_failure", prefix, ON_FAILURE));
   }
 
   /**
@@ -127,7 +146,15 @@ public final class RequestReader {
     return TextNode.valueOf(value);
   }
 
-  /** The conversation: OpenAI chat messages, content a string or text parts (tool-calling turns may have none). */
+  /**
+   * The conversation: OpenAI chat messages, content a string or text parts, as every inner call of a job
+   * receives it. Tool turns are flattened into text, since a job's messages carry role and content only:
+   * an assistant message's {@code tool_calls} become a sentence per call after its text, a {@code tool}
+   * message becomes a {@code user} message "Result of tool call <id> (<name>): <content>". An assistant
+   * message with neither text nor tool calls says nothing and is left out; no {@code tool} role and no
+   * empty assistant content reach a job (providers reject both). The outer model's own calls send the
+   * client's messages as given instead.
+   */
   public static List<ChatMessage> messages(JsonNode node, String param) {
     if (node == null || node.isNull()) {
       throw ApiError.invalid(param, "missing_required_parameter",
@@ -140,6 +167,7 @@ public final class RequestReader {
       throw ApiError.invalid(param, "invalid_value", param + " must contain at least one message.");
     }
     List<ChatMessage> out = new ArrayList<>(node.size());
+    Map<String, String> toolNames = new java.util.HashMap<>();
     for (int i = 0; i < node.size(); i++) {
       JsonNode m = node.get(i);
       String where = param + "[" + i + "]";
@@ -155,10 +183,70 @@ public final class RequestReader {
       String r = role.asText();
       // An assistant turn that only calls tools, or a tool result without text, has no content.
       boolean mayBeEmpty = r.equals("assistant") || r.equals("tool");
-      out.add(new ChatMessage(r, (content == null || content.isNull()) && mayBeEmpty ? ""
-          : content(content, where + ".content")));
+      String text = (content == null || content.isNull()) && mayBeEmpty ? "" : content(content, where + ".content");
+      switch (r) {
+        case "assistant" -> {
+          String calls = toolCalls(m.get("tool_calls"), where + ".tool_calls", toolNames);
+          String said = calls.isEmpty() ? text : text.isEmpty() ? calls : text + "\n\n" + calls;
+          if (!said.isEmpty()) {
+            out.add(ChatMessage.assistant(said));
+          }
+        }
+        case "tool" -> out.add(ChatMessage.user(toolResult(m, where, text, toolNames)));
+        default -> out.add(new ChatMessage(r, text));
+      }
+    }
+    if (out.isEmpty()) {
+      throw ApiError.invalid(param, "invalid_value", param + " must contain at least one message with content.");
     }
     return out;
+  }
+
+  /** An assistant message's tool calls as text, one sentence per call; remembers each call's function name. */
+  private static String toolCalls(JsonNode calls, String where, Map<String, String> toolNames) {
+    if (calls == null || calls.isNull()) {
+      return "";
+    }
+    if (!calls.isArray()) {
+      throw ApiError.invalid(where, "invalid_type", where + " must be an array of tool calls.");
+    }
+    StringBuilder text = new StringBuilder();
+    for (int j = 0; j < calls.size(); j++) {
+      JsonNode call = calls.get(j);
+      String at = where + "[" + j + "]";
+      JsonNode name = call.path("function").get("name");
+      if (!call.isObject() || name == null || !name.isTextual() || name.asText().isBlank()) {
+        throw ApiError.invalid(at + ".function.name", "invalid_type",
+            at + " must be {\"id\", \"type\": \"function\", \"function\": {\"name\", \"arguments\"}}.");
+      }
+      JsonNode id = call.get("id");
+      JsonNode args = call.path("function").get("arguments");
+      String arguments = args == null || args.isNull() ? "{}" : args.isTextual() ? args.asText() : Json.toString(args);
+      if (id != null && id.isTextual()) {
+        toolNames.put(id.asText(), name.asText());
+      }
+      if (text.length() > 0) {
+        text.append('\n');
+      }
+      text.append("Called tool ").append(name.asText()).append(" with arguments ").append(arguments)
+          .append(id != null && id.isTextual() ? " (tool call " + id.asText() + ")." : ".");
+    }
+    return text.toString();
+  }
+
+  /** A tool message as the user turn that reports its result. */
+  private static String toolResult(JsonNode m, String where, String content, Map<String, String> toolNames) {
+    JsonNode id = m.get("tool_call_id");
+    if (id != null && !id.isNull() && !id.isTextual()) {
+      throw ApiError.invalid(where + ".tool_call_id", "invalid_type", where + ".tool_call_id must be a string.");
+    }
+    String callId = id == null || id.isNull() ? null : id.asText();
+    String name = callId == null ? null : toolNames.get(callId);
+    if (name == null && m.path("name").isTextual()) {
+      name = m.get("name").asText();
+    }
+    return "Result of tool call" + (callId == null ? "" : " " + callId) + (name == null ? "" : " (" + name + ")")
+        + ": " + (content.isEmpty() ? "(empty)" : content);
   }
 
   /** Content is a string, or an array of {"type":"text","text":...} parts (joined with newlines). */
@@ -246,6 +334,10 @@ public final class RequestReader {
     return new Field<>(m.asInt(), param);
   }
 
+  /**
+   * Reasoning for the panel and judge calls: an object with an optional {@code effort} (one of
+   * {@link #REASONING_EFFORTS}) and {@code max_tokens} (a positive integer); anything else is refused.
+   */
   private static Field<JsonNode> reasoning(JsonNode reasoning, String param) {
     if (reasoning == null || reasoning.isNull()) {
       return null;
@@ -259,18 +351,42 @@ public final class RequestReader {
         throw unknown(param + "." + shown(f));
       }
     }
+    ObjectNode normalised = Json.object();
     JsonNode effort = reasoning.get("effort");
-    if (effort != null && !effort.isNull() && !effort.isTextual()) {
-      throw ApiError.invalid(param + ".effort", "invalid_type", param + ".effort must be a string.");
-    }
-    for (String flag : new String[] {"exclude", "enabled"}) {
-      JsonNode b = reasoning.get(flag);
-      if (b != null && !b.isNull() && !b.isBoolean()) {
-        throw ApiError.invalid(param + "." + flag, "invalid_type", param + "." + flag + " must be a boolean.");
+    if (effort != null && !effort.isNull()) {
+      if (!effort.isTextual()) {
+        throw ApiError.invalid(param + ".effort", "invalid_type", param + ".effort must be a string, one of "
+            + String.join(", ", REASONING_EFFORTS) + ".");
       }
+      if (!REASONING_EFFORTS.contains(effort.asText())) {
+        throw ApiError.invalid(param + ".effort", "invalid_value", param + ".effort must be one of "
+            + String.join(", ", REASONING_EFFORTS) + "; got '" + shown(effort.asText()) + "'.");
+      }
+      normalised.put("effort", effort.asText());
     }
-    positiveInt(reasoning.get("max_tokens"), param + ".max_tokens");
-    return new Field<>(reasoning, param);
+    Field<Integer> maxTokens = positiveInt(reasoning.get("max_tokens"), param + ".max_tokens");
+    if (maxTokens != null) {
+      normalised.put("max_tokens", maxTokens.value());
+    }
+    return new Field<>(normalised, param);
+  }
+
+  /** A string setting that takes one of a few values: null when absent. */
+  private static Field<String> oneOf(JsonNode node, String field, String prefix, List<String> values) {
+    JsonNode n = node.get(field);
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    String param = prefix + field;
+    if (!n.isTextual()) {
+      throw ApiError.invalid(param, "invalid_type", param + " must be a string, one of " + String.join(", ", values)
+          + ".");
+    }
+    if (!values.contains(n.asText())) {
+      throw ApiError.invalid(param, "invalid_value", param + " must be one of " + String.join(", ", values)
+          + "; got '" + shown(n.asText()) + "'.");
+    }
+    return new Field<>(n.asText(), param);
   }
 
   /** An unknown field or query parameter: the same 400 everywhere. */

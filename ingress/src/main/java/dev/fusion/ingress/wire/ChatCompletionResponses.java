@@ -30,14 +30,41 @@ public final class ChatCompletionResponses {
    * the job ID.
    */
   public static ObjectNode fromResult(FusionResult result) {
-    ObjectNode message = Json.object().put("role", "assistant").put("content", result.answer());
+    List<ToolCall> calls = toolCalls(result);
+    ObjectNode message = Json.object().put("role", "assistant");
+    if (!calls.isEmpty() && (result.answer() == null || result.answer().isEmpty())) {
+      message.putNull("content");
+    } else {
+      message.put("content", result.answer());
+    }
     message.putNull("refusal");
+    if (!calls.isEmpty()) {
+      ArrayNode array = message.putArray("tool_calls");
+      calls.forEach(tc -> array.add(toolCall(tc)));
+    }
     ObjectNode body = completion(completionId(result.jobId()), result.acceptedAtMs() / 1000, result.model(), message,
-        "stop",
+        finishReason(result),
         usage(result.usage() == null ? Usage.ZERO : result.usage().total()));
     body.put("router", FusionResult.ROUTER);
     body.set("fusion", fusion(result));
     return body;
+  }
+
+  /**
+   * The client functions the outer model called in its final answer, as tool calls (empty when it
+   * called none): the completion then ends with {@code finish_reason: "tool_calls"}.
+   */
+  public static List<ToolCall> toolCalls(FusionResult result) {
+    if (result.toolCalls() == null) {
+      return List.of();
+    }
+    return result.toolCalls().stream().map(c -> new ToolCall(c.id(), "function", c.name(),
+        c.arguments() == null ? "{}" : c.arguments())).toList();
+  }
+
+  /** {@code tool_calls} when the final answer calls the client's functions, else {@code stop}. */
+  public static String finishReason(FusionResult result) {
+    return toolCalls(result).isEmpty() ? "stop" : "tool_calls";
   }
 
   public static ObjectNode completion(String id, long createdSec, String model, ObjectNode message,
@@ -78,10 +105,25 @@ public final class ChatCompletionResponses {
     }
     f.set("usage", Json.MAPPER.valueToTree(result.usage()));
     f.set("timings_ms", Json.MAPPER.valueToTree(result.timingsMs()));
+    if (result.judge() != null) {
+      f.set("judge", judge(result.judge()));
+    }
     if (result.rejudgeOf() != null) {
       f.put("rejudge_of", result.rejudgeOf());
     }
     return f;
+  }
+
+  /**
+   * Who judged and how: the model, the anonymous label each panel model had ({@code "Response A"} →
+   * model), its web tool calls, and {@code on_panel} when it judged its own answer too.
+   */
+  private static ObjectNode judge(FusionResult.JudgeReport judge) {
+    ObjectNode j = Json.object().put("model", judge.model());
+    j.set("labels", Json.MAPPER.valueToTree(judge.labels() == null ? java.util.Map.of() : judge.labels()));
+    j.set("sources", Json.MAPPER.valueToTree(judge.sources() == null ? List.of() : judge.sources()));
+    j.put("on_panel", judge.onPanel());
+    return j;
   }
 
   /** A model's answer as an assistant message: text (null when it only calls tools), tool calls, reasoning. */

@@ -8,6 +8,7 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.contract.OuterCall;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.contract.Usage;
@@ -47,6 +48,20 @@ class RejudgeRoutesTest {
     assertThat(job.synthesizerModel()).isEqualTo("sim/writer");
     assertThat(job.messages()).isEqualTo(old.messages());
     assertThat(job.temperature()).isEqualTo(0.5);
+  }
+
+  @Test
+  void theOuterCallsSettingsAndTheFailurePolicyCarryOverButNotTheRoutingCallsCost() {
+    FusionJob chat = new FusionJob(1, "job_old", "t", List.of(ChatMessage.user("q")), List.of("sim/a"), "sim/judge",
+        "sim/writer", null, null, 0, 4, null, null, null,
+        new OuterCall(0.2, 300, Json.tree("[{\"type\":\"function\"}]"), "sim/writer", new Usage(5, 1, 0, null)),
+        "off", FusionJob.ON_FAILURE_ANSWER);
+    FusionJob job = RejudgeRoutes.rejudgeJob(new JobView("job_old", "t", JobStatus.COMPLETED, 0, 1, result(chat)),
+        Json.object(), "t", LIMITS);
+    assertThat(job.outer()).isEqualTo(new OuterCall(0.2, 300, Json.tree("[{\"type\":\"function\"}]"), null, null));
+    assertThat(job.webTools()).isEqualTo("off");
+    assertThat(job.onFailure()).isEqualTo(FusionJob.ON_FAILURE_ANSWER);
+    assertThat(job.maxToolCalls()).isEqualTo(4);
   }
 
   @Test

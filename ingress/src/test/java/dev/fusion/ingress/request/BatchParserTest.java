@@ -56,7 +56,11 @@ class BatchParserTest {
     assertThat(item.job().analysisModels()).containsExactly("sim/x", "sim/y", "sim/z");
     assertThat(item.job().judgeModel()).isEqualTo("sim/judge");
     assertThat(item.job().temperature()).isEqualTo(0.5);
-    assertThat(item.job().maxCompletionTokens()).isEqualTo(300);
+    // The body's own max_tokens is the outer model's (here the preset's writer), not the panel's.
+    assertThat(item.job().maxCompletionTokens()).isNull();
+    assertThat(item.job().outer().maxCompletionTokens()).isEqualTo(300);
+    // A batch line fails as a job does unless it says otherwise (chat completions answer anyway).
+    assertThat(item.job().onFailure()).isNull();
   }
 
   @Test

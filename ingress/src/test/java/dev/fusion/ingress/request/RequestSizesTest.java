@@ -121,10 +121,11 @@ class RequestSizesTest {
   }
 
   @Test
-  void reasoningSettingsCountTowardsTheJob() {
+  void theOuterModelsToolsCountTowardsTheJob() {
+    // The client's own tools travel with the job (the outer model still has them when it answers).
     ObjectNode body = chatBody("hi");
-    body.putArray("plugins").addObject().put("id", "fusion").putObject("reasoning")
-        .put("effort", "x".repeat((int) budget.maxJobBytes()));
+    body.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "lookup")
+        .put("description", "x".repeat((int) budget.maxJobBytes()));
     tooLarge(() -> chat.parse(body));
   }
 

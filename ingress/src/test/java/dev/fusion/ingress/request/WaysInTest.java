@@ -47,14 +47,23 @@ class WaysInTest {
     }
   }
 
-  /** A way in: how it is fed the messages and settings, and where it names a settings field. */
-  record Way(String name, Function<ObjectNode, Outcome> feed, String settingsPrefix, String messagesPrefix) {}
+  /**
+   * A way in: how it is fed the messages and settings, and where it names a settings field.
+   * {@code answersOnFailure}: the chat endpoint's own default, {@code on_failure: "answer"}.
+   */
+  record Way(String name, Function<ObjectNode, Outcome> feed, String settingsPrefix, String messagesPrefix,
+      boolean answersOnFailure) {
+    Way(String name, Function<ObjectNode, Outcome> feed, String settingsPrefix, String messagesPrefix) {
+      this(name, feed, settingsPrefix, messagesPrefix, false);
+    }
+  }
 
   static final List<Way> WAYS = List.of(
       new Way("jobs API", r -> catching(() -> JOBS.toJob(r, "default", JOB_ID)), "", ""),
       new Way("fusion.requests", r -> catching(() -> KAFKA.toJob(Map.of(), null, Json.toBytes(r), JOB_ID)), "", ""),
-      new Way("chat plugin", WaysInTest::chat, "plugins[fusion].", ""),
-      new Way("chat tool entry", WaysInTest::chatTool, "tools[fusion].", ""),
+      new Way("chat plugin", WaysInTest::chat, "plugins[fusion].", "", true),
+      new Way("chat tool entry", WaysInTest::chatTool, "tools[fusion].", "", true),
+      new Way("chat tool entry's parameters", WaysInTest::chatToolParameters, "tools[fusion].parameters.", "", true),
       new Way("batch shorthand line", r -> line(Json.object().put("custom_id", "a").setAll(r), Map.of()), "", ""),
       new Way("batch /v1/jobs line", r -> line(Json.object().put("custom_id", "a").put("url", "/v1/jobs")
           .set("body", r), Map.of()), "body.", "body."),
@@ -75,6 +84,17 @@ class WaysInTest {
         null, null, null, null));
     rows.add(ok("preset fusion/budget, judge overridden", "{\"preset\":\"fusion/budget\",\"model\":\"sim/j2\"}",
         "sim/alpha", "sim/j2", "sim/writer", null, null, null, null));
+    rows.add(ok("web tools and the failure policy", "{\"web_tools\":\"provider\",\"on_failure\":\"error\"}",
+        "sim/alpha,sim/beta,sim/gamma", "sim/judge", "sim/writer", null, null, null, null, "provider", "error"));
+    rows.add(ok("web tools off, answer on failure", "{\"web_tools\":\"off\",\"on_failure\":\"answer\"}",
+        "sim/alpha,sim/beta,sim/gamma", "sim/judge", "sim/writer", null, null, null, null, "off", "answer"));
+    rows.add(ok("every reasoning effort's edge", "{\"reasoning\":{\"effort\":\"none\"}}",
+        "sim/alpha,sim/beta,sim/gamma", "sim/judge", "sim/writer", null, null, null, "{\"effort\":\"none\"}"));
+    rows.add(ok("the same model with other options is another panel member",
+        "{\"analysis_models\":[\"sim/alpha\",\"sim/alpha;latency_ms=5\"]}", "sim/alpha,sim/alpha;latency_ms=5",
+        "sim/judge", "sim/writer", null, null, null, null));
+    rows.add(ok("a judge that also sits on the panel", "{\"analysis_models\":[\"sim/alpha\"],\"model\":\"sim/alpha\"}",
+        "sim/alpha", "sim/alpha", "sim/writer", null, null, null, null));
     rows.add(ok("the edges of every range", "{\"temperature\":2,\"max_tool_calls\":16,\"max_completion_tokens\":1}",
         "sim/alpha,sim/beta,sim/gamma", "sim/judge", "sim/writer", 2.0, 1, 16, null));
     // Refused: the field (as the table names it) and the code.
@@ -110,6 +130,20 @@ class WaysInTest {
         "invalid_value"));
     rows.add(err("a deeply nested reasoning effort", "{\"reasoning\":{\"effort\":" + "[".repeat(500)
         + "]".repeat(500) + "}}", "reasoning.effort", "invalid_type"));
+    rows.add(err("an unknown reasoning effort", "{\"reasoning\":{\"effort\":\"extreme\"}}", "reasoning.effort",
+        "invalid_value"));
+    rows.add(err("a reasoning field the reference does not forward", "{\"reasoning\":{\"exclude\":true}}",
+        "reasoning.exclude", "unknown_parameter"));
+    rows.add(err("reasoning.max_tokens a string", "{\"reasoning\":{\"max_tokens\":\"lots\"}}",
+        "reasoning.max_tokens", "invalid_value"));
+    rows.add(err("an unknown web_tools mode", "{\"web_tools\":\"always\"}", "web_tools", "invalid_value"));
+    rows.add(err("web_tools not a string", "{\"web_tools\":true}", "web_tools", "invalid_type").noQuery());
+    rows.add(err("an unknown on_failure", "{\"on_failure\":\"retry\"}", "on_failure", "invalid_value"));
+    rows.add(err("on_failure not a string", "{\"on_failure\":[\"error\"]}", "on_failure", "invalid_type").noQuery());
+    rows.add(err("the same model twice in the panel", "{\"analysis_models\":[\"sim/alpha\",\"sim/alpha\"]}",
+        "analysis_models[1]", "duplicate_model"));
+    rows.add(err("provider tools in the settings", "{\"tools\":[{\"type\":\"openrouter:web_search\"}]}", "tools",
+        "unsupported_parameter").noQuery());
     rows.add(err("an unknown field", "{\"colour\":5}", "colour", "unknown_parameter"));
     // The limits on the conversation: the messages are not settings, so the query way carries them on its line.
     rows.add(err("more messages than FUSION_MAX_MESSAGES", "{}", "messages", "too_many_messages")
@@ -162,9 +196,15 @@ class WaysInTest {
 
   static Row ok(String name, String settings, String panel, String judge, String synth, Double temperature,
       Integer maxTokens, Integer toolCalls, String reasoning) {
+    return ok(name, settings, panel, judge, synth, temperature, maxTokens, toolCalls, reasoning, null, null);
+  }
+
+  static Row ok(String name, String settings, String panel, String judge, String synth, Double temperature,
+      Integer maxTokens, Integer toolCalls, String reasoning, String webTools, String onFailure) {
     FusionJob job = new FusionJob(FusionJob.SCHEMA_VERSION, JOB_ID, "default",
         List.of(new dev.fusion.common.contract.ChatMessage("user", "Why is the sky blue?")), List.of(panel.split(",")),
-        judge, synth, temperature, maxTokens, 0, toolCalls, reasoning == null ? null : Json.tree(reasoning), null);
+        judge, synth, temperature, maxTokens, 0, toolCalls, reasoning == null ? null : Json.tree(reasoning), null,
+        null, null, webTools, onFailure);
     return new Row(name, settings, job, null, null);
   }
 
@@ -183,7 +223,9 @@ class WaysInTest {
       String as = name + " via " + way.name;
       if (row.expected != null) {
         assertThat(out.code).as(as + " (" + out.param + ")").isNull();
-        assertThat(normalised(out.job)).as(as).isEqualTo(normalised(row.expected));
+        String onFailure = row.expected.onFailure() == null && way.answersOnFailure ? FusionJob.ON_FAILURE_ANSWER
+            : row.expected.onFailure();
+        assertThat(normalised(out.job)).as(as).isEqualTo(normalised(row.expected, onFailure));
       } else {
         boolean aboutMessages = row.field.startsWith("messages");
         String prefix = aboutMessages ? way.messagesPrefix : way.settingsPrefix;
@@ -193,11 +235,18 @@ class WaysInTest {
     }
   }
 
-  /** A job without what differs by way in and moment: its ID, tenant and time. */
+  /**
+   * A job without what differs by way in and moment: its ID, tenant and time, and the outer call (only
+   * chat completions have one).
+   */
   private static String normalised(FusionJob job) {
+    return normalised(job, job.onFailure());
+  }
+
+  private static String normalised(FusionJob job, String onFailure) {
     return Json.toString(new FusionJob(job.schemaVersion(), JOB_ID, "default", job.messages(), job.analysisModels(),
         job.judgeModel(), job.synthesizerModel(), job.temperature(), job.maxCompletionTokens(), 0, job.maxToolCalls(),
-        job.reasoning(), null));
+        job.reasoning(), null, null, null, job.webTools(), onFailure));
   }
 
   private static Outcome catching(java.util.function.Supplier<FusionJob> in) {
@@ -231,6 +280,16 @@ class WaysInTest {
     ObjectNode entry = (ObjectNode) body.remove("plugins").get(0);
     entry.remove("id");
     body.putArray("tools").add(entry.put("type", "fusion"));
+    return catching(() -> CHAT.parse(body).fusion().toJob(JOB_ID, "default", 0));
+  }
+
+  /** The fusion tool entry in the hosted docs' form: its settings in {@code parameters}. */
+  private static Outcome chatToolParameters(ObjectNode request) {
+    ObjectNode body = chatBody(request);
+    ObjectNode settings = (ObjectNode) body.remove("plugins").get(0);
+    settings.remove("id");
+    ObjectNode entry = body.putArray("tools").addObject().put("type", "openrouter:fusion");
+    entry.set("parameters", settings);
     return catching(() -> CHAT.parse(body).fusion().toJob(JOB_ID, "default", 0));
   }
 
@@ -272,7 +331,7 @@ class WaysInTest {
     Set<String> named = new java.util.HashSet<>();
     rows().forEach(a -> ((Row) a.get()[1]).settings.fieldNames().forEachRemaining(named::add));
     assertThat(named).containsAll(RequestReader.SETTINGS);
-    if (WAYS.size() != 8) {
+    if (WAYS.size() != 9) {
       fail("a way in was added: give it its prefixes here");
     }
   }
