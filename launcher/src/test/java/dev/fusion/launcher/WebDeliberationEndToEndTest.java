@@ -97,8 +97,8 @@ class WebDeliberationEndToEndTest extends SharedPipelineTestBase {
     // The analysis records the coverage, and the result the labels the judge saw and its tool calls
     assertThat(result.path("analysis").path("asked").asInt()).isEqualTo(3);
     assertThat(result.path("analysis").path("answered").asInt()).isEqualTo(2);
-    JsonNode judge = result.path("fusion_judge").isMissingNode() ? result.path("judge") : result.path("fusion_judge");
-    assertThat(judge.path("model").asText()).isEqualTo("sim/judge-web;web_steps=1");
+    JsonNode judge = result.path("judge");
+    assertThat(judge.path("model").asText()).isEqualTo("sim/judge-web"); // the concrete model that answered
     assertThat(judge.path("labels").path("Response A").asText()).startsWith("sim/honest-");
     assertThat(judge.path("labels").path("Response B").asText()).startsWith("sim/honest-");
     assertThat(judge.path("sources")).hasSize(1);
