@@ -73,6 +73,10 @@ public final class BenchCommand implements Callable<Integer> {
     return scenario.equals("overhead") || scenario.equals("throughput");
   }
 
+  @Option(names = "--web-steps", defaultValue = "0", description = "web tool steps each simulated panel model "
+      + "takes before it answers (searches and page fetches through Fusion's web tools, served by the simulator)")
+  int webSteps;
+
   @Option(names = "--prompts", description = "prompts in the batch (batch; default 100000)")
   Long prompts;
 
@@ -105,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
     r = rate != null ? rate : r;
     s = seconds != null ? seconds : s;
     lat = latency != null ? latency : lat;
-    LoadProfile profile = LoadProfile.parse(lat);
+    LoadProfile profile = LoadProfile.parse(lat).withWebSteps(webSteps);
 
     Path data = Files.createTempDirectory("fusion-bench");
     try {
@@ -127,6 +131,11 @@ public final class BenchCommand implements Callable<Integer> {
       env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
       env.put("FUSION_SIMULATOR_URL", simulator != null ? simulator.baseUrl() : simulatorUrl);
       env.put("FUSION_DATA_DIR", data.toString());
+      if (simulator != null) {
+        // The simulator's web, as in dev mode: its SearXNG-style search and its pages, allow-listed.
+        env.putIfAbsent("FUSION_SEARXNG_URL", simulator.rootUrl());
+        env.putIfAbsent("FUSION_WEB_FETCH_ALLOW", java.net.URI.create(simulator.rootUrl()).getAuthority());
+      }
       env.putIfAbsent("FUSION_TOPIC_PARTITIONS", "6");
       // Enough in-flight room for the scenario: rate x the job's model time, plus slack.
       long inFlight = Math.max(2_000, Math.round(r * Math.max(1, profile.criticalPathMs()) / 1000.0 * 1.5));

@@ -261,7 +261,7 @@ final class LoadBench {
   /** The simulated panel of a run: {@code panelSize} distinct models, each carrying the latency options. */
   static List<String> panelModels(LoadProfile profile, int panelSize) {
     List<String> names = List.of("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta");
-    return names.subList(0, panelSize).stream().map(n -> "sim/" + n + ";" + profile.simOptions()).toList();
+    return names.subList(0, panelSize).stream().map(n -> "sim/" + n + ";" + profile.panelOptions()).toList();
   }
 
   static String judgeModel(LoadProfile profile) {

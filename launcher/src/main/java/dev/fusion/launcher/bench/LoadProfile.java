@@ -1,11 +1,21 @@
 package dev.fusion.launcher.bench;
 
 /**
- * What the simulated models do during a run: {@code 0}, {@code fixed:MS} or {@code lognormal:MEDIAN:SIGMA}.
- * {@link #criticalPathMs()} is the models' share of a job's latency (slowest panel answer + judge +
- * synthesizer) when it is known in advance, i.e. for fixed latency.
+ * What the simulated models do during a run: {@code 0}, {@code fixed:MS} or {@code lognormal:MEDIAN:SIGMA},
+ * and how many web tool steps each panel model takes ({@code webSteps}: it searches the simulator's web and
+ * reads pages through Fusion's web tools before it answers). {@link #criticalPathMs()} is the models' share
+ * of a job's latency (slowest panel answer + judge + synthesizer) when it is known in advance, i.e. for
+ * fixed latency without web steps.
  */
-record LoadProfile(String kind, long ms, double sigma) {
+record LoadProfile(String kind, long ms, double sigma, int webSteps) {
+
+  LoadProfile(String kind, long ms, double sigma) {
+    this(kind, ms, sigma, 0);
+  }
+
+  LoadProfile withWebSteps(int steps) {
+    return new LoadProfile(kind, ms, sigma, steps);
+  }
 
   static LoadProfile parse(String spec) {
     String[] parts = spec.split(":");
@@ -22,16 +32,22 @@ record LoadProfile(String kind, long ms, double sigma) {
     return "fixed".equals(kind) ? "latency_ms=" + ms : "latency=lognormal;latency_median_ms=" + ms + ";latency_sigma=" + sigma;
   }
 
+  /** A panel model's options: the latency, and its web steps if any. */
+  String panelOptions() {
+    return webSteps > 0 ? simOptions() + ";web_steps=" + webSteps : simOptions();
+  }
+
   boolean fixed() {
     return "fixed".equals(kind);
   }
 
   long criticalPathMs() {
-    return fixed() ? 3 * ms : -1;
+    return fixed() ? 3 * ms * (webSteps > 0 ? webSteps + 1 : 1) : -1;
   }
 
   @Override
   public String toString() {
-    return fixed() ? (ms == 0 ? "0 ms" : "fixed " + ms + " ms") : "log-normal median " + ms + " ms, sigma " + sigma;
+    String latency = fixed() ? (ms == 0 ? "0 ms" : "fixed " + ms + " ms") : "log-normal median " + ms + " ms, sigma " + sigma;
+    return webSteps > 0 ? latency + ", " + webSteps + " web steps per panel model" : latency;
   }
 }
