@@ -15,6 +15,18 @@ public interface ToolExecutor {
   /** Runs one call the model made; the result's {@code content} answers it as a {@code tool} message. */
   Future<Executed> execute(String callId, String functionName, String arguments);
 
-  /** A call's result for the model, and the record of what was done. */
-  record Executed(String content, ToolStep step) {}
+  /**
+   * A call's result for the model, and the record of what was done; {@code unavailable} when the service
+   * behind the tool failed (not the call): a loop whose calls all meet that, step after step, ends.
+   */
+  record Executed(String content, ToolStep step, boolean unavailable) {
+    public Executed(String content, ToolStep step) {
+      this(content, step, false);
+    }
+
+    /** The same result, marked as a failure of the service behind the tool. */
+    public Executed asServiceFailure() {
+      return new Executed(content, step, true);
+    }
+  }
 }

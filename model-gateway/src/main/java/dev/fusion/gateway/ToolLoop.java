@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.Provider;
 import dev.fusion.common.contract.ChatMessage;
+import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.WebToolsMode;
 import dev.fusion.common.contract.ToolStep;
 import dev.fusion.common.contract.Usage;
@@ -92,6 +93,9 @@ public final class ToolLoop {
         request.responseFormat(), extra, request.wireMessages());
   }
 
+  /** Steps in a row whose every call met a failed tool service, after which the loop fails. */
+  static final int MAX_UNAVAILABLE_STEPS = 2;
+
   public static final String SERVER_WEB_SEARCH = "openrouter:web_search";
   public static final String SERVER_WEB_FETCH = "openrouter:web_fetch";
 
@@ -122,6 +126,8 @@ public final class ToolLoop {
     Usage usage = Usage.ZERO;
     int step;
     int calls;
+    /** Steps in a row in which every call met a failed service (the search backend down). */
+    int unavailableSteps;
 
     Run(ChatRequest request, ToolExecutor tools, int maxSteps, Consumer<ToolStep> onStep) {
       this.base = request;
@@ -181,10 +187,11 @@ public final class ToolLoop {
           if (s != null && onStep != null) {
             onStep.accept(s);
           }
-          return new ToolExecutor.Executed(executed.content(), s);
+          return new ToolExecutor.Executed(executed.content(), s, executed.unavailable());
         }));
       }
       Future.all(results).onComplete(all -> {
+        boolean allUnavailable = !results.isEmpty();
         // Results are appended in the order the model made the calls, whatever order they finished in.
         for (int i = 0; i < results.size(); i++) {
           ToolExecutor.Executed r = results.get(i).result();
@@ -193,6 +200,18 @@ public final class ToolLoop {
           if (r.step() != null) {
             steps.add(r.step());
           }
+          allUnavailable &= r.unavailable();
+        }
+        unavailableSteps = allUnavailable ? unavailableSteps + 1 : 0;
+        if (unavailableSteps >= MAX_UNAVAILABLE_STEPS) {
+          // The tools' service is down for good: the member fails with a typed reason instead of spending
+          // its steps on calls that cannot work.
+          String error = results.get(results.size() - 1).result().step() == null ? "the web tools failed"
+              : results.get(results.size() - 1).result().step().error();
+          done.fail(new Failed(new ModelCallException(base.model(), FailureReasons.WEB_TOOLS_UNAVAILABLE, null,
+              "the web tools were unavailable for " + unavailableSteps + " steps in a row: " + error, List.of()),
+              usage, steps));
+          return;
         }
         // After the last allowed step the model is asked for its text at once, with no more tools.
         call(step >= maxSteps);

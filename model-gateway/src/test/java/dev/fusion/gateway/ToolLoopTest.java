@@ -188,6 +188,35 @@ class ToolLoopTest extends SimulatorGatewayTestBase {
     assertThat(web.calls).isEmpty();
   }
 
+  @Test
+  void whenTheToolsServiceFailsInEveryCallOfTwoStepsInARowTheLoopFailsWithATypedReason() throws Exception {
+    // Given a search service that is down: every search is a failure of the service, not of the call
+    ToolExecutor down = new ToolExecutor() {
+      @Override
+      public ArrayNode definitions() {
+        return web.definitions();
+      }
+
+      @Override
+      public Future<Executed> execute(String callId, String functionName, String arguments) {
+        web.calls.add(functionName);
+        return Future.succeededFuture(new Executed("{\"error\":\"could not connect to SearXNG\"}",
+            ToolStep.search(0, callId, "q", null, 1, "could not connect to SearXNG")).asServiceFailure());
+      }
+    };
+    // When a model keeps searching
+    Throwable e = failureOf(loop.run(ask("sim/alpha;web_steps=5"), down, 8, onStep));
+
+    // Then after two such steps the loop ends, typed, with what it did and cost
+    assertThat(e).isInstanceOf(ToolLoop.Failed.class);
+    ToolLoop.Failed f = (ToolLoop.Failed) e;
+    assertThat(f.modelFailure().reason()).isEqualTo("web_tools_unavailable");
+    assertThat(f.modelFailure().getMessage()).contains("could not connect to SearXNG");
+    assertThat(f.steps()).hasSize(2);
+    assertThat(f.usage().promptTokens()).isPositive();
+    assertThat(web.calls).hasSize(2);
+  }
+
   private static Throwable failureOf(Future<?> f) {
     try {
       f.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);

@@ -63,14 +63,14 @@ final class SearchClient implements AutoCloseable {
     BoundedExchange exchange = new BoundedExchange();
     Promise<List<SearchResult>> results = Promise.promise();
     long timer = vertx.setTimer(timeoutMs, id -> {
-      if (results.tryFail(new WebToolException(name + " did not answer within " + millisText(timeoutMs)))) {
+      if (results.tryFail(WebToolException.backendDown(name + " did not answer within " + millisText(timeoutMs)))) {
         exchange.abort();
       }
     });
     exchange.send(http, options, request.jsonBody(), MAX_ANSWER_BYTES, resp -> resp.statusCode() / 100 == 2)
         .compose(answer -> {
           if (answer.status() / 100 != 2) {
-            return Future.failedFuture(new WebToolException(statusMessage(name, answer.status())));
+            return Future.failedFuture(WebToolException.backendDown(statusMessage(name, answer.status())));
           }
           if (answer.cutShort()) {
             return Future.failedFuture(new WebToolException("the " + name + " answer is larger than "
@@ -122,9 +122,9 @@ final class SearchClient implements AutoCloseable {
     }
     LOG.warn("web search via {} failed: {}", name, cause.toString());
     if (cause instanceof ConnectException) {
-      return new WebToolException("could not connect to " + name);
+      return WebToolException.backendDown("could not connect to " + name);
     }
-    return new WebToolException(name + " could not be reached (" + cause.getClass().getSimpleName() + ")");
+    return WebToolException.backendDown(name + " could not be reached (" + cause.getClass().getSimpleName() + ")");
   }
 
   static String millisText(long ms) {

@@ -151,8 +151,11 @@ public final class WebTools implements ToolExecutor, AutoCloseable {
       }
       return new ToolExecutor.Executed(write(content),
           ToolStep.search(0, callId, q, results.size(), millisSince(started), null));
-    }).recover(e -> Future.succeededFuture(searchError(callId, q,
-        e instanceof WebToolException ? e.getMessage() : "the search failed", started)));
+    }).recover(e -> {
+      ToolExecutor.Executed failed = searchError(callId, q,
+          e instanceof WebToolException ? e.getMessage() : "the search failed", started);
+      return Future.succeededFuture(e instanceof WebToolException w && w.backendDown ? failed.asServiceFailure() : failed);
+    });
   }
 
   private Future<ToolExecutor.Executed> webFetch(String callId, String argumentsJson, long started) {

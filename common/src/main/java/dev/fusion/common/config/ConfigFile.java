@@ -23,7 +23,7 @@ final class ConfigFile {
   static final Set<String> GATEWAY_KEYS = Set.of("timeout_ms", "first_token_timeout_ms", "max_attempts",
       "backoff_ms", "max_backoff_ms", "pool_size", "queue_limit", "saturation_threshold");
   static final Set<String> PROVIDER_KEYS = Set.of("base_url", "api_key_env", "api_key_optional", "prefixes",
-      "strip_prefix", "max_concurrency", "rate_limit", "usage_accounting", "http2", "headers", "enabled");
+      "strip_prefix", "max_concurrency", "rate_limit", "usage_accounting", "http2", "web_tools", "headers", "enabled");
   static final Set<String> MODEL_KEYS = Set.of("max_concurrency", "rate_limit", "price", "fallbacks");
   static final Set<String> RATE_KEYS = Set.of("requests_per_second", "burst");
   static final Set<String> PRICE_KEYS = Set.of("prompt", "completion");

@@ -15,6 +15,8 @@ public final class FailureReasons {
   public static final String EMPTY_COMPLETION = "empty_completion";
   public static final String TRUNCATED_STREAM = "truncated_stream";
   public static final String NO_PROVIDER = "no_provider";
+  /** The service behind a model's web tools (the search backend) failed in every call of several steps in a row. */
+  public static final String WEB_TOOLS_UNAVAILABLE = "web_tools_unavailable";
   /**
    * Not a failure of the call: the answer was longer than its cap and was cut, with a marker at the end
    * (on an answer that is otherwise ok, and on a completed result whose final answer was cut).

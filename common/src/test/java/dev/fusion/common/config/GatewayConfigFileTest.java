@@ -32,6 +32,7 @@ class GatewayConfigFileTest {
           rate_limit: {requests_per_second: 10, burst: 20}
           headers: {X-Title: Fusion}
           http2: true
+          web_tools: provider
         ollama:
           base_url: http://127.0.0.1:11434/v1
           prefixes: [ollama/]
@@ -84,12 +85,14 @@ class GatewayConfigFileTest {
     assertThat(or.usageAccounting()).isTrue();
     assertThat(or.headers()).containsEntry("X-Title", "Fusion");
     assertThat(or.http2()).isTrue();
+    assertThat(or.webTools()).isEqualTo("provider");
 
     Provider ollama = g.providerFor("ollama/llama3.1");
     assertThat(ollama.name()).isEqualTo("ollama");
     assertThat(ollama.wireModel("ollama/llama3.1")).isEqualTo("llama3.1");
     assertThat(ollama.apiKey()).isNull();
     assertThat(ollama.http2()).isFalse();
+    assertThat(ollama.webTools()).isEqualTo("fusion"); // the default
     assertThat(g.providerFor("sim/alpha").name()).isEqualTo("simulator");
 
     ModelSettings opus = g.modelSettings("anthropic/claude-opus-4.1");
@@ -111,13 +114,16 @@ class GatewayConfigFileTest {
     FusionConfig config = load(FILE, Map.of("OPENROUTER_API_KEY", "k", "FUSION_MODEL_MAX_ATTEMPTS", "2",
         "OPENROUTER_BASE_URL", "http://proxy/api/v1", "FUSION_PROVIDER_OLLAMA_MAX_CONCURRENCY", "7",
         "FUSION_PROVIDER_OLLAMA_RPS", "3", "FUSION_DEFAULT_JUDGE", "ollama/other", "FUSION_PROVIDER_SIMULATOR_HTTP2",
-        "true"));
+        "true", "FUSION_PROVIDER_OLLAMA_WEB_TOOLS", "off"));
     assertThat(config.gateway().maxAttempts()).isEqualTo(2);
     assertThat(config.gateway().provider("openrouter").baseUrl()).isEqualTo("http://proxy/api/v1");
     assertThat(config.gateway().provider("ollama").maxConcurrency()).isEqualTo(7);
     assertThat(config.gateway().provider("ollama").rateLimit()).isEqualTo(new RateLimit(3, 3));
     assertThat(config.defaultJudge()).isEqualTo("ollama/other");
     assertThat(config.gateway().provider("simulator").http2()).isTrue();
+    assertThat(config.gateway().provider("ollama").webTools()).isEqualTo("off");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> load(FILE, Map.of("FUSION_PROVIDER_OLLAMA_WEB_TOOLS",
+        "sometimes"))).hasMessageContaining("providers.ollama.web_tools");
   }
 
   @Test
