@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpMethod;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -40,17 +39,7 @@ final class BraveBackend implements SearchBackend {
     if (!answer.isObject()) {
       throw new WebToolException("the Brave Search answer is not a JSON object");
     }
-    List<SearchResult> out = new ArrayList<>();
-    for (JsonNode r : answer.path("web").path("results")) {
-      if (out.size() >= maxResults) {
-        break;
-      }
-      SearchResult result = SearchBackend.result(SearchBackend.text(r, "title"), SearchBackend.text(r, "url"),
-          SearchBackend.text(r, "description"));
-      if (result != null) {
-        out.add(result);
-      }
-    }
-    return out;
+    return SearchBackend.collect(answer.path("web").path("results"), "description", maxResults);
   }
+
 }

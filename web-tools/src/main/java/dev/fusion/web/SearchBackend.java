@@ -30,6 +30,24 @@ interface SearchBackend {
    * A result with its fields bounded and tidied (HTML tags, which some APIs put into snippets, removed), or
    * null when its URL is missing, not http(s) or too long to be useful.
    */
+  /**
+   * Up to {@code maxResults} results from a backend's list of hits, each with its title, URL and the
+   * snippet in {@code snippetField}; hits without a usable URL are skipped.
+   */
+  static java.util.List<SearchResult> collect(JsonNode hits, String snippetField, int maxResults) {
+    java.util.List<SearchResult> out = new java.util.ArrayList<>();
+    for (JsonNode r : hits) {
+      if (out.size() >= maxResults) {
+        break;
+      }
+      SearchResult result = result(text(r, "title"), text(r, "url"), text(r, snippetField));
+      if (result != null) {
+        out.add(result);
+      }
+    }
+    return out;
+  }
+
   static SearchResult result(String title, String url, String snippet) {
     if (url == null || url.isBlank() || url.length() > MAX_URL_CHARS) {
       return null;

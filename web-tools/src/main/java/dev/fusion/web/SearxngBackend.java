@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.http.HttpMethod;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -38,17 +37,7 @@ final class SearxngBackend implements SearchBackend {
     if (!results.isArray()) {
       throw new WebToolException("the SearXNG answer has no results list");
     }
-    List<SearchResult> out = new ArrayList<>();
-    for (JsonNode r : results) {
-      if (out.size() >= maxResults) {
-        break;
-      }
-      SearchResult result = SearchBackend.result(SearchBackend.text(r, "title"), SearchBackend.text(r, "url"),
-          SearchBackend.text(r, "content"));
-      if (result != null) {
-        out.add(result);
-      }
-    }
-    return out;
+    return SearchBackend.collect(results, "content", maxResults);
   }
+
 }
