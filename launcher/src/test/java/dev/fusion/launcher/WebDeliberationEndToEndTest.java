@@ -123,6 +123,17 @@ class WebDeliberationEndToEndTest extends SharedPipelineTestBase {
   }
 
   @Test
+  void aJudgeThatAlsoSitsOnThePanelIsAllowedAndFlagged() throws Exception {
+    ObjectNode body = (ObjectNode) Json.tree(PipelineHarness.jobBody("Is nuclear power safe?", "sim/onp-a",
+        "sim/onp-b"));
+    body.put("model", "sim/onp-a");
+    String id = new JobsTestClient(stack.httpPort(), null).submit(Json.toString(body));
+    JsonNode result = awaitTerminal(id).path("result");
+    assertThat(result.path("status").asText()).isEqualTo("completed");
+    assertThat(result.path("judge").path("on_panel").asBoolean()).isTrue();
+  }
+
+  @Test
   void theFusionConfigsSettingsReachThePanelAndJudgeCallsAndNotTheFinalAnswer() throws Exception {
     ObjectNode body = (ObjectNode) Json.tree(PipelineHarness.jobBody("Name three uses of graphene.",
         "sim/set-a", "sim/set-b"));
@@ -192,6 +203,31 @@ class WebDeliberationEndToEndTest extends SharedPipelineTestBase {
           .toCompletionStage().toCompletableFuture().get();
       assertThat(outcome.step().error()).as(url).isNotNull();
       assertThat(outcome.content()).as(url).contains("error");
+    }
+  }
+
+  @Test
+  void aSearchBackendThatIsDownForGoodFailsThePanelMemberWithATypedReasonAndTheOthersStillAnswer()
+      throws Exception {
+    // Given a pipeline whose search backend does not answer at all (nothing listens on its port)
+    int deadPort;
+    try (var socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    try (FusionStack down = harness.newStack(java.util.Map.of("FUSION_SEARXNG_URL", "http://127.0.0.1:" + deadPort))) {
+      JobsTestClient client = new JobsTestClient(down.httpPort(), null);
+      String id = client.submit(PipelineHarness.jobBody("What is new in battery research?",
+          "sim/down-a;web_steps=4", "sim/down-b"));
+      JsonNode job = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+          .until(() -> harness.getJson(down, "/v1/jobs/" + id),
+              j -> j.path("status").asText().matches("completed|failed"));
+      // Then the searching member failed, typed, after two steps; the other answered and the job completed
+      assertThat(job.path("status").asText()).isEqualTo("completed");
+      JsonNode failed = job.path("result").path("failed_models");
+      assertThat(failed).hasSize(1);
+      assertThat(failed.get(0).path("model").asText()).isEqualTo("sim/down-a;web_steps=4");
+      assertThat(failed.get(0).path("reason").asText()).isEqualTo("web_tools_unavailable");
+      assertThat(harness.simulator.requests("sim/down-a")).hasSize(2);
     }
   }
 
