@@ -9,7 +9,7 @@ import io.vertx.core.Future;
  * never fails: whatever goes wrong becomes a tool result telling the model so, and the loop goes on.
  */
 public interface ToolExecutor {
-  /** The OpenAI function-tool definitions offered to the model. */
+  /** The OpenAI function-tool definitions offered to the model (shared: callers must not change them). */
   ArrayNode definitions();
 
   /** Runs one call the model made; the result's {@code content} answers it as a {@code tool} message. */

@@ -129,20 +129,31 @@ public final class ToolLoop {
     /** Steps in a row in which every call met a failed service (the search backend down). */
     int unavailableSteps;
 
+    /** The request's own extra fields with the tools offered and {@code tool_choice: "auto"}. */
+    final ObjectNode offering;
+
     Run(ChatRequest request, ToolExecutor tools, int maxSteps, Consumer<ToolStep> onStep) {
       this.base = request;
       this.tools = tools;
       this.maxSteps = maxSteps;
       this.onStep = onStep;
       this.messages = request.wireMessages() != null ? request.wireMessages().deepCopy() : wire(request.messages());
+      this.offering = request.extra() == null ? Json.object() : request.extra().deepCopy();
+      ArrayNode offered = offering.has("tools") && offering.get("tools").isArray()
+          ? (ArrayNode) offering.get("tools") : offering.putArray("tools");
+      offered.addAll(tools.definitions());
+      offering.set("tool_choice", TextNode.valueOf("auto"));
+    }
+
+    ObjectNode lastExtra() {
+      ObjectNode extra = offering.deepCopy();
+      extra.set("tool_choice", TextNode.valueOf("none"));
+      return extra;
     }
 
     void call(boolean last) {
-      ObjectNode extra = base.extra() == null ? Json.object() : base.extra().deepCopy();
-      ArrayNode offered = extra.has("tools") && extra.get("tools").isArray()
-          ? (ArrayNode) extra.get("tools") : extra.putArray("tools");
-      offered.addAll(tools.definitions());
-      extra.set("tool_choice", TextNode.valueOf(last ? "none" : "auto"));
+      // The offered tools are the same on every call of the loop; only the choice changes at the end.
+      ObjectNode extra = last ? lastExtra() : offering;
       ChatRequest request = new ChatRequest(base.model(), base.messages(), base.temperature(),
           base.maxCompletionTokens(), base.responseFormat(), extra, messages);
       calls++;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.AnalysisRecord;
 import dev.fusion.common.contract.ChatMessage;
@@ -54,7 +55,8 @@ final class SynthesisPrompt {
     }
     result.put("status", "ok");
     if (record.analysis() != null) {
-      result.set("analysis", Json.MAPPER.valueToTree(record.analysis()));
+      // Written as JSON text once, not built as a tree first.
+      result.putRawValue("analysis", new RawValue(Json.toString(record.analysis())));
     }
     ArrayNode responses = result.putArray("responses");
     ArrayNode failed = result.putArray("failed_models");

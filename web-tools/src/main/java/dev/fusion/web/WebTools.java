@@ -65,10 +65,13 @@ public final class WebTools implements ToolExecutor, AutoCloseable {
     this.definitions = buildDefinitions(config);
   }
 
-  /** The two OpenAI function-tool definitions, web_search then web_fetch (a copy the caller may change). */
+  /**
+   * The two OpenAI function-tool definitions, web_search then web_fetch: one shared tree, built once (every
+   * panel and judge call offers them; request bodies are written from a copy of what a call holds).
+   */
   @Override
   public ArrayNode definitions() {
-    return definitions.deepCopy();
+    return definitions;
   }
 
   public static boolean isWebTool(String functionName) {
