@@ -3,9 +3,7 @@ package dev.fusion.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,11 +54,7 @@ class GatewayConfigFileTest {
       """;
 
   private FusionConfig load(String yaml, Map<String, String> env) throws Exception {
-    Path file = dir.resolve("fusion.yaml");
-    Files.writeString(file, yaml);
-    Map<String, String> vars = new HashMap<>(env);
-    vars.put("FUSION_CONFIG", file.toString());
-    return FusionConfig.fromEnv(vars);
+    return ConfigFiles.load(dir, yaml, env);
   }
 
   @Test
