@@ -18,6 +18,7 @@ import dev.fusion.gateway.ModelCallException;
 import dev.fusion.gateway.ModelGateway;
 import dev.fusion.gateway.ToolExecutor;
 import dev.fusion.gateway.ToolLoop;
+import dev.fusion.common.kafka.PendingSends;
 import dev.fusion.web.WebTools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.contract.FusionJob;
@@ -71,28 +72,21 @@ final class JudgeCaller {
     // web tools like the panel.
     ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, job.maxCompletionTokens(),
         AnalysisSchema.responseFormat(), ChatRequest.reasoningExtra(job.reasoning()));
-    List<CompletableFuture<?>> stepEvents = new ArrayList<>();
-    Future<AnalysisRecord> judged = loop.call(request, job.webTools(), webTools, job.toolStepLimit(), step -> {
-          var sent = ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId, EventTypes.ANALYSIS_TOOL_CALL,
-              d -> d.put("model", judgeModel).setAll((ObjectNode) Json.MAPPER.valueToTree(step))));
-          synchronized (stepEvents) {
-            stepEvents.add(sent);
-          }
-        })
+    PendingSends stepEvents = new PendingSends();
+    Future<AnalysisRecord> judged = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
+            step -> stepEvents.add(ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId,
+                EventTypes.ANALYSIS_TOOL_CALL, d -> d.put("model", judgeModel)
+                    .setAll((ObjectNode) Json.MAPPER.valueToTree(step))))))
         .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
-        .otherwise(e -> {
-          ToolLoop.Failed f = (ToolLoop.Failed) e;
-          return record(panel, null, judgeModel, callFailureReason(f.modelFailure()),
-              String.valueOf(f.modelFailure().getMessage()), f.usage(), started, false, prompt.labelToModel(),
-              f.steps());
-        });
-    return inProgress.thenCompose(x -> judged.toCompletionStage()).thenCompose(r -> {
-      CompletableFuture<?>[] steps;
-      synchronized (stepEvents) {
-        steps = stepEvents.toArray(CompletableFuture[]::new);
-      }
-      return CompletableFuture.allOf(steps).thenCompose(x -> publish(r));
-    });
+        .otherwise(e -> e instanceof ToolLoop.Failed f
+            ? record(panel, null, judgeModel, callFailureReason(f.modelFailure()),
+                String.valueOf(f.modelFailure().getMessage()), f.usage(), started, false, prompt.labelToModel(),
+                f.steps())
+            // Not a model call's failure (a bug while reading the reply): the judge's reason, as before.
+            : record(panel, null, judgeModel, callFailureReason(e), String.valueOf(e.getMessage()), Usage.ZERO,
+                started, false, prompt.labelToModel(), List.of()));
+    return inProgress.thenCompose(x -> judged.toCompletionStage())
+        .thenCompose(r -> stepEvents.all().thenCompose(x -> publish(r)));
   }
 
   /**

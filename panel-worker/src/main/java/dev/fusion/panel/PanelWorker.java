@@ -8,6 +8,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.kafka.ConsumerStage;
+import dev.fusion.common.kafka.PendingSends;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
@@ -59,24 +60,14 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
       // token limit and reasoning; the web tools per the job's or the provider's mode.
       ChatRequest request = new ChatRequest(model, job.messages(), job.temperature(), job.maxCompletionTokens(),
           null, ChatRequest.reasoningExtra(job.reasoning()));
-      List<CompletableFuture<?>> stepEvents = new ArrayList<>();
+      PendingSends stepEvents = new PendingSends();
       CompletableFuture<?> answered = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
-              step -> {
-                var sent = ctx.publisher().send(topics.events(), jobId, toolCallEvent(jobId, model, index, step));
-                synchronized (stepEvents) {
-                  stepEvents.add(sent);
-                }
-              })
+              step -> stepEvents.add(ctx.publisher().send(topics.events(), jobId,
+                  toolCallEvent(jobId, model, index, step))))
           .map(o -> success(jobId, index, model, o, started))
           .otherwise(e -> failure(jobId, index, model, e, started))
           .toCompletionStage().toCompletableFuture()
-          .thenCompose(answer -> {
-            CompletableFuture<?>[] steps;
-            synchronized (stepEvents) {
-              steps = stepEvents.toArray(CompletableFuture[]::new);
-            }
-            return CompletableFuture.allOf(steps).thenCompose(x -> publish(jobId, answer));
-          });
+          .thenCompose(answer -> stepEvents.all().thenCompose(x -> publish(jobId, answer)));
       acks.add(answered);
     }
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
