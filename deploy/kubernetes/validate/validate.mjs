@@ -3,7 +3,8 @@
 // know (a typo such as `replica:`), and what the schemas cannot see: selectors that match no pod,
 // probes on a port the container does not name, ScaledObjects aimed at no workload.
 //
-//   node validate.mjs                 the kustomizations of deploy/kubernetes (the default and with-simulator)
+//   node validate.mjs                 the kustomizations of deploy/kubernetes (the default and with-simulator),
+//                                     and the Grafana dashboard's queries (deploy/grafana/dashboards)
 //   node validate.mjs DIR...          other kustomization directories
 //   node validate.mjs --self-check    proves the checks bite: each deliberately broken copy must fail
 //
@@ -306,6 +307,70 @@ async function problemsOf(resources, errors = []) {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// The Grafana dashboard: every query names only metrics of the contract (issue 18: Fusion's own, and
+// Micrometer's JVM, process and Kafka client metrics), so a misspelt metric is caught here rather than as
+// an empty panel; and every panel has a query, a place and no overlap.
+
+const dashboardsDir = resolve(kubernetesDir, "..", "grafana", "dashboards");
+const FUSION_METRICS = new Set(["fusion_jobs_accepted_total", "fusion_jobs_finished_total", "fusion_job_duration_seconds",
+  "fusion_stage_duration_seconds", "fusion_model_calls_total", "fusion_model_call_duration_seconds",
+  "fusion_model_retries_total", "fusion_model_tokens_total", "fusion_model_cost_usd_total", "fusion_worker_in_flight",
+  "fusion_gateway_queue_depth", "fusion_batch_lines_total"]);
+const HISTOGRAMS = new Set(["fusion_job_duration_seconds", "fusion_stage_duration_seconds", "fusion_model_call_duration_seconds"]);
+const OTHER_PREFIXES = ["jvm_", "process_", "system_", "kafka_consumer_", "kafka_producer_", "kafka_stream_"];
+const PROMQL_WORDS = new Set(["sum", "max", "min", "avg", "by", "without", "rate", "increase", "irate", "histogram_quantile",
+  "on", "ignoring", "group_left", "group_right", "le", "up", "and", "or", "unless", "count", "topk", "bottomk", "offset"]);
+
+export function dashboardProblems(dashboard, where) {
+  const errors = [];
+  const boxes = [];
+  for (const panel of dashboard.panels ?? []) {
+    const id = `${where} panel "${panel.title}"`;
+    const g = panel.gridPos;
+    if (!g || [g.h, g.w, g.x, g.y].some((v) => !Number.isInteger(v)) || g.x + g.w > 24) {
+      errors.push(`${id}: gridPos missing or wider than 24`);
+    } else {
+      for (const other of boxes) {
+        if (g.x < other.g.x + other.g.w && other.g.x < g.x + g.w && g.y < other.g.y + other.g.h && other.g.y < g.y + g.h) {
+          errors.push(`${id}: overlaps panel "${other.title}"`);
+        }
+      }
+      boxes.push({ g, title: panel.title });
+    }
+    if (panel.type === "row") {
+      continue;
+    }
+    if (!panel.targets?.length) {
+      errors.push(`${id}: no query`);
+    }
+    for (const t of panel.targets ?? []) {
+      // Label names sit in matchers ({...}) and grouping lists (by (...), on (...)): drop them, and strings
+      // and ranges; every identifier left is a metric or a PromQL word.
+      const expr = String(t.expr ?? "")
+        .replace(/"[^"]*"/g, "")
+        .replace(/\{[^}]*\}/g, "")
+        .replace(/\[[^\]]*\]/g, "")
+        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "$1");
+      for (const word of expr.match(/[a-zA-Z_][a-zA-Z0-9_]*/g) ?? []) {
+        const base = word.replace(/_(bucket|sum|count)$/, "");
+        const known = FUSION_METRICS.has(word) || (HISTOGRAMS.has(base) && base !== word)
+          || OTHER_PREFIXES.some((p) => word.startsWith(p)) || PROMQL_WORDS.has(word);
+        if (!known) {
+          errors.push(`${id}: '${word}' is not a metric of the contract (a typo?) in ${t.expr}`);
+        } else if (HISTOGRAMS.has(word)) {
+          errors.push(`${id}: histogram ${word} queried without _bucket, _sum or _count`);
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+function dashboardFiles() {
+  return ["fusion.json"].map((f) => join(dashboardsDir, f));
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Self-check: the real manifests pass, and every deliberately broken copy fails with the expected message.
 
 const BREAKAGES = [
@@ -363,6 +428,17 @@ async function selfCheck() {
       failures++;
     }
   }
+  const dashboard = JSON.parse(readFileSync(dashboardFiles()[0], "utf8"));
+  const typo = structuredClone(dashboard);
+  typo.panels.find((p) => p.targets?.length).targets[0].expr = "sum by (stage) (fusion_jobs_finsihed_total)";
+  const cleanDashboard = dashboardProblems(dashboard, "dashboard");
+  const typoFound = dashboardProblems(typo, "dashboard").some((m) => m.includes("'fusion_jobs_finsihed_total' is not a metric"));
+  if (cleanDashboard.length > 0 || !typoFound) {
+    console.log(`self-check FAIL: dashboard check: clean ${JSON.stringify(cleanDashboard)}, typo found ${typoFound}`);
+    failures++;
+  } else {
+    console.log("self-check ok: a misspelt metric in the dashboard is refused");
+  }
   const badYaml = [];
   try {
     parseAllDocuments("a: [1, 2\n").forEach((d) => d.errors.forEach((e) => badYaml.push(e.message)));
@@ -373,7 +449,7 @@ async function selfCheck() {
     console.log("self-check FAIL: broken YAML was parsed");
     failures++;
   }
-  const total = BREAKAGES.length + 2;
+  const total = BREAKAGES.length + 3;
   console.log(`${total - failures} passed, ${failures} failed`);
   return failures === 0;
 }
@@ -391,6 +467,17 @@ async function main(args) {
       console.log(`${rel(root)}: INVALID\n  ${errors.join("\n  ")}`);
     } else {
       console.log(`${rel(root)}: valid (Kubernetes and KEDA schemas, no unknown fields, selectors, probes, scale targets)`);
+    }
+  }
+  if (args.length === 0) {
+    for (const file of dashboardFiles()) {
+      const errors = dashboardProblems(JSON.parse(readFileSync(file, "utf8")), relative(kubernetesDir, file));
+      if (errors.length > 0) {
+        bad++;
+        console.log(`${relative(kubernetesDir, file)}: INVALID\n  ${errors.join("\n  ")}`);
+      } else {
+        console.log(`${relative(kubernetesDir, file)}: valid (metrics of the contract, panel layout)`);
+      }
     }
   }
   return bad === 0 ? 0 : 1;
