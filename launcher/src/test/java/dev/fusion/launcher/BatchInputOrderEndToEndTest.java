@@ -86,7 +86,7 @@ class BatchInputOrderEndToEndTest extends PipelineTestBase {
 
   /**
    * Runs the command in a thread and interrupts it once the output holds at least {@code n} lines, with
-   * the panel worker stopped so the batch is certainly unfinished when the interrupt lands. What the
+   * the panel worker crashed so the batch is certainly unfinished when the interrupt lands. What the
    * interrupted run wrote is a prefix of the input's order.
    */
   private static void interruptAfter(FusionStack stack, BatchCli cli, int n, String... args) throws Exception {
@@ -94,7 +94,7 @@ class BatchInputOrderEndToEndTest extends PipelineTestBase {
     Thread thread = new Thread(() -> exit.set(cli.run(new ByteArrayOutputStream(), args)), "fusion-batch-cli");
     thread.start();
     await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && lines(cli.output()).size() >= n);
-    stack.stopPanelWorker();
+    stack.crashPanelWorker(); // at once: a graceful stop would let every in-flight line finish first
     try {
       // Interrupted until it stops: JDK 17's HttpClient can swallow an interrupt that lands while a body is read.
       await().atMost(Duration.ofSeconds(30)).until(() -> {
