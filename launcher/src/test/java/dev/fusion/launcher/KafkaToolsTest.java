@@ -67,6 +67,13 @@ class KafkaToolsTest extends PipelineTestBase {
   }
 
   @Test
+  void theLaunchersCommandLineRoutesKafkaToTheTools() {
+    // As ./fusion runs it: everything after the tool's name is the tool's, options included.
+    assertThat(Main.commandLine().execute("kafka", "topics", "--bootstrap-server", harness.kafka.bootstrapServers(),
+        "--list")).isZero();
+  }
+
+  @Test
   void theToolsExitCodeIsTheCommands() {
     ToolRun missing = kafka("", "topics", "--describe", "--topic", "tools.no-such-topic");
     assertThat(missing.code()).isNotZero();

@@ -20,6 +20,11 @@ import java.time.Duration;
 final class CliHttp {
   /** How long a connection attempt may take: a server that is not there is reported within this. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+  /**
+   * How long a short request (not an upload, not a stream) may wait for its answer: a process that
+   * accepts connections but never answers is reported too. Well above the ingress's own Kafka timeout.
+   */
+  static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
 
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
   private final ServerOptions.Server server;
@@ -41,8 +46,10 @@ final class CliHttp {
     String why;
     if (e instanceof HttpConnectTimeoutException) {
       why = "no answer within " + CONNECT_TIMEOUT.toSeconds() + " s";
-    } else if (e.getCause() instanceof java.nio.channels.UnresolvedAddressException) {
+    } else if (causedBy(e, java.nio.channels.UnresolvedAddressException.class)) {
       why = "unknown host";
+    } else if (e instanceof java.net.http.HttpTimeoutException) {
+      why = "no answer within " + ANSWER_TIMEOUT.toSeconds() + " s";
     } else if (e instanceof ConnectException) {
       why = e.getMessage() == null || e.getMessage().isBlank() ? "connection refused" : e.getMessage();
     } else {
@@ -51,6 +58,15 @@ final class CliHttp {
     return "cannot reach the Fusion server at " + server.url() + " (from " + server.source() + "): " + why + ".\n"
         + "Is it running (./fusion dev)? Point the CLI at it with --url URL, or set FUSION_URL, or FUSION_HTTP_PORT"
         + " for a local server on another port.";
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   HttpRequest.Builder request(String path) {
@@ -62,11 +78,11 @@ final class CliHttp {
   }
 
   JsonNode getJson(String path) throws IOException, InterruptedException {
-    return json(send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString()));
+    return json(send(request(path).timeout(ANSWER_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString()));
   }
 
   JsonNode postJson(String path, String body) throws IOException, InterruptedException {
-    return json(send(request(path).header("content-type", "application/json")
+    return json(send(request(path).timeout(ANSWER_TIMEOUT).header("content-type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
   }
 
