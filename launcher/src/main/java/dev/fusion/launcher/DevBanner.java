@@ -24,25 +24,27 @@ record DevBanner(double tookSeconds, int httpPort, String kafka, Path dataDir, i
     boolean keys = !tenants.isEmpty();
     String askUrl = httpPort == 8080 ? "" : "--url " + api + " ";
     String askKey = keys ? "FUSION_API_KEY=<key> " : "";
+    String kafkaPort = kafka.substring(kafka.lastIndexOf(':') + 1);
+    String kafkaEnv = kafkaPort.equals("9092") ? "" : "FUSION_KAFKA_PORT=" + kafkaPort + " ";
     String models = simulatedModels
-        ? "SIMULATED (no provider key such as OPENROUTER_API_KEY is set): answers are the simulator's, not real models'"
-        : "REAL for model IDs outside sim/ (providers: " + String.join(", ", providers) + ")";
+        ? "SIMULATED: no provider key (OPENROUTER_API_KEY) is set"
+        : "REAL for IDs outside sim/ (" + String.join(", ", providers) + ")";
     String search = simulatedSearch
-        ? "search SIMULATED: the simulator's local corpus (BRAVE_API_KEY, TAVILY_API_KEY or FUSION_SEARXNG_URL\n"
-          + "                give real search); " + web
+        ? "search SIMULATED (the simulator's corpus; BRAVE_API_KEY, TAVILY_API_KEY or\n"
+          + "                FUSION_SEARXNG_URL give real search); " + web
         : web;
     String keysLine = keys
-        ? "ON: tenants " + String.join(", ", new TreeSet<>(tenants)) + " (send Authorization: Bearer <key>)"
-        : "OFF: anyone who can reach port " + httpPort + " acts as tenant 'default' (FUSION_API_KEYS turns keys on)";
+        ? "ON: tenants " + String.join(", ", new TreeSet<>(tenants))
+        : "OFF: everyone is tenant 'default' (FUSION_API_KEYS turns keys on)";
     return String.format("""
 
         Fusion dev mode is up in %.1f s
           Playground:   %s/
-          OpenAI SDKs:  base_url="%s/v1", model="fusion"   (POST /v1/chat/completions)
+          OpenAI SDKs:  base_url="%s/v1", model="fusion"
           Try:          %s./fusion ask %s"Why is the sea salty?"
-          Jobs:         POST /v1/jobs, GET /v1/jobs/{id}     Batches: POST /v1/batches (JSONL), ./fusion batch
-          Health:       %s/health                  API description: %s/openapi.json
-          Kafka:        %s (embedded broker; ./fusion kafka topics --list)
+          API:          POST /v1/chat/completions, /v1/jobs, /v1/batches (or ./fusion batch)
+                        %s/health, %s/openapi.json
+          Kafka:        %s (embedded; %s./fusion kafka topics --list)
           Data:         %s (kept across restarts; delete it to start clean)
           Models:       %s
                         panel %s, judge %s, synthesizer %s
@@ -50,8 +52,8 @@ record DevBanner(double tookSeconds, int httpPort, String kafka, Path dataDir, i
           API keys:     %s
           Simulator:    http://127.0.0.1:%d/v1
         Ctrl-C stops everything cleanly.
-        """, tookSeconds, api, api, askKey, askUrl, api, api, kafka, dataDir, models, String.join(", ", panel), judge,
-        synthesizer, search, keysLine, simPort)
+        """, tookSeconds, api, api, askKey, askUrl, api, api, kafka, kafkaEnv, dataDir, models,
+        String.join(", ", panel), judge, synthesizer, search, keysLine, simPort)
         + (keys ? "" : "\n  !!! AUTH IS OFF: no FUSION_API_KEYS set, so anyone who can reach port " + httpPort
             + " acts as tenant 'default'. Dev only. !!!\n")
         + "\n";

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /** Dev mode's start-up banner: where things are, what to try first, and what is real or simulated. */
 class DevBannerTest {
   private static DevBanner banner(int port, boolean simulatedModels, boolean simulatedSearch, Set<String> tenants) {
-    return new DevBanner(2.7, port, "127.0.0.1:9092", Path.of("data"), 40123, simulatedModels,
+    String kafka = port == 8080 ? "127.0.0.1:9092" : "127.0.0.1:19092";
+    return new DevBanner(2.7, port, kafka, Path.of("data"), 40123, simulatedModels,
         simulatedModels ? List.of() : List.of("openrouter"), List.of("sim/alpha", "sim/beta"), "sim/judge",
         "sim/writer", simulatedSearch ? "fetch: on (2 MiB, 10 s, 20000 chars)" : "search: Brave Search (key from BRAVE_API_KEY); fetch: off",
         simulatedSearch, tenants);
@@ -24,17 +25,15 @@ class DevBannerTest {
         "base_url=\"http://localhost:8080/v1\"",
         "POST /v1/chat/completions",
         "./fusion ask \"",
-        "POST /v1/batches",
-        "POST /v1/jobs",
+        "/v1/jobs, /v1/batches (or ./fusion batch)",
         "http://localhost:8080/health",
-        "127.0.0.1:9092",
-        "./fusion kafka topics --list",
+        "127.0.0.1:9092 (embedded; ./fusion kafka topics --list)",
         "Models:       SIMULATED",
         "panel sim/alpha, sim/beta, judge sim/judge, synthesizer sim/writer",
         "search SIMULATED",
         "API keys:     OFF",
         "AUTH IS OFF");
-    assertThat(text).doesNotContain("--url", "FUSION_API_KEY=");
+    assertThat(text).doesNotContain("--url", "FUSION_API_KEY=", "FUSION_KAFKA_PORT=");
     // Short: one screen.
     assertThat(text.lines().count()).isLessThan(24);
   }
@@ -45,6 +44,7 @@ class DevBannerTest {
     assertThat(text).contains(
         "base_url=\"http://localhost:8181/v1\"",
         "FUSION_API_KEY=<key> ./fusion ask --url http://localhost:8181 \"",
+        "FUSION_KAFKA_PORT=19092 ./fusion kafka topics --list",
         "Models:       REAL",
         "openrouter",
         "search: Brave Search",

@@ -1,12 +1,15 @@
 package dev.fusion.launcher.cli;
 
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.utils.Exit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,6 +82,30 @@ public final class KafkaCommand implements Callable<Integer> {
     return n.startsWith("kafka-") ? n.substring("kafka-".length()) : n;
   }
 
+  /** {@code target}, dropping what is written while {@code quiet} is set. */
+  private static PrintStream gated(PrintStream target, AtomicBoolean quiet) {
+    return new PrintStream(new OutputStream() {
+      @Override
+      public void write(int b) {
+        if (!quiet.get()) {
+          target.write(b);
+        }
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) {
+        if (!quiet.get()) {
+          target.write(b, off, len);
+        }
+      }
+
+      @Override
+      public void flush() {
+        target.flush();
+      }
+    }, true, StandardCharsets.UTF_8);
+  }
+
   /**
    * Thrown where a tool would end the process: unwinds the tool back to {@link #run}. An Error, so the
    * tools' own {@code catch (Exception e)} blocks (which print the exception) let it pass.
@@ -98,7 +125,11 @@ public final class KafkaCommand implements Callable<Integer> {
   private int run(String mainClass, String[] toolArgs) {
     Integer[] code = {null};
     List<Thread> hooks = new ArrayList<>();
+    // Once the tool has exited, its process would print nothing more: what it prints while unwinding
+    // (its catch-all blocks report the ToolExit) is dropped. Its shutdown hooks may print again.
+    AtomicBoolean quiet = new AtomicBoolean();
     Exit.Procedure exit = (status, message) -> {
+      quiet.set(true);
       synchronized (code) {
         if (code[0] == null) {
           code[0] = status;
@@ -118,8 +149,8 @@ public final class KafkaCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook); // still runs if this process is stopped (Ctrl-C)
       });
       System.setIn(in);
-      System.setOut(out);
-      System.setErr(err);
+      System.setOut(gated(out, quiet));
+      System.setErr(gated(err, quiet));
       try {
         Class.forName(mainClass).getMethod("main", String[].class).invoke(null, (Object) toolArgs);
       } catch (java.lang.reflect.InvocationTargetException e) {
@@ -135,6 +166,7 @@ public final class KafkaCommand implements Callable<Integer> {
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("Kafka's tool " + mainClass + " is not on the class path", e);
       } finally {
+        quiet.set(false);
         for (Thread hook : hooks) {
           try {
             if (Runtime.getRuntime().removeShutdownHook(hook)) {
@@ -144,8 +176,8 @@ public final class KafkaCommand implements Callable<Integer> {
             err.println("fusion kafka " + tool + ": while closing: " + e);
           }
         }
-        out.flush();
-        err.flush();
+        System.out.flush();
+        System.err.flush();
         System.setIn(stdin);
         System.setOut(stdout);
         System.setErr(stderr);
