@@ -68,38 +68,12 @@ public final class DevMode {
       stopped.countDown();
     }, "fusion-dev-shutdown"));
 
-    banner(config, kafka, simPort, stack.httpPort(), dataDir, System.currentTimeMillis() - started, simulatedSearch);
-    if (!ingressOptions.authEnabled()) {
-      System.out.println("  !!! AUTH IS OFF: no FUSION_API_KEYS set, so anyone who can reach port " + stack.httpPort()
-          + " acts as tenant 'default'. Dev only. !!!\n");
-    }
+    System.out.print(new DevBanner((System.currentTimeMillis() - started) / 1000.0, stack.httpPort(),
+        kafka.bootstrapServers(), dataDir, simPort, config.simulatedDefaults(),
+        config.gateway().providers().stream().map(p -> p.name()).toList(), config.defaultPanel(),
+        config.defaultJudge(), config.defaultSynthesizer(),
+        simulatedSearch ? config.web().describeFetch() : config.web().describe(), simulatedSearch,
+        ingressOptions.apiKeys().tenants()).text());
     stopped.await();
-  }
-
-  private static void banner(FusionConfig config, EmbeddedKafka kafka, int simPort, int httpPort, Path dataDir,
-      long tookMs, boolean simulatedSearch) {
-    String web = simulatedSearch
-        ? "search SIMULATED: the simulator's local corpus (BRAVE_API_KEY, TAVILY_API_KEY or\n"
-          + "              FUSION_SEARXNG_URL give real search); " + config.web().describeFetch()
-        : config.web().describe();
-    String models = config.simulatedDefaults()
-        ? "SIMULATED: no provider key is set (OPENROUTER_API_KEY), so the default panel, judge and\n"
-          + "             synthesizer are the built-in simulator's models; answers are not real model output."
-        : "real providers for non-sim/ models (" + config.gateway().providers().stream()
-            .map(p -> p.name()).toList() + ")";
-    System.out.printf("""
-
-        Fusion dev mode is up in %.1f s
-          API:        http://localhost:%d   (GET /health, POST /v1/jobs, GET /v1/jobs/{id})
-          Kafka:      %s (embedded KRaft broker; any Kafka client can connect)
-          Data:       %s (kept across restarts; delete it to start clean)
-          Simulator:  http://127.0.0.1:%d/v1
-          Models:     %s
-          Defaults:   panel %s, judge %s, synthesizer %s
-          Web tools:  %s
-        Ctrl-C stops everything cleanly.
-
-        """, tookMs / 1000.0, httpPort, kafka.bootstrapServers(), dataDir, simPort, models, config.defaultPanel(),
-        config.defaultJudge(), config.defaultSynthesizer(), web);
   }
 }

@@ -253,7 +253,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         recoverySettings(p);
         p.setProperty("num.partitions", "1");
-        p.setProperty("auto.create.topics.enable", "true");
+        // Topics exist because someone created them: a metadata request for a misspelt name (a reply
+        // topic, a consumer's subscription) must not create it. Fusion creates its own topics at start-up.
+        p.setProperty("auto.create.topics.enable", "false");
         // A dev broker on a small machine: fewer threads than the production defaults.
         p.setProperty("num.network.threads", "2");
         p.setProperty("num.io.threads", "4");

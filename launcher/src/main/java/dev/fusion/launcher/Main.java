@@ -26,6 +26,7 @@ public final class Main implements Callable<Integer> {
         dev.fusion.panel.PanelWorkerMain::main);
     service(cli, "judge-worker", "Run the judge worker alone.", dev.fusion.judge.JudgeWorkerMain::main);
     service(cli, "synthesizer", "Run the synthesizer alone.", dev.fusion.synthesizer.SynthesizerMain::main);
+    cli.addSubcommand("kafka", dev.fusion.launcher.cli.KafkaCommand.commandLine(new dev.fusion.launcher.cli.KafkaCommand()));
     return cli;
   }
 

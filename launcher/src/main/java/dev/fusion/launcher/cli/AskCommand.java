@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,6 +38,9 @@ public final class AskCommand implements Callable<Integer> {
   ServerOptions server;
 
   @Mixin
+  OutputOptions output;
+
+  @Mixin
   ModelChoice choice;
 
   @Option(names = "--system", description = "a system message")
@@ -50,10 +54,19 @@ public final class AskCommand implements Callable<Integer> {
 
   public PrintStream out = System.out;
   public PrintStream err = System.err;
+  /** Where FUSION_URL, FUSION_HTTP_PORT, FUSION_API_KEY and COLUMNS are read (tests pass their own). */
+  public Map<String, String> env = System.getenv();
 
   @Override
   public Integer call() throws Exception {
-    CliHttp http = server.http();
+    int width = output.width(env);
+    CliHttp http;
+    try {
+      http = server.http(env);
+    } catch (ServerOptions.BadServer e) {
+      err.println(TextWrap.wrap("fusion ask: " + e.getMessage(), width));
+      return 2;
+    }
     try {
       var body = Json.object();
       var messages = body.putArray("messages");
@@ -72,7 +85,7 @@ public final class AskCommand implements Callable<Integer> {
         body.put("synthesizer", choice.synthesizer);
       }
       String id = http.postJson("/v1/jobs", Json.toString(body)).path("id").asText();
-      AskView view = new AskView();
+      AskView view = new AskView(width);
       if (!json) {
         err.println("Job " + id);
       }
@@ -85,10 +98,13 @@ public final class AskCommand implements Callable<Integer> {
       out.print(json ? Json.toString(job) + "\n" : view.finished(job));
       return "completed".equals(job.path("status").asText()) ? 0 : 1;
     } catch (CliHttp.CliException e) {
-      err.println("fusion ask: " + e.getMessage());
+      err.println(TextWrap.wrap("fusion ask: " + e.getMessage(), width));
+      return 1;
+    } catch (CliHttp.Unreachable e) {
+      err.println(TextWrap.wrap("fusion ask: " + e.getMessage(), width));
       return 1;
     } catch (IOException e) {
-      err.println("fusion ask: cannot reach " + server.url + ": " + e);
+      err.println(TextWrap.wrap("fusion ask: " + e, width));
       return 1;
     }
   }

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,13 +39,15 @@ import picocli.CommandLine.Parameters;
         "   \"body\": {\"model\": \"fusion\", \"messages\": [...],",
         "            \"plugins\": [{\"id\": \"fusion\", \"analysis_models\": [...]}]}}",
         "",
-        "Results are appended to the output, one JSON line per custom_id, as they finish.",
+        "Results are appended to the output, one JSON line per custom_id, as they finish",
+        "(--order input: in the input's order, holding back what finished early).",
         "Interrupt it any time and run the same command again: it picks up where it",
         "stopped, and custom IDs already in the output are skipped.",
         ""},
     footer = {"", "Examples:",
         "  fusion batch prompts.jsonl -o results.jsonl",
         "  fusion batch prompts.jsonl -o out.jsonl --models sim/alpha,sim/beta",
+        "  fusion batch prompts.jsonl -o out.jsonl --order input",
         "  FUSION_API_KEY=... fusion batch in.jsonl -o out.jsonl --url https://fusion.example.com"})
 public final class BatchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "INPUT", description = "JSONL file, one request per line")
@@ -58,6 +61,9 @@ public final class BatchCommand implements Callable<Integer> {
   ServerOptions server;
 
   @Mixin
+  OutputOptions terminal;
+
+  @Mixin
   ModelChoice choice;
 
   @Option(names = "--temperature", description = "temperature for lines that set none")
@@ -66,20 +72,44 @@ public final class BatchCommand implements Callable<Integer> {
   @Option(names = "--poll-ms", defaultValue = "1000", description = "how often to check progress (default: ${DEFAULT-VALUE} ms)")
   long pollMs;
 
+  /** The order results are written in. */
+  enum Order { completion, input }
+
+  @Option(names = "--order", defaultValue = "completion", paramLabel = "ORDER",
+      description = {"completion (default): each result as soon as it is finished;",
+          "input: in the input's order, holding back results that finished before an earlier line's"})
+  Order order;
+
   @Option(names = "--quiet", description = "no progress bar")
   boolean quiet;
 
   public PrintStream err = System.err;
+  /** Where FUSION_URL, FUSION_HTTP_PORT, FUSION_API_KEY and COLUMNS are read (tests pass their own). */
+  public Map<String, String> env = System.getenv();
+
+  private int width;
+  /** Set with --order input: what holds results back until the lines before them are written. */
+  private InputOrder inputOrder;
 
   @Override
   public Integer call() throws Exception {
+    width = terminal.width(env);
     if (!Files.isRegularFile(input)) {
       err.println("fusion batch: no such file: " + input);
       return 2;
     }
-    CliHttp http = server.http();
+    CliHttp http;
+    try {
+      http = server.http(env);
+    } catch (ServerOptions.BadServer e) {
+      err.println(TextWrap.wrap("fusion batch: " + e.getMessage(), width));
+      return 2;
+    }
     Path sidecar = output.resolveSibling(output.getFileName() + ".batch");
     try (ResultsFile results = new ResultsFile(output)) {
+      if (order == Order.input) {
+        inputOrder = new InputOrder(customIdsToWrite(results));
+      }
       String batchId = attach(http, sidecar);
       if (batchId == null) {
         batchId = submit(http, results, sidecar);
@@ -91,12 +121,29 @@ public final class BatchCommand implements Callable<Integer> {
       }
       return follow(http, batchId, results, sidecar);
     } catch (CliHttp.CliException e) {
-      err.println("\nfusion batch: " + e.getMessage());
+      err.println("\n" + TextWrap.wrap("fusion batch: " + e.getMessage(), width));
+      return 1;
+    } catch (CliHttp.Unreachable e) {
+      err.println("\n" + TextWrap.wrap("fusion batch: " + e.getMessage(), width));
       return 1;
     } catch (IOException e) {
-      err.println("\nfusion batch: cannot reach " + server.url + ": " + e);
+      err.println("\n" + TextWrap.wrap("fusion batch: " + e, width));
       return 1;
     }
+  }
+
+  /** The input's custom IDs in order (first occurrences), minus those the output already has. */
+  private List<String> customIdsToWrite(ResultsFile results) throws IOException {
+    List<String> ids = new ArrayList<>();
+    try (BufferedReader in = Files.newBufferedReader(input)) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        String id = customId(line);
+        if (id != null && !results.contains(id)) {
+          ids.add(id);
+        }
+      }
+    }
+    return ids;
   }
 
   /** The batch a previous run started, if it still exists and can still deliver. */
@@ -162,18 +209,29 @@ public final class BatchCommand implements Callable<Integer> {
       throws IOException, InterruptedException {
     while (true) {
       JsonNode batch = http.getJson("/v1/batches/" + id);
+      if (inputOrder != null) {
+        skipRejectedLines(batch, results);
+      }
       fetchResults(http, id, results);
       String status = batch.path("status").asText();
       JsonNode c = batch.path("request_counts");
       if (!quiet) {
         Long eta = batch.path("eta_seconds").isNumber() ? batch.path("eta_seconds").asLong() : null;
-        err.print("\r" + ProgressBar.render(status, c.path("total").asLong(), c.path("completed").asLong(),
-            c.path("failed").asLong(), c.path("in_flight").asLong(), batch.path("rate_per_second").asDouble(), eta, 30)
-            + "   ");
+        String held = inputOrder != null && inputOrder.heldBack() > 0
+            ? String.format("  held back %,d", inputOrder.heldBack()) : "";
+        err.print("\r" + ProgressBar.fitted(status + held, c.path("total").asLong(), c.path("completed").asLong(),
+            c.path("failed").asLong(), c.path("in_flight").asLong(), batch.path("rate_per_second").asDouble(), eta,
+            width));
         err.flush();
       }
       if (status.equals("completed") || status.equals("cancelled") || status.equals("failed")) {
         fetchResults(http, id, results);
+        if (inputOrder != null) {
+          for (JsonNode result : inputOrder.drain()) {
+            results.append(result);
+          }
+          results.flush();
+        }
         err.printf("%nBatch %s %s: %,d completed, %,d failed; %,d results in %s%n", id, status,
             c.path("completed").asLong(), c.path("failed").asLong(), results.size(), output);
         Files.deleteIfExists(sidecar);
@@ -195,12 +253,33 @@ public final class BatchCommand implements Callable<Integer> {
         }
         JsonNode result = Json.tree(line);
         // A line that never ran (the batch was cancelled) is not a result: leave it for a rerun.
-        if (!"batch_cancelled".equals(result.path("error").path("code").asText())) {
-          results.append(result);
+        boolean neverRan = "batch_cancelled".equals(result.path("error").path("code").asText());
+        if (inputOrder == null) {
+          if (!neverRan) {
+            results.append(result);
+          }
+        } else if (!results.contains(result.path("custom_id").asText())) {
+          write(results, neverRan ? inputOrder.skip(result.path("custom_id").asText()) : inputOrder.accept(result));
         }
       }
     }
     results.flush();
+  }
+
+  /** Lines the server rejected get no result: later lines need not wait for them (--order input). */
+  private void skipRejectedLines(JsonNode batch, ResultsFile results) throws IOException {
+    for (JsonNode e : batch.path("errors").path("data")) {
+      // A duplicate's first line runs under that custom ID, so only other rejections free their ID.
+      if (e.hasNonNull("custom_id") && !"duplicate_custom_id".equals(e.path("code").asText())) {
+        write(results, inputOrder.skip(e.path("custom_id").asText()));
+      }
+    }
+  }
+
+  private static void write(ResultsFile results, List<JsonNode> lines) throws IOException {
+    for (JsonNode line : lines) {
+      results.append(line);
+    }
   }
 
   private String query() {

@@ -15,6 +15,31 @@ public final class ProgressBar {
         bar, Math.round(fraction * 100), done, total, completed, failed, inFlight, rate, eta(etaSeconds), status);
   }
 
+  /**
+   * The line for a terminal {@code columns} wide (0: unknown width), padded with spaces to overwrite a
+   * longer previous line: the bar shrinks first, then the text is cut, so a redraw after {@code \r}
+   * never wraps onto a second line.
+   */
+  public static String fitted(String status, long total, long completed, long failed, long inFlight, double rate,
+      Long etaSeconds, int columns) {
+    int bar = 30;
+    String line = render(status, total, completed, failed, inFlight, rate, etaSeconds, bar);
+    if (columns <= 0) {
+      return line + "   ";
+    }
+    int room = columns - 1; // the cursor's column: writing the last one wraps on some terminals
+    if (line.length() > room) {
+      bar = Math.max(MIN_BAR, bar - (line.length() - room));
+      line = render(status, total, completed, failed, inFlight, rate, etaSeconds, bar);
+    }
+    if (line.length() > room) {
+      line = line.substring(0, Math.max(0, room));
+    }
+    return line + " ".repeat(room - line.length());
+  }
+
+  private static final int MIN_BAR = 5;
+
   public static String eta(Long seconds) {
     if (seconds == null || seconds < 0) {
       return "--";
