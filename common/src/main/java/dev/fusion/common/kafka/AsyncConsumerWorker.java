@@ -551,7 +551,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     if (sync) {
-      consumer.commitSync(offsets);
+      commitSync(offsets);
       committed.putAll(offsets);
     } else {
       consumer.commitAsync(offsets, (done, error) -> {
@@ -561,6 +561,19 @@ public final class AsyncConsumerWorker<V> implements Service {
           LOG.debug("{}: async commit failed, will retry: {}", name, error.toString());
         }
       });
+    }
+  }
+
+  /**
+   * Commits, a second time if {@link #stop()}'s wakeup lands on the first: the wakeup only asks the loop to
+   * leave {@code poll}, which it is doing already (the exception consumes it), and losing the commit would
+   * replay finished work.
+   */
+  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    try {
+      consumer.commitSync(offsets);
+    } catch (WakeupException stopping) {
+      consumer.commitSync(offsets);
     }
   }
 
@@ -614,7 +627,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
       try {
         if (!offsets.isEmpty()) {
-          consumer.commitSync(offsets);
+          commitSync(offsets);
         }
       } catch (RuntimeException e) {
         LOG.warn("{}: commit on revoke failed; work will be replayed", name, e);
