@@ -8,8 +8,6 @@ import dev.fusion.common.kafka.Topics;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -17,12 +15,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * Tests against the launcher's own embedded broker (the one dev mode runs; the JVM's {@link SharedKafka}),
  * with common's topic helpers (fresh prefixes, raw writes, reads of a whole topic), pipelines under a
  * fresh prefix and dead-letter publishers on one shared producer. Register it as a static
- * {@code @RegisterExtension} field and it closes after the class's tests (or close it yourself): closing
- * deletes the topics under its prefixes.
+ * {@code @RegisterExtension} field and it closes after the class's tests (or close it yourself).
  */
 public final class KafkaTopicsFixture extends KafkaTestTopics implements AfterAllCallback {
   public final EmbeddedKafka kafka = SharedKafka.broker();
-  private final Set<String> prefixes = ConcurrentHashMap.newKeySet();
   private Publisher publisher;
 
   /** Every pipeline topic under a fresh prefix, and the settings of a pipeline on them. */
@@ -51,13 +47,6 @@ public final class KafkaTopicsFixture extends KafkaTestTopics implements AfterAl
   }
 
   @Override
-  public String newPrefix() {
-    String prefix = super.newPrefix();
-    prefixes.add(prefix);
-    return prefix;
-  }
-
-  @Override
   public String bootstrap() {
     return kafka.bootstrapServers();
   }
@@ -74,7 +63,5 @@ public final class KafkaTopicsFixture extends KafkaTestTopics implements AfterAl
       publisher = null;
     }
     super.close();
-    SharedKafka.deleteTopicsUnder(prefixes);
-    prefixes.clear();
   }
 }

@@ -24,7 +24,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Shared by the end-to-end tests: the JVM's real in-JVM Kafka broker ({@link SharedKafka}), one simulator
  * per test class, and a fresh pipeline (own topic prefix, own data dir) per test, talked to over real HTTP.
- * Closing it deletes the topics of its pipelines.
  */
 final class PipelineHarness implements AutoCloseable {
   private static final AtomicInteger SEQ = new AtomicInteger();
@@ -33,9 +32,6 @@ final class PipelineHarness implements AutoCloseable {
   final Vertx vertx;
   final ModelSimulator simulator;
   final HttpClient http = HttpClient.newHttpClient();
-
-  /** The topic prefixes of this harness's pipelines. */
-  private final java.util.Set<String> prefixes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   PipelineHarness() {
     kafka = SharedKafka.broker();
@@ -56,16 +52,13 @@ final class PipelineHarness implements AutoCloseable {
     // The simulator's local web, as dev mode sets it up: its SearXNG-style search and pages, allow-listed.
     env.put("FUSION_SEARXNG_URL", simulator.rootUrl());
     env.put("FUSION_WEB_FETCH_ALLOW", URI.create(simulator.rootUrl()).getAuthority());
-    String prefix = "t" + SEQ.incrementAndGet() + ".";
-    prefixes.add(prefix);
-    env.put("FUSION_TOPIC_PREFIX", prefix);
+    env.put("FUSION_TOPIC_PREFIX", "t" + SEQ.incrementAndGet() + ".");
     env.put("FUSION_TOPIC_PARTITIONS", "3");
     env.put("FUSION_DATA_DIR", tempDir().toString());
     env.put("FUSION_MODEL_BACKOFF_MS", "5");
     env.put("FUSION_MODEL_MAX_BACKOFF_MS", "50");
     env.put("FUSION_MODEL_TIMEOUT_MS", "10000");
     env.putAll(overrides);
-    prefixes.add(env.getOrDefault("FUSION_TOPIC_PREFIX", ""));
     return FusionConfig.fromEnv(env);
   }
 
@@ -135,6 +128,5 @@ final class PipelineHarness implements AutoCloseable {
   public void close() {
     simulator.close();
     vertx.close().await();
-    SharedKafka.deleteTopicsUnder(prefixes);
   }
 }
