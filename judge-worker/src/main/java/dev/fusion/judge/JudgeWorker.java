@@ -73,7 +73,9 @@ public final class JudgeWorker implements Service {
     // never hold one partition's records back waiting for the other's.
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+    // How long the broker holds an empty fetch; arriving data ends it at once. 500 ms (Kafka's default), not
+    // 50: an idle judge sent twenty fetches a second.
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 500);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     KafkaConfigs.streamsSizes(p, config.recordBudget());
     KafkaConfigs.streamsMembership(p, "judge-aggregation");

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,6 +30,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class PanelAggregator implements Processor<String, Object, String, PanelSet> {
   static final String STATE_STORE = "panel-state";
+  /**
+   * The tick while no deadline is within this: every wall-clock punctuation makes Streams commit (a
+   * transaction, under exactly-once), so an idle judge ticking every {@code punctuateEvery} committed
+   * several times a second for nothing. Deadlines nearer than this get the fast tick.
+   */
+  static final Duration IDLE_TICK = Duration.ofSeconds(10);
 
   /** What to do when an entry of the due index is reached. */
   enum DueAction { CHECK, PURGE }
@@ -54,6 +61,8 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   private final Map<String, PanelState> open = new java.util.HashMap<>();
   private ProcessorContext<String, PanelSet> context;
   private KeyValueStore<String, PanelState> states;
+  private Cancellable ticker;
+  private boolean tickingFast;
 
   PanelAggregator(PanelCompletion completion, Duration punctuateEvery, Duration keepDoneMarkers) {
     this.completion = completion;
@@ -67,7 +76,21 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     this.states = context.getStateStore(STATE_STORE);
     open.clear();
     rebuildDueIndex();
-    context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::onTick);
+    ticker = null;
+    retick(context.currentSystemTimeMs());
+  }
+
+  /** Ticks every {@code punctuateEvery} while the first deadline is near, every {@link #IDLE_TICK} otherwise. */
+  private void retick(long now) {
+    boolean fast = !due.isEmpty() && due.firstKey().atMs() - now < IDLE_TICK.toMillis();
+    if (ticker != null && fast == tickingFast) {
+      return;
+    }
+    if (ticker != null) {
+      ticker.cancel();
+    }
+    tickingFast = fast;
+    ticker = context.schedule(fast ? punctuateEvery : IDLE_TICK, PunctuationType.WALL_CLOCK_TIME, this::onTick);
   }
 
   private void rebuildDueIndex() {
@@ -114,12 +137,15 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
       }
       state = state.withJob(job);
       schedule(jobId, state);
+      if (!tickingFast) {
+        retick(context.currentSystemTimeMs()); // its deadline may be near
+      }
     } else if (record.value() instanceof PanelAnswer answer) {
       state = state.withAnswer(answer);
     } else {
       return;
     }
-    long now = System.currentTimeMillis();
+    long now = context.currentSystemTimeMs(); // the stream thread's clock (the test driver's, in tests)
     String kind = completion.check(state, now);
     if (kind != null) {
       emit(jobId, state, kind, now);
@@ -165,5 +191,6 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
         emit(jobId, state, kind, now);
       }
     }
+    retick(now);
   }
 }

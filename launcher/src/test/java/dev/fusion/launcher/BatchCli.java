@@ -4,6 +4,7 @@ import dev.fusion.launcher.cli.BatchCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +34,15 @@ record BatchCli(Path input, Path output, String[] args) {
     return output.resolveSibling(output.getFileName() + ".batch");
   }
 
-  /** Runs the command in this thread to its end, with {@code moreArgs} after the usual ones: its exit code. */
+  /**
+   * Runs the command in this thread to its end, with {@code moreArgs} after the usual ones: its exit code.
+   * Everything it writes to standard error lands in {@code err}, picocli's report of a failure (such as
+   * the interrupt the tests send) included.
+   */
   int run(ByteArrayOutputStream err, String... moreArgs) {
     BatchCommand batch = new BatchCommand();
     batch.err = new PrintStream(err, true, StandardCharsets.UTF_8);
-    return new CommandLine(batch).execute(Stream.concat(Arrays.stream(args), Arrays.stream(moreArgs))
-        .toArray(String[]::new));
+    return new CommandLine(batch).setErr(new PrintWriter(batch.err, true))
+        .execute(Stream.concat(Arrays.stream(args), Arrays.stream(moreArgs)).toArray(String[]::new));
   }
 }

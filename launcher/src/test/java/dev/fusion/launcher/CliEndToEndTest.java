@@ -23,6 +23,12 @@ import picocli.CommandLine;
 
 /** The {@code fusion ask} and {@code fusion batch} commands against a real ingress over HTTP. */
 class CliEndToEndTest extends PipelineTestBase {
+  /**
+   * Lines per batch: enough that an interrupt after a few dozen results leaves work undone (the panel
+   * worker is stopped before it lands, so the batch cannot finish meanwhile), few enough to run in seconds.
+   */
+  private static final int LINES = 150;
+
   @Test
   void askShowsThePanelTheAnalysisAndTheAnswer() throws Exception {
     try (FusionStack stack = harness.newStack(Map.of())) {
@@ -42,17 +48,17 @@ class CliEndToEndTest extends PipelineTestBase {
 
   @Test
   void anInterruptedBatchResumesWithoutDuplicatesAndEndsWithEveryLine() throws Exception {
-    // Four panels at a time with a 300 ms model; the panel worker is stopped before the interrupt, so
+    // Four panels at a time with a 100 ms model; the panel worker is stopped before the interrupt, so
     // the batch cannot finish first and let the command exit normally (a race CI lost twice).
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
-      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(300, "p", "Prompt"),
-          "sim/alpha;latency_ms=300,sim/beta");
+      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(LINES, "p", "Prompt"),
+          "sim/alpha;latency_ms=100,sim/beta");
       Path output = cli.output();
 
       // Run 1: interrupted once some results are written; it re-attaches to its batch next time.
       interruptAfter(stack, cli, 30);
       int afterFirst = lines(output).size();
-      assertThat(afterFirst).isBetween(30, 299);
+      assertThat(afterFirst).isBetween(30, LINES - 1);
       assertThat(Files.exists(cli.sidecar())).isTrue();
 
       // Run 2: the batch it started is forgotten (as if the server lost it): only missing lines are sent.
@@ -65,9 +71,9 @@ class CliEndToEndTest extends PipelineTestBase {
       List<JsonNode> results = lines(output);
       Set<String> ids = new HashSet<>();
       results.forEach(r -> ids.add(r.path("custom_id").asText()));
-      assertThat(results).hasSize(300);
-      assertThat(ids).hasSize(300);
-      for (int i = 0; i < 300; i++) {
+      assertThat(results).hasSize(LINES);
+      assertThat(ids).hasSize(LINES);
+      for (int i = 0; i < LINES; i++) {
         assertThat(ids).contains("p-" + i);
       }
       assertThat(results).allMatch(r -> r.path("error").isNull() && r.path("response").path("status_code").asInt() == 200);
@@ -79,15 +85,15 @@ class CliEndToEndTest extends PipelineTestBase {
     // Four panels at a time, and the panel worker held while the first run is interrupted after 20
     // results: the batch is still running when the rerun attaches to it.
     try (FusionStack stack = harness.newStack(Map.of("FUSION_PANEL_MAX_IN_FLIGHT", "4"))) {
-      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(200, "r", "Prompt"),
-          "sim/alpha;latency_ms=300");
+      BatchCli cli = BatchCli.against(stack, BatchEndToEndTest.shorthandLines(LINES, "r", "Prompt"),
+          "sim/alpha;latency_ms=100");
       interruptAfter(stack, cli, 20);
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       assertThat(cli.run(err)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("Resuming batch");
       List<JsonNode> results = lines(cli.output());
-      assertThat(results).hasSize(200);
-      assertThat(results.stream().map(r -> r.path("custom_id").asText()).distinct().count()).isEqualTo(200);
+      assertThat(results).hasSize(LINES);
+      assertThat(results.stream().map(r -> r.path("custom_id").asText()).distinct().count()).isEqualTo(LINES);
       // A third run has nothing left to do.
       ByteArrayOutputStream again = new ByteArrayOutputStream();
       assertThat(cli.run(again)).isZero();

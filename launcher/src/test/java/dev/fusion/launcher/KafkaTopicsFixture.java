@@ -12,13 +12,13 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Tests against the launcher's own embedded broker (the one dev mode runs): one broker per test class,
+ * Tests against the launcher's own embedded broker (the one dev mode runs; the JVM's {@link SharedKafka}),
  * with common's topic helpers (fresh prefixes, raw writes, reads of a whole topic), pipelines under a
  * fresh prefix and dead-letter publishers on one shared producer. Register it as a static
  * {@code @RegisterExtension} field and it closes after the class's tests (or close it yourself).
  */
 public final class KafkaTopicsFixture extends KafkaTestTopics implements AfterAllCallback {
-  public final EmbeddedKafka kafka = EmbeddedKafka.temporary().start();
+  public final EmbeddedKafka kafka = SharedKafka.broker();
   private Publisher publisher;
 
   /** Every pipeline topic under a fresh prefix, and the settings of a pipeline on them. */
@@ -63,6 +63,5 @@ public final class KafkaTopicsFixture extends KafkaTestTopics implements AfterAl
       publisher = null;
     }
     super.close();
-    kafka.close();
   }
 }

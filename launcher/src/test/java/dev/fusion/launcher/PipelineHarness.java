@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Shared by the end-to-end tests: one real in-JVM Kafka broker and one simulator per test class, and a
- * fresh pipeline (own topic prefix, own data dir) per test, talked to over real HTTP.
+ * Shared by the end-to-end tests: the JVM's real in-JVM Kafka broker ({@link SharedKafka}), one simulator
+ * per test class, and a fresh pipeline (own topic prefix, own data dir) per test, talked to over real HTTP.
  */
 final class PipelineHarness implements AutoCloseable {
   private static final AtomicInteger SEQ = new AtomicInteger();
@@ -34,7 +34,7 @@ final class PipelineHarness implements AutoCloseable {
   final HttpClient http = HttpClient.newHttpClient();
 
   PipelineHarness() {
-    kafka = EmbeddedKafka.temporary().start();
+    kafka = SharedKafka.broker();
     vertx = Vertx.vertx();
     simulator = new ModelSimulator(vertx, SimulatorConfig.defaults());
     simulator.start(0).await();
@@ -128,6 +128,5 @@ final class PipelineHarness implements AutoCloseable {
   public void close() {
     simulator.close();
     vertx.close().await();
-    kafka.close();
   }
 }

@@ -62,6 +62,12 @@ public final class AsyncConsumerWorker<V> implements Service {
   private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumerWorker.class);
   private static final Duration POLL = Duration.ofMillis(20);
   private static final long POLL_NANOS = POLL.toNanos();
+  /**
+   * The poll while nothing is in flight or waiting: no completion can come back then, and a record that
+   * arrives (or stop()'s wakeup) ends the poll at once, so waking 50 times a second only burned an idle
+   * worker's CPU.
+   */
+  private static final Duration IDLE_POLL = Duration.ofMillis(250);
   private static final long COMMIT_EVERY_MS = 200;
   /**
    * The longest wait before a record's next attempt or a consumer's reopening. Short: after an outage
@@ -369,7 +375,8 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     lastPollNanos = System.nanoTime();
-    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(paused ? Duration.ZERO : POLL)) {
+    Duration timeout = paused ? Duration.ZERO : inFlight.get() == 0 && waiting.isEmpty() ? IDLE_POLL : POLL;
+    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(timeout)) {
       waiting.add(record);
     }
   }
@@ -551,7 +558,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     if (sync) {
-      consumer.commitSync(offsets);
+      commitSync(offsets);
       committed.putAll(offsets);
     } else {
       consumer.commitAsync(offsets, (done, error) -> {
@@ -561,6 +568,19 @@ public final class AsyncConsumerWorker<V> implements Service {
           LOG.debug("{}: async commit failed, will retry: {}", name, error.toString());
         }
       });
+    }
+  }
+
+  /**
+   * Commits, a second time if {@link #stop()}'s wakeup lands on the first: the wakeup only asks the loop to
+   * leave {@code poll}, which it is doing already (the exception consumes it), and losing the commit would
+   * replay finished work.
+   */
+  private void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    try {
+      consumer.commitSync(offsets);
+    } catch (WakeupException stopping) {
+      consumer.commitSync(offsets);
     }
   }
 
@@ -614,7 +634,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       }
       try {
         if (!offsets.isEmpty()) {
-          consumer.commitSync(offsets);
+          commitSync(offsets);
         }
       } catch (RuntimeException e) {
         LOG.warn("{}: commit on revoke failed; work will be replayed", name, e);

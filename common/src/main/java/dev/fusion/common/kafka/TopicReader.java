@@ -46,6 +46,8 @@ public final class TopicReader {
   static final int MAX_BATCH_ATTEMPTS = 5;
   private static final long MAX_BACKOFF_MS = 10_000;
   private static final Duration DEAD_LETTER_WAIT = Duration.ofMinutes(2);
+  /** The poll once caught up: records and stop()'s wakeup end it at once, so it only sets idle wake-ups. */
+  private static final Duration IDLE_POLL = Duration.ofSeconds(1);
 
   /** Applies one polled batch. Must call {@link Rejects#awaitDurable} before it stores the batch's positions. */
   @FunctionalInterface
@@ -163,8 +165,9 @@ public final class TopicReader {
       while (running) {
         ConsumerRecords<byte[], byte[]> records = ConsumerRecords.empty();
         try {
-          // poll returns as soon as records arrive; the timeout only bounds idle wake-ups.
-          records = consumer.poll(pollTimeout);
+          // poll returns as soon as records arrive; the timeout only bounds idle wake-ups (and, until the
+          // reader caught up, how soon it notices that it has: a poll past the end returns nothing).
+          records = consumer.poll(caughtUp.getCount() > 0 ? pollTimeout : IDLE_POLL);
           if (!records.isEmpty()) {
             Rejects rejects = new Rejects();
             sink.apply(records, rejects);

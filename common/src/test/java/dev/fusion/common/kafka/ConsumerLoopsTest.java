@@ -9,6 +9,9 @@ import dev.fusion.common.Json;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.JobCancellation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -222,10 +225,21 @@ class ConsumerLoopsTest {
     kafka.send(topics.jobs().name(), "k1", job("auth"));
     kafka.send(topics.jobs().name(), "k2", job("ok-later"));
 
-    var worker = start("g-fatal", 5, Duration.ofMillis(10));
+    // The worker logs its fatal failure at ERROR, with the stack trace: asserted here, not printed into the
+    // output of a green build (the test logger writes to System.err).
+    PrintStream original = System.err;
+    ByteArrayOutputStream logged = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(logged, true, StandardCharsets.UTF_8));
+    try {
+      var worker = start("g-fatal", 5, Duration.ofMillis(10));
 
-    await().atMost(WAIT).until(() -> !worker.isReady());
-    assertThat(worker.fatalFailure()).contains("TopicAuthorizationException");
+      await().atMost(WAIT).until(() -> !worker.isReady());
+      assertThat(worker.fatalFailure()).contains("TopicAuthorizationException");
+      await().atMost(WAIT).until(() -> logged.toString(StandardCharsets.UTF_8).contains("fatal failure, stopping"));
+    } finally {
+      System.setErr(original);
+    }
+    assertThat(logged.toString(StandardCharsets.UTF_8)).contains("ERROR", "TopicAuthorizationException");
     // Finished work is committed, the failed record is not: a fixed deployment starts from it
     await().atMost(WAIT).until(() -> committed("g-fatal") != null);
     assertThat(committed("g-fatal").offset()).isEqualTo(1);
