@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.FusionConfig;
+import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.models.ModelsRoutes;
 import dev.fusion.ingress.request.Presets;
 import io.vertx.core.Vertx;
@@ -39,6 +40,8 @@ class PlaygroundRoutesTest {
     new ModelsRoutes(Presets.fromEnv(Map.of("FUSION_PRESET_FAST_PANEL", "sim/one,sim/two"), CONFIG),
         CONFIG.gateway(), 1_700_000_000L).mount(router);
     new PlaygroundRoutes().mount(router);
+    // As HttpApi's failure handler: an ApiError is answered in the OpenAI error shape.
+    router.route().failureHandler(rc -> ((ApiError) rc.failure()).send(rc.response()));
     server = vertx.createHttpServer().requestHandler(router).listen(0).await();
   }
 
