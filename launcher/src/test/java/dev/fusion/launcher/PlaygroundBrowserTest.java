@@ -38,13 +38,14 @@ import org.openqa.selenium.interactions.Actions;
 @EnabledIf(value = "browserInstalled",
     disabledReason = "no Chromium with its driver: install Debian's chromium and chromium-driver (CI does)")
 class PlaygroundBrowserTest extends PipelineTestBase {
-  private static final Duration JOB = Duration.ofSeconds(30);
+  private static final Duration JOB = Duration.ofSeconds(60);
   private static final Path SCREENSHOTS = Path.of("target", "playground-screenshots");
   private static final String KEY = "sk-playground-0123456789";
 
   private static FusionStack stack;
   private static FusionStack keyed;
   private static ChromeDriver browser;
+  private static Path downloads;
 
   static Optional<Path> executable(String env, String... candidates) {
     String configured = System.getenv(env);
@@ -74,6 +75,10 @@ class PlaygroundBrowserTest extends PipelineTestBase {
     options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
         "--window-size=1280,800", "--user-data-dir=" + PipelineHarness.tempDir().resolve("chromium"));
+    downloads = PipelineHarness.tempDir().resolve("downloads");
+    Files.createDirectories(downloads);
+    options.setExperimentalOption("prefs", Map.of("download.default_directory", downloads.toString(),
+        "download.prompt_for_download", false));
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File(chromedriver().orElseThrow().toString())).usingAnyFreePort().build();
     browser = new ChromeDriver(service, options);
@@ -95,26 +100,34 @@ class PlaygroundBrowserTest extends PipelineTestBase {
 
   @Test
   void aDeliberationFillsThePanelCardsWithToolStepsThenTheAnalysisAndTheFinalAnswer() throws Exception {
-    // Given the page, and a panel whose first model searches the web and reads a page (slowly enough to watch)
+    // Given the page, and a panel whose first model searches the web and reads a page
     open(stack);
-    String searcher = "sim/alpha;web_steps=2;latency_ms=300";
+    String searcher = "sim/alpha;web_steps=2";
     choosePanel(searcher, "sim/beta", "sim/gamma");
+
+    browser.executeScript("window.cardChanges = [];"
+        + "new MutationObserver(records => records.forEach(r => {"
+        + "  if (r.type === 'attributes') window.cardChanges.push('state ' + r.target.dataset.model);"
+        + "  else r.addedNodes.forEach(n => { if (n.classList && n.classList.contains('step'))"
+        + "    window.cardChanges.push('step ' + n.closest('article').dataset.model); });"
+        + "})).observe(document.getElementById('panel'),"
+        + " {subtree: true, childList: true, attributes: true, attributeFilter: ['data-state']});");
 
     // When a prompt is submitted with Ctrl+Enter
     ask("How do heat pumps work in cold climates?");
 
-    // Then the searcher's card shows its tool steps while it is still working
-    await().atMost(JOB).ignoreExceptions().until(() -> {
-      WebElement card = card(searcher);
-      return "working".equals(card.getDomAttribute("data-state"))
-          && !card.findElements(By.cssSelector("li.step")).isEmpty();
-    });
+    // Then the searcher's card shows its tool steps before its answer: the order in which the page changed
+    // its cards, as recorded from the moment of submission (steps added, then the card's state)
     String id = awaitDone("completed");
     JsonNode result = jobJson(stack, id).path("result");
 
     // and every card ends with its answer, the searcher's with a search and a fetch whose URL is a link
     assertThat(browser.findElements(By.cssSelector("#panel article.card"))).hasSize(3)
         .allSatisfy(c -> assertThat(c.getDomAttribute("data-state")).isEqualTo("answered"));
+    @SuppressWarnings("unchecked")
+    List<String> changes = (List<String>) browser.executeScript("return window.cardChanges");
+    assertThat(changes.stream().filter(c -> c.endsWith(" " + searcher)))
+        .containsExactly("step " + searcher, "step " + searcher, "state " + searcher);
     List<WebElement> steps = card(searcher).findElements(By.cssSelector("li.step"));
     assertThat(steps).hasSize(2);
     assertThat(steps.get(0).getText()).startsWith("Search").contains("result");
@@ -258,6 +271,48 @@ class PlaygroundBrowserTest extends PipelineTestBase {
     browser.findElement(By.id("tab-history")).click();
     await().atMost(JOB).ignoreExceptions().until(() -> browser.findElement(By.id("history")).getText().contains(id));
     shoot("keys");
+  }
+
+  @Test
+  void aFinishedJobCanBeRejudgedAndABatchRunsAndDownloadsFromThePage() throws Exception {
+    // Given a finished job on the page
+    open(stack);
+    choosePanel("sim/alpha", "sim/beta");
+    ask("Is nuclear power safe?");
+    String first = awaitDone("completed");
+
+    // When it is rejudged with another judge, the new job opens and finishes with the same panel answers
+    WebElement judge = browser.findElement(By.id("rejudge-model"));
+    judge.clear();
+    judge.sendKeys("sim/second-judge");
+    browser.findElement(By.cssSelector("#rejudge button[type=submit]")).click();
+    await().atMost(JOB).ignoreExceptions().until(() -> !browser.findElement(By.id("job-id")).getText().equals(first));
+    String second = awaitDone("completed");
+    assertThat(jobJson(stack, second).path("rejudge_of").asText()).isEqualTo(first);
+    assertThat(browser.findElement(By.className("coverage")).getText()).contains("judged by sim/second-judge");
+    assertThat(browser.findElements(By.cssSelector("#panel article.card[data-state='answered']"))).hasSize(2);
+    shoot("rejudge");
+
+    // And a JSONL file uploaded in the batches view runs to the end, and its results download
+    Path prompts = PipelineHarness.tempDir().resolve("prompts.jsonl");
+    Files.writeString(prompts, "{\"custom_id\": \"q1\", \"prompt\": \"Why is the sky blue?\"}\n"
+        + "{\"custom_id\": \"q2\", \"prompt\": \"How do tides work?\"}\n");
+    browser.findElement(By.id("tab-batches")).click();
+    browser.findElement(By.id("batch-file")).sendKeys(prompts.toString());
+    browser.findElement(By.cssSelector("#batch-form button[type=submit]")).click();
+    await().atMost(JOB).ignoreExceptions().until(() -> {
+      WebElement row = browser.findElement(By.cssSelector("#batches tbody tr"));
+      WebElement bar = row.findElement(By.tagName("progress"));
+      return row.getText().contains("completed") && "2".equals(bar.getDomProperty("value"))
+          && "2".equals(bar.getDomProperty("max"));
+    });
+    String batchId = browser.findElement(By.cssSelector("#batches tbody tr code")).getText();
+    shoot("batches");
+    browser.findElement(By.cssSelector("#batches tbody tr button")).click();
+    Path results = downloads.resolve(batchId + "-results.jsonl");
+    await().atMost(JOB).until(() -> Files.exists(results) && Files.readAllLines(results).size() == 2);
+    assertThat(Files.readAllLines(results)).extracting(line -> Json.tree(line).path("custom_id").asText())
+        .containsExactly("q1", "q2");
   }
 
   // ---- helpers ----
