@@ -15,6 +15,8 @@ import dev.fusion.ingress.jobs.JobSubmitter;
 import dev.fusion.ingress.jobs.JobsRoutes;
 import dev.fusion.ingress.jobs.RejudgeRoutes;
 import dev.fusion.ingress.kafka.KafkaRequests;
+import dev.fusion.ingress.models.ModelsRoutes;
+import dev.fusion.ingress.playground.PlaygroundRoutes;
 import dev.fusion.ingress.kafka.ReplyTopics;
 import dev.fusion.ingress.kafka.RequestsTopicIngest;
 import dev.fusion.ingress.kafka.ResultReplies;
@@ -83,7 +85,8 @@ public final class Ingress implements Service {
   }
 
   /**
-   * Every route of the HTTP API, by feature: batches, jobs, a job's events, chat completions, rejudge.
+   * Every route of the HTTP API, by feature: batches, jobs, a job's events, chat completions, rejudge, the
+   * model list, and the playground page that uses them.
    * One request parser and one submitter serve them all, so "accepted" means the same everywhere.
    */
   public static List<Routes> routes(StageContext ctx, JobsView view, BatchService batches, JobRequests requests,
@@ -95,7 +98,9 @@ public final class Ingress implements Service {
         new JobsRoutes(requests, submitter, idempotency, view),
         new EventsRoutes(view),
         ChatCompletionsRoutes.create(ctx, idempotency, view, new ChatCompletionRequests(requests.limits())),
-        new RejudgeRoutes(ctx, view, requests.limits()));
+        new RejudgeRoutes(ctx, view, requests.limits()),
+        new ModelsRoutes(requests.limits().presets(), ctx.config().gateway(), System.currentTimeMillis() / 1000),
+        new PlaygroundRoutes());
   }
 
   @Override

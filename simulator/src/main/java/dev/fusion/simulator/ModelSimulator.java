@@ -667,6 +667,9 @@ public final class ModelSimulator implements AutoCloseable {
         return Completion.toolCalls(
             List.of(new ChatRequest.ToolCall("call_" + Seeds.hex(requestHash), tool, "{}")));
       }
+      if (plan.echo()) {
+        return Completion.text(req.lastUserText());
+      }
       Completion natural = naturalCompletion();
       return plan.answerBytes() > 0 ? Completion.text(sized(natural.content(), plan.answerBytes())) : natural;
     }

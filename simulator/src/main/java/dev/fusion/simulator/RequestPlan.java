@@ -14,6 +14,7 @@ import java.util.Random;
  * @param answerBytes the size of a plain answer in UTF-8 bytes, 0 = its natural size
  * @param webSteps web tool steps the model takes before it answers ({@code web_steps}), 0 = none
  * @param webFanout web searches the first web step makes at once ({@code web_fanout})
+ * @param echo a plain answer repeats the last user message ({@code echo=true})
  */
 record RequestPlan(
     String fault,
@@ -25,7 +26,8 @@ record RequestPlan(
     long hangMs,
     long answerBytes,
     int webSteps,
-    int webFanout) {
+    int webFanout,
+    boolean echo) {
 
   static final long MAX_DELAY_MS = 10 * 60 * 1000L;
   static final long DEFAULT_SLOW_FIRST_MS = 5000L;
@@ -73,7 +75,8 @@ record RequestPlan(
         Math.min(opts.getLong(SimOptions.HANG_MS, MAX_DELAY_MS), MAX_DELAY_MS),
         Math.min(opts.getLong(SimOptions.ANSWER_BYTES, 0), MAX_ANSWER_BYTES),
         (int) opts.getLong(SimOptions.WEB_STEPS, 0),
-        (int) opts.getLong(SimOptions.WEB_FANOUT, 1));
+        (int) opts.getLong(SimOptions.WEB_FANOUT, 1),
+        "true".equals(opts.get(SimOptions.ECHO)));
   }
 
   /**

@@ -34,6 +34,11 @@ public final class SimOptions {
   public static final String WEB_STEPS = "web_steps";
   /** How many {@code web_search} calls the first web step makes at once (distinct queries); default 1. */
   public static final String WEB_FANOUT = "web_fanout";
+  /**
+   * {@code true}: a plain answer is the last user message, verbatim (markup included), so a test can put
+   * hostile text in a model's answer; {@code false} (default): the generated answer.
+   */
+  public static final String ECHO = "echo";
 
   static final long MAX_WEB_STEPS = 64;
   static final long MAX_WEB_FANOUT = 16;
@@ -117,6 +122,10 @@ public final class SimOptions {
         }
         if (key.equals(FAIL_RATE) && d > 1) {
           throw new IllegalArgumentException("simulator option fail_rate must be in [0, 1]");
+        }
+      } else if (key.equals(ECHO)) {
+        if (!value.equals("true") && !value.equals("false")) {
+          throw new IllegalArgumentException("simulator option echo must be true or false");
         }
       } else if (key.equals(LATENCY)) {
         if (!value.equals(LATENCY_FIXED) && !value.equals(LATENCY_LOGNORMAL)) {

@@ -70,6 +70,11 @@ public final class Presets {
     return modelId == null ? null : byModelId.get(modelId);
   }
 
+  /** Every model ID that selects a preset (aliases included), in a stable order, with the preset it selects. */
+  public Map<String, Preset> byModelId() {
+    return java.util.Collections.unmodifiableMap(byModelId);
+  }
+
   public Preset quality() {
     return byModelId.get(FUSION);
   }
