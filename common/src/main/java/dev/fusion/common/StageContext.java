@@ -8,7 +8,6 @@ import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.common.metrics.FusionMetrics;
-import dev.fusion.management.ProcessMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -35,7 +34,7 @@ public final class StageContext implements AutoCloseable {
   private Cancellations cancellations;
   private volatile KafkaReachability reachability;
   private final Object reachabilityLock = new Object();
-  private final FusionMetrics metrics = new FusionMetrics(new ProcessMetrics());
+  private final FusionMetrics metrics = new FusionMetrics();
   private final KafkaClientMetrics producerMetrics;
   /** Readiness conditions of shared components (the model gateway reaching a provider), by name. */
   private final Map<String, BooleanSupplier> readinessChecks = new java.util.concurrent.ConcurrentSkipListMap<>();

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,6 +59,17 @@ public final class FusionMetrics {
   private final Map<String, Counter> batchLines = new ConcurrentHashMap<>();
   private final Map<String, Map<String, ModelMeters>> models = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Counter>> retries = new ConcurrentHashMap<>();
+
+  /**
+   * Kafka's app-info meters (start time, version) carry only the client ID, which a stage's producer and
+   * consumer share: the second registration would be refused with a warning. They say nothing useful.
+   */
+  private static final MeterFilter NO_KAFKA_APP_INFO = MeterFilter.denyNameStartsWith("kafka.app.info");
+
+  /** A process's meters in a registry of its own. */
+  public FusionMetrics() {
+    this(new ProcessMetrics(NO_KAFKA_APP_INFO));
+  }
 
   public FusionMetrics(ProcessMetrics process) {
     this.process = process;
