@@ -7,16 +7,19 @@ import dev.fusion.common.kafka.KafkaReachability;
 import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
 import dev.fusion.common.kafka.Topics;
+import dev.fusion.common.metrics.FusionMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * What every stage of a process shares: config, topics, one Vert.x instance and one durable producer,
- * plus the components of modules above this one that the stages share (the model gateway, see
+ * What every stage of a process shares: config, topics, one Vert.x instance, one durable producer, the
+ * metrics registry and what readiness is made of beyond the stages themselves, plus the components of modules above this one that the stages share (the model gateway, see
  * {@link #shared}). A service process makes one; dev mode makes one for all stages.
  */
 public final class StageContext implements AutoCloseable {
@@ -31,6 +34,10 @@ public final class StageContext implements AutoCloseable {
   private Cancellations cancellations;
   private volatile KafkaReachability reachability;
   private final Object reachabilityLock = new Object();
+  private final FusionMetrics metrics = new FusionMetrics();
+  private final KafkaClientMetrics producerMetrics;
+  /** Readiness conditions of shared components (the model gateway reaching a provider), by name. */
+  private final Map<String, BooleanSupplier> readinessChecks = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   public StageContext(FusionConfig config, Vertx vertx, String clientId) {
     this.config = config;
@@ -44,6 +51,27 @@ public final class StageContext implements AutoCloseable {
     this.publisher.directOnEventLoopsWhile(() -> kafkaReachability().isReachable());
     // Dead letters carry the original bytes only while they fit the producer's own request limit.
     this.deadLetters = new DeadLetterPublisher(publisher, topics, config.recordBudget().producerMaxRequestBytes());
+    this.producerMetrics = publisher.bindMetrics(metrics.registry());
+  }
+
+  /** The process's meters: Fusion's own, the JVM's and the Kafka clients' (served at {@code /metrics}). */
+  public FusionMetrics metrics() {
+    return metrics;
+  }
+
+  /**
+   * Adds a condition of this process's readiness besides its stages' own (e.g. {@code model-gateway}: a
+   * provider is reachable). {@code check} is asked on every readiness probe: a cheap read, never blocking.
+   */
+  public void addReadinessCheck(String name, BooleanSupplier check) {
+    readinessChecks.put(name, check);
+  }
+
+  /** Each added readiness condition, by name, as it holds now. */
+  public Map<String, Boolean> readinessChecks() {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    readinessChecks.forEach((name, check) -> out.put(name, check.getAsBoolean()));
+    return out;
   }
 
   /** Creates the topics if they are missing (idempotent). */
@@ -159,8 +187,10 @@ public final class StageContext implements AutoCloseable {
         reachability.close();
       }
     }
+    producerMetrics.close();
     publisher.close();
     closeShared();
+    metrics.process().close();
     if (ownsVertx) {
       vertx.close().await();
     }

@@ -86,6 +86,32 @@ final class ChildProcess {
     }
   }
 
+  /** SIGTERM without waiting: the process runs its graceful shutdown; see {@link #awaitExit(java.time.Duration)}. */
+  synchronized void terminate() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+    }
+  }
+
+  /** Waits up to {@code bound} for the process to exit; true when it did. */
+  boolean awaitExit(java.time.Duration bound) {
+    Process p;
+    synchronized (this) {
+      p = process;
+    }
+    try {
+      return p == null || p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** The exit code of the last run, or -1 while it runs (or never did). */
+  synchronized int exitCode() {
+    return process == null || process.isAlive() ? -1 : process.exitValue();
+  }
+
   synchronized boolean isAlive() {
     return process != null && process.isAlive();
   }

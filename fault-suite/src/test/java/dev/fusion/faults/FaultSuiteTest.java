@@ -75,6 +75,7 @@ class FaultSuiteTest {
   private static List<Scenario> all() {
     return List.of(
         new Scenario("kill-panel-worker", row -> killAndRestart(row, () -> pipeline.panelA)),
+        new Scenario("sigterm-panel-worker", FaultSuiteTest::sigtermPanelWorker),
         new Scenario("kill-judge-worker", row -> killAndRestart(row, () -> pipeline.judge)),
         new Scenario("kill-synthesizer", row -> killAndRestart(row, () -> pipeline.synthesizer)),
         new Scenario("kill-ingress", row -> killAndRestart(row, () -> pipeline.ingress)),
@@ -136,6 +137,63 @@ class FaultSuiteTest {
       row.faults++;
       Waits.pass(AFTER);
       settle(row, load, faultAt, true);
+    }
+  }
+
+  /**
+   * Given steady load on a slow panel model, when a panel worker gets SIGTERM (a rolling update, a scale-in),
+   * then its readiness turns false before it exits, it exits on its own within its shutdown bound, and its
+   * in-flight jobs finish there or are replayed by the other worker: none lost, none with two results.
+   */
+  private static void sigtermPanelWorker(Report.Row row) throws Exception {
+    // Each job keeps the worker busy for a second and a half: SIGTERM always finds jobs in flight.
+    IntFunction<String> slowPanel = n -> job(n, "[\"sim/alpha;latency_ms=1500\",\"sim/beta\"]", null, null);
+    try (Load load = new Load(pipeline, slowPanel).start(RATE, BEFORE.plus(AFTER))) {
+      Waits.pass(BEFORE);
+      ChildProcess victim = pipeline.panelA;
+      URI ready = URI.create(pipeline.managementUrl(victim) + "/health/ready");
+      String[] lastAnswer = {"no answer"};
+      if (!Waits.within(Duration.ofSeconds(90), () -> {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        lastAnswer[0] = r.statusCode() + " " + r.body();
+        return r.statusCode() == 200;
+      })) {
+        row.fail("the panel worker was not ready before the fault; its /health/ready: " + lastAnswer[0]);
+        return;
+      }
+      long faultAt = System.currentTimeMillis();
+      row.loadAverage = Report.loadAverage();
+      victim.terminate();
+      row.faults++;
+      boolean[] sawNotReady = {false};
+      // Probe readiness until the process is gone (each probe is an HTTP round trip, bounded by its timeout).
+      org.awaitility.Awaitility.await("the SIGTERM'd panel worker exits").atMost(Duration.ofSeconds(45))
+          .pollInterval(Duration.ofMillis(10)).until(() -> {
+            try {
+              int status = HTTP.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(1)).build(),
+                  HttpResponse.BodyHandlers.discarding()).statusCode();
+              sawNotReady[0] |= status == 503;
+            } catch (java.io.IOException e) {
+              // The endpoint closes just before the process exits.
+            }
+            return !victim.isAlive();
+          });
+      long exitedMs = System.currentTimeMillis() - faultAt;
+      row.notes.add("SIGTERM to exit: " + exitedMs + " ms, exit code " + victim.exitCode());
+      if (!sawNotReady[0]) {
+        row.fail("the panel worker's /health/ready never answered 503 between SIGTERM and its exit");
+      }
+      if (victim.exitCode() != 143) {
+        row.fail("the panel worker did not exit as SIGTERM asks (exit code " + victim.exitCode()
+            + "; 1 means it halted at its shutdown bound)");
+      }
+      victim.start();
+      Waits.pass(AFTER);
+      settle(row, load, faultAt, true);
+      if (row.duplicateResultRecords > 0) {
+        row.fail(row.duplicateResultRecords + " jobs have more than one record on fusion.results after a graceful stop");
+      }
     }
   }
 

@@ -56,6 +56,8 @@ final class Pipeline implements AutoCloseable {
   ChildProcess judgeB;
   ChildProcess synthesizer;
   ChildProcess synthesizerB;
+  /** Each stage's management port (health, metrics), by child process name. */
+  private final Map<String, Integer> managementPorts = new HashMap<>();
   private int simPort;
   private int httpPort;
   private int httpPortB;
@@ -150,8 +152,12 @@ final class Pipeline implements AutoCloseable {
     env.put("FUSION_MODEL_BACKOFF_MS", "100");
     env.put("FUSION_MODEL_MAX_BACKOFF_MS", "1000");
     env.put("FUSION_PANEL_DEADLINE_MS", "10000");
+    // Every process serves a management endpoint; on one host each needs its own port.
+    int management = freePort();
+    env.put("FUSION_MANAGEMENT_PORT", Integer.toString(management));
     env.putAll(extra);
     ChildProcess p = new ChildProcess(name + "-g" + generation, classpath, "320m", env, logs(), command).start();
+    managementPorts.put(p.name(), management);
     stages.add(p);
     return p;
   }
@@ -166,6 +172,11 @@ final class Pipeline implements AutoCloseable {
 
   String bootstrap() {
     return bootstrap;
+  }
+
+  /** The base URL of a stage's management endpoint ({@code /health/ready}, {@code /metrics}). */
+  String managementUrl(ChildProcess stage) {
+    return "http://127.0.0.1:" + managementPorts.get(stage.name());
   }
 
   /** Whether the cluster answers a metadata request now (within 2 s). */

@@ -8,6 +8,8 @@ import dev.fusion.common.kafka.AsyncConsumerWorker;
 import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Readiness;
+import dev.fusion.common.metrics.FusionMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import dev.fusion.gateway.ModelGateway;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +39,7 @@ public final class JudgeWorker implements Service {
   private final AsyncConsumerWorker<PanelSet> caller;
   private final RestoreCounter restores = new RestoreCounter();
   private volatile String lastStreamsFailure;
+  private KafkaStreamsMetrics streamsMetrics;
 
   public JudgeWorker(StageContext ctx) {
     this.ctx = ctx;
@@ -50,7 +53,8 @@ public final class JudgeWorker implements Service {
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
         judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ModelGateway.of(ctx)::saturated)
-        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
+        .metered(ctx.metrics(), FusionMetrics.STAGE_JUDGE);
   }
 
   static Properties streamsProps(FusionConfig config, String rejectionsTopic) {
@@ -111,6 +115,8 @@ public final class JudgeWorker implements Service {
       return policy.handle(e);
     });
     streams.setGlobalStateRestoreListener(restores);
+    streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(ctx.metrics().registry());
     long started = System.currentTimeMillis();
     try {
       streams.start();
@@ -147,6 +153,9 @@ public final class JudgeWorker implements Service {
   }
 
   private void closeStreams() {
+    if (streamsMetrics != null) {
+      streamsMetrics.close();
+    }
     var leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
     if (!streams.close(leave.withTimeout(Duration.ofSeconds(10)))) {
       // Its state directory stays locked until it is closed: a successor in this JVM could not start.

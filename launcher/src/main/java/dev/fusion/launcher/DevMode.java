@@ -57,6 +57,9 @@ public final class DevMode {
     }
     dev.fusion.ingress.IngressOptions ingressOptions = dev.fusion.ingress.IngressOptions.fromEnv(vars);
     FusionStack stack = new FusionStack(config, vertx, config.httpPort(), ingressOptions).start();
+    // One management endpoint (health, metrics) for every stage of this process.
+    int managementPort = stack.startManagement(dev.fusion.management.ManagementSettings.fromEnv(vars));
+    LOG.info("management endpoint: http://localhost:{}/metrics, /health/live, /health/ready", managementPort);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

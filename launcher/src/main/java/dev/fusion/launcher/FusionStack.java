@@ -6,9 +6,12 @@ import dev.fusion.common.config.FusionConfig;
 import dev.fusion.ingress.Ingress;
 import dev.fusion.ingress.IngressOptions;
 import dev.fusion.judge.JudgeWorker;
+import dev.fusion.management.ManagementServer;
+import dev.fusion.management.ManagementSettings;
 import dev.fusion.panel.PanelWorker;
 import dev.fusion.synthesizer.Synthesizer;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +34,7 @@ public final class FusionStack implements AutoCloseable {
   private JudgeWorker judge;
   private Synthesizer synthesizer;
   private Ingress ingress;
+  private ManagementServer management;
 
   public FusionStack(FusionConfig config, Vertx vertx, int httpPort) {
     this(config, vertx, httpPort, IngressOptions.defaults());
@@ -66,6 +70,32 @@ public final class FusionStack implements AutoCloseable {
         ingressOptions));
     extraIngresses.add(extra);
     return extra;
+  }
+
+  /**
+   * Serves one management endpoint for every stage of this stack (dev mode): health from all of them and
+   * the shared context's checks, the context's metrics. Returns the port it listens on (0 picks one).
+   */
+  public int startManagement(int port) {
+    return startManagement(new ManagementSettings(port,
+        Duration.ofMillis(ManagementSettings.DEFAULT_SHUTDOWN_TIMEOUT_MS)));
+  }
+
+  /** The same on the configured port (see {@link ManagementServer#start(ManagementSettings)}). */
+  public int startManagement(ManagementSettings settings) {
+    management = new ManagementServer(vertx != null ? vertx : ctx.vertx(), ctx.metrics().process(), () -> {
+      Map<String, Boolean> checks = new LinkedHashMap<>();
+      checks.put("ingress", ingress != null && ingress.isReady());
+      checks.putAll(stageHealth());
+      checks.putAll(ctx.readinessChecks());
+      return checks;
+    });
+    return management.start(settings).await();
+  }
+
+  /** The management endpoint, or null when none was started. */
+  public ManagementServer management() {
+    return management;
   }
 
   private static <S extends Service> S started(S service) throws Exception {
@@ -124,7 +154,10 @@ public final class FusionStack implements AutoCloseable {
 
   @Override
   public void close() {
-    // HTTP first, then the stages, in pipeline order; the broker is the caller's to stop last.
+    // Not ready from here on; then HTTP, then the stages, in pipeline order; the broker is the caller's to stop last.
+    if (management != null) {
+      management.shuttingDown();
+    }
     extraIngresses.forEach(Ingress::stop);
     extraContexts.forEach(StageContext::close);
     if (ingress != null) {
@@ -134,6 +167,9 @@ public final class FusionStack implements AutoCloseable {
       if (s != null) {
         s.stop();
       }
+    }
+    if (management != null) {
+      management.close();
     }
     ctx.close();
   }

@@ -12,6 +12,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The process-wide limits on model calls: per provider and per model, a concurrency cap, a token
@@ -78,13 +80,15 @@ final class Admission {
     }
   }
 
-  private record Waiter(Gate provider, Gate model, Promise<Ticket> promise) {}
+  private record Waiter(Gate provider, Gate model, Promise<Ticket> promise, AtomicInteger queued) {}
 
   private final Vertx vertx;
   private final int queueLimit;
   private final Map<String, Gate> providers = new LinkedHashMap<>();
   private final Map<String, Gate> models = new LinkedHashMap<>();
   private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
+  /** Calls waiting per provider, readable without the lock (the queue-depth gauges). */
+  private final Map<String, AtomicInteger> queuedByProvider = new ConcurrentHashMap<>();
   private long timerId = -1;
   private long timerAtMs = Long.MAX_VALUE;
 
@@ -107,7 +111,9 @@ final class Admission {
       if (queue.size() >= queueLimit) {
         return Future.failedFuture(new QueueFull(queue.size()));
       }
-      queue.add(new Waiter(p, m, promise));
+      AtomicInteger queued = queued(provider.name());
+      queued.incrementAndGet();
+      queue.add(new Waiter(p, m, promise, queued));
     }
     drain();
     return promise.future();
@@ -122,6 +128,11 @@ final class Admission {
       }
     }
     drain();
+  }
+
+  /** How many calls wait for {@code provider} now (a live counter). */
+  AtomicInteger queued(String provider) {
+    return queuedByProvider.computeIfAbsent(provider, p -> new AtomicInteger());
   }
 
   synchronized int waiting() {
@@ -167,6 +178,7 @@ final class Admission {
             w.model.take();
           }
           it.remove();
+          w.queued.decrementAndGet();
           admitted.add(w);
         } else {
           if (pw != 0) {

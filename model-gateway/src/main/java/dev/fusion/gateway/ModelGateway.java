@@ -5,6 +5,9 @@ import dev.fusion.common.config.GatewayConfig;
 import dev.fusion.common.config.ModelSettings;
 import dev.fusion.common.config.Provider;
 import dev.fusion.common.contract.FailureReasons;
+import dev.fusion.common.contract.Usage;
+import dev.fusion.common.metrics.FusionMetrics;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -22,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * (per-attempt timeout, and a first-token timeout for streams); failed attempts are retried and then
  * the model's fallbacks tried as the {@link RetryPolicy} says, where a 429 cools the whole provider
  * down; failures are typed ({@link ModelCallException}); cost comes from the provider or the price
- * table ({@link Pricing}). Safe to share across a process.
+ * table ({@link Pricing}). Safe to share across a process. Each call is counted in the process's meters
+ * under the stage of the view it was made through ({@link #forStage}).
  */
 public final class ModelGateway implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelGateway.class);
@@ -34,21 +38,79 @@ public final class ModelGateway implements AutoCloseable {
   private final HttpTransport transport;
   private final RetryPolicy policy;
   private final Admission admission;
+  /** Null: calls are not counted (a gateway made outside a process's context, in tests). */
+  private final FusionMetrics metrics;
+  /** The {@code stage} label of calls made through this view. */
+  private final String stage;
+  private final List<Gauge> gauges = new ArrayList<>();
+  /** The gateway itself, which owns the transport and the probe; a {@link #forStage} view's is its gateway. */
+  private final ModelGateway root;
+  private final boolean owner;
+  private ProviderReachability reachability;
 
   public ModelGateway(Vertx vertx, GatewayConfig config) {
+    this(vertx, config, null);
+  }
+
+  public ModelGateway(Vertx vertx, GatewayConfig config, FusionMetrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.transport = new HttpTransport(vertx, config);
     this.policy = new RetryPolicy(config);
     this.admission = new Admission(vertx, config.queueLimit());
+    this.metrics = metrics;
+    this.stage = "other";
+    this.root = this;
+    this.owner = true;
+    if (metrics != null) {
+      for (Provider p : config.providers()) {
+        var queued = admission.queued(p.name());
+        gauges.add(metrics.gatewayQueueDepth(p.name(), queued::get));
+      }
+    }
+  }
+
+  private ModelGateway(ModelGateway base, String stage) {
+    this.vertx = base.vertx;
+    this.config = base.config;
+    this.transport = base.transport;
+    this.policy = base.policy;
+    this.admission = base.admission;
+    this.metrics = base.metrics;
+    this.stage = stage;
+    this.root = base;
+    this.owner = false;
   }
 
   /**
    * The gateway of a process: one per {@link StageContext}, shared by its stages (so the limits are the
-   * process's), made on first use and closed with the context.
+   * process's), made on first use and closed with the context. It counts its calls in the context's
+   * meters, and the process is ready only while it reaches at least one provider.
    */
   public static ModelGateway of(StageContext ctx) {
-    return ctx.shared(ModelGateway.class, c -> new ModelGateway(c.vertx(), c.config().gateway()));
+    return ctx.shared(ModelGateway.class, c -> {
+      ModelGateway gateway = new ModelGateway(c.vertx(), c.config().gateway(), c.metrics());
+      gateway.reachability = new ProviderReachability(c.vertx(), c.config().gateway().providers()).start();
+      c.addReadinessCheck("model-gateway", gateway::reachesAProvider);
+      return gateway;
+    });
+  }
+
+  /**
+   * This gateway (same limits, same transport) with its calls counted under {@code stage}
+   * ({@link FusionMetrics#STAGE_PANEL}, ...). Stages take their view once, when they are built.
+   */
+  public ModelGateway forStage(String stage) {
+    return new ModelGateway(root, stage);
+  }
+
+  /**
+   * Whether a recent probe connected to at least one provider; true when this gateway does not probe
+   * (made outside a process's context).
+   */
+  public boolean reachesAProvider() {
+    ProviderReachability r = root.reachability;
+    return r == null || r.anyReachable();
   }
 
   public GatewayConfig config() {
@@ -93,7 +155,8 @@ public final class ModelGateway implements AutoCloseable {
   private Future<ChatResult> call(ChatRequest request, Consumer<String> onDelta) {
     List<String> chain = policy.chain(request.model());
     Promise<ChatResult> result = Promise.promise();
-    CallState state = new CallState(request, onDelta, MonotonicClock.nowMs());
+    CallState state = new CallState(request, onDelta, MonotonicClock.nowMs(),
+        metrics == null ? null : metrics.model(request.model(), stage));
     tryModel(state, chain, 0, null, result);
     return result.future();
   }
@@ -103,6 +166,7 @@ public final class ModelGateway implements AutoCloseable {
     String model = chain.get(index);
     withRetries(state, model).onComplete(ar -> {
       if (ar.succeeded()) {
+        state.counted(FusionMetrics.OUTCOME_OK, ar.result().usage());
         result.complete(ar.result());
         return;
       }
@@ -116,6 +180,7 @@ public final class ModelGateway implements AutoCloseable {
       String message = chain.size() == 1 ? failure.getMessage()
           : failure.getMessage() + " (after trying " + String.join(", ", chain.subList(0, index + 1)) + ")";
       // The primary model's reason is the one users configured for; the message names every model tried.
+      state.counted(primary.reason(), null);
       result.fail(new ModelCallException(state.request.model(), primary.reason(), primary.status(), message,
           state.history));
     });
@@ -128,13 +193,29 @@ public final class ModelGateway implements AutoCloseable {
     final ChatRequest request;
     final Consumer<String> onDelta;
     final long startedAtMs;
+    final FusionMetrics.ModelMeters meters;
     final List<AttemptRecord> history = new ArrayList<>();
     boolean streamedSomething;
 
-    CallState(ChatRequest request, Consumer<String> onDelta, long startedAtMs) {
+    CallState(ChatRequest request, Consumer<String> onDelta, long startedAtMs, FusionMetrics.ModelMeters meters) {
       this.request = request;
       this.onDelta = onDelta;
       this.startedAtMs = startedAtMs;
+      this.meters = meters;
+    }
+
+    /** The call ended: counted once, under the requested model, with its usage when it succeeded. */
+    void counted(String outcome, Usage usage) {
+      if (meters == null) {
+        return;
+      }
+      long tookMs = MonotonicClock.nowMs() - startedAtMs;
+      if (usage == null) {
+        meters.called(outcome, tookMs, 0, 0, 0, null);
+      } else {
+        meters.called(outcome, tookMs, usage.promptTokens(), usage.completionTokens(), usage.reasoningTokens(),
+            usage.costUsd());
+      }
     }
 
     synchronized void record(AttemptRecord r) {
@@ -195,6 +276,9 @@ public final class ModelGateway implements AutoCloseable {
           return;
         }
         LOG.debug("{} attempt {} failed ({}), retrying in {} ms", model, attempt, failure.reason, delay);
+        if (metrics != null) {
+          metrics.modelRetry(model, failure.reason);
+        }
         vertx.setTimer(Math.max(1, delay), t -> attemptLoop(state, provider, model, attempt + 1, result));
       });
     });
@@ -206,8 +290,18 @@ public final class ModelGateway implements AutoCloseable {
     return semi > 0 ? model.substring(0, semi) : model;
   }
 
+  /** Closes the transport and the probe; a no-op on a {@link #forStage} view (the gateway owns them). */
   @Override
   public void close() {
+    if (!owner) {
+      return;
+    }
+    if (reachability != null) {
+      reachability.close();
+    }
+    if (metrics != null) {
+      gauges.forEach(metrics::remove);
+    }
     transport.close();
   }
 }

@@ -10,6 +10,7 @@ import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.kafka.ConsumerStage;
 import dev.fusion.common.kafka.PendingSends;
 import dev.fusion.common.kafka.Topics;
+import dev.fusion.common.metrics.FusionMetrics;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ModelCallException;
@@ -35,9 +36,9 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
   private final ToolExecutor webTools;
 
   public PanelWorker(StageContext ctx) {
-    super(ctx, "panel-worker", GROUP, ctx.topics().jobs(), ctx.config().panelMaxInFlight(),
+    super(ctx, "panel-worker", GROUP, FusionMetrics.STAGE_PANEL, ctx.topics().jobs(), ctx.config().panelMaxInFlight(),
         ModelGateway.of(ctx)::saturated);
-    this.loop = new ToolLoop(ModelGateway.of(ctx));
+    this.loop = new ToolLoop(ModelGateway.of(ctx).forStage(FusionMetrics.STAGE_PANEL));
     this.webTools = WebTools.of(ctx);
   }
 

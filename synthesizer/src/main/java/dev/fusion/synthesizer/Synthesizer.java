@@ -12,6 +12,7 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionTool;
 import dev.fusion.common.contract.OuterCall;
 import dev.fusion.common.kafka.ConsumerStage;
+import dev.fusion.common.metrics.FusionMetrics;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ToolCall;
@@ -35,9 +36,9 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
   private final ModelGateway gateway;
 
   public Synthesizer(StageContext ctx) {
-    super(ctx, "synthesizer", GROUP, ctx.topics().analyses(), ctx.config().synthMaxInFlight(),
-        ModelGateway.of(ctx)::saturated);
-    this.gateway = ModelGateway.of(ctx);
+    super(ctx, "synthesizer", GROUP, FusionMetrics.STAGE_SYNTHESIZER, ctx.topics().analyses(),
+        ctx.config().synthMaxInFlight(), ModelGateway.of(ctx)::saturated);
+    this.gateway = ModelGateway.of(ctx).forStage(FusionMetrics.STAGE_SYNTHESIZER);
   }
 
   @Override
@@ -109,7 +110,12 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
         });
     // The result first: a client that sees the terminal event can always fetch the result.
     return ctx.publisher().send(ctx.topics().results(), jobId, result)
-        .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal));
+        .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal))
+        .whenComplete((x, error) -> {
+          if (error == null) {
+            ctx.metrics().jobFinished(result.status(), result.failureReason(), result.acceptedAtMs());
+          }
+        });
   }
 
   /**

@@ -1,6 +1,11 @@
 package dev.fusion.common.kafka;
 
 import dev.fusion.common.Service;
+import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.management.ManagementSettings;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -92,11 +97,18 @@ public final class AsyncConsumerWorker<V> implements Service {
   private final DeadLetters deadLetters;
   private final int maxInFlight;
   private final BooleanSupplier saturated;
-  private Duration drainTimeout = Duration.ofSeconds(30);
+  private Duration drainTimeout = ManagementSettings.drainTimeout(ManagementSettings.shutdownTimeoutFromEnv());
   private Duration startTimeout = KafkaConfigs.startTimeout();
   private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
   private long retryBackoffMs = 500;
   private BooleanSupplier kafkaKnownUnreachable = () -> false;
+  private FusionMetrics metrics;
+  private String stage;
+  /** Time per handled record; null while not metered. */
+  private Timer stageDuration;
+  private Gauge inFlightGauge;
+  /** The current consumer's client metrics; consumer thread only. */
+  private KafkaClientMetrics consumerMetrics;
 
   private final ConcurrentLinkedQueue<Completion> completions = new ConcurrentLinkedQueue<>();
   /** Polled but not yet started (a poll may return more than the cap allows); bounded by max.poll.records. */
@@ -173,6 +185,18 @@ public final class AsyncConsumerWorker<V> implements Service {
     return this;
   }
 
+  /**
+   * Publishes this worker's meters under {@code stage}: {@code fusion_worker_in_flight}, the time from a
+   * record's dispatch to its outputs being acknowledged ({@code fusion_stage_duration_seconds}), and its
+   * consumer's Kafka client metrics. Call before {@link #start()}.
+   */
+  public AsyncConsumerWorker<V> metered(FusionMetrics metrics, String stage) {
+    this.metrics = metrics;
+    this.stage = stage;
+    this.stageDuration = metrics.stageDuration(stage);
+    return this;
+  }
+
   /** The first retry's delay; it doubles per attempt up to 5 s. */
   public AsyncConsumerWorker<V> retryBackoff(Duration backoff) {
     this.retryBackoffMs = Math.max(1, backoff.toMillis());
@@ -206,6 +230,9 @@ public final class AsyncConsumerWorker<V> implements Service {
   @Override
   public void start() {
     running = true;
+    if (metrics != null) {
+      inFlightGauge = metrics.inFlightGauge(stage, inFlight, AtomicInteger::get);
+    }
     thread = new Thread(this::runWithRestarts, name + "-consumer");
     thread.setDaemon(true);
     thread.start();
@@ -258,6 +285,9 @@ public final class AsyncConsumerWorker<V> implements Service {
     running = false;
     ConsumerThreads.wakeAndJoin(consumer, thread, drainTimeout.plusSeconds(15));
     ready = false;
+    if (metrics != null) {
+      metrics.remove(inFlightGauge); // A successor of this stage in the process registers its own.
+    }
   }
 
   private void runWithRestarts() {
@@ -275,7 +305,19 @@ public final class AsyncConsumerWorker<V> implements Service {
     long backoffMs = 500;
     while (running) {
       consumer = new KafkaConsumer<>(consumerProps);
-      boolean failed = runOnce();
+      if (metrics != null) {
+        consumerMetrics = new KafkaClientMetrics(consumer);
+        consumerMetrics.bindTo(metrics.registry());
+      }
+      boolean failed;
+      try {
+        failed = runOnce();
+      } finally {
+        if (consumerMetrics != null) {
+          consumerMetrics.close();
+          consumerMetrics = null;
+        }
+      }
       if (!failed || !running || fatalFailure != null) {
         break;
       }
@@ -422,9 +464,16 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    Timer timer = stageDuration;
+    long startedNanos = timer == null ? 0 : System.nanoTime();
     try {
       handler.handle(key, value)
-          .whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error, null, 0)));
+          .whenComplete((ok, error) -> {
+            if (timer != null && error == null) {
+              timer.record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            completions.add(new Completion(myEpoch, record, error, null, 0));
+          });
     } catch (RuntimeException e) {
       completions.add(new Completion(myEpoch, record, e, null, 0));
     }

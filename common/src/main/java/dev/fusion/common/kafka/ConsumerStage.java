@@ -19,17 +19,19 @@ public abstract class ConsumerStage<V> implements Service {
 
   /**
    * @param group the consumer group, without the topic prefix
+   * @param stage the {@code stage} label of its meters ({@code panel}, {@code synthesizer})
    * @param saturated while true, the worker pauses its partitions (the model gateway is full)
    */
-  protected ConsumerStage(StageContext ctx, String name, String group, TopicSpec<String, V> topic, int maxInFlight,
-      BooleanSupplier saturated) {
+  protected ConsumerStage(StageContext ctx, String name, String group, String stage, TopicSpec<String, V> topic,
+      int maxInFlight, BooleanSupplier saturated) {
     this.ctx = ctx;
     this.name = name;
     var config = ctx.config();
     this.worker = new AsyncConsumerWorker<>(name, topic,
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + group, name), this::handle,
         ctx.deadLetters(), maxInFlight, saturated)
-        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
+        .metered(ctx.metrics(), stage);
   }
 
   /** Handles one record; the returned stage completes when all its outputs are acknowledged by Kafka. */

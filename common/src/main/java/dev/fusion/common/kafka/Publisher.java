@@ -106,6 +106,14 @@ public final class Publisher implements AutoCloseable {
     return acked;
   }
 
+  /** Binds the producer's own metrics (Micrometer's Kafka binder) to {@code registry}; close the binder with it. */
+  public io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics bindMetrics(
+      io.micrometer.core.instrument.MeterRegistry registry) {
+    var binder = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
+    binder.bindTo(registry);
+    return binder;
+  }
+
   /** Fetches topic metadata up front (at start, off any event loop), so first sends find it. */
   public void warm(String topic) {
     producer.partitionsFor(topic);

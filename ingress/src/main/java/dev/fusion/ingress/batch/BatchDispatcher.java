@@ -229,7 +229,7 @@ final class BatchDispatcher {
         return 0;
       }
       b.dispatched++;
-      var sent = submitter.submit(item.job());
+      var sent = submitter.submit(item.job(), dev.fusion.common.metrics.FusionMetrics.SOURCE_BATCH);
       var acked = sent.toCompletionStage().toCompletableFuture();
       submitting.add(acked);
       acked.whenComplete((r, e) -> submitting.remove(acked));
@@ -299,6 +299,7 @@ final class BatchDispatcher {
     b.inFlight--;
     inFlight--;
     count(b, result);
+    ctx.metrics().batchLine(result != null && FusionResult.COMPLETED.equals(result.status()) ? "completed" : "failed");
     b.liveDone++;
     pump();
   }

@@ -174,6 +174,7 @@ public final class BatchRoutes implements Routes {
       }
       if (outcome.error() != null) {
         invalid++;
+        ctx.metrics().batchLine("invalid");
         if (errors.size() < MAX_REPORTED_ERRORS) {
           LineError e = outcome.error();
           errors.add(new LineError(e.line(), clip(e.customId(), 100), e.code(), clip(e.message(), MAX_ERROR_CHARS),

@@ -60,7 +60,9 @@ public final class ChatCompletionsRoutes implements Routes {
   static final String HOSTED_DEPTH_HEADER = "x-openrouter-fusion-depth";
 
   private final StageContext ctx;
+  /** The outer model's calls (routing, direct answers) and plain completions, each counted as its stage. */
   private final ModelGateway gateway;
+  private final ModelGateway completions;
   private final Idempotency idempotency;
   private final JobsView view;
   private final ChatCompletionRequests requests;
@@ -69,7 +71,8 @@ public final class ChatCompletionsRoutes implements Routes {
   ChatCompletionsRoutes(StageContext ctx, Idempotency idempotency, JobsView view, ChatCompletionRequests requests,
       long maxWaitMs) {
     this.ctx = ctx;
-    this.gateway = ModelGateway.of(ctx);
+    this.gateway = ModelGateway.of(ctx).forStage(dev.fusion.common.metrics.FusionMetrics.STAGE_ROUTER);
+    this.completions = ModelGateway.of(ctx).forStage(dev.fusion.common.metrics.FusionMetrics.STAGE_COMPLETION);
     this.idempotency = idempotency;
     this.view = view;
     this.requests = requests;
@@ -223,7 +226,7 @@ public final class ChatCompletionsRoutes implements Routes {
     String id = newCompletionId();
     long created = System.currentTimeMillis() / 1000;
     if (!call.stream()) {
-      gateway.chat(request)
+      completions.chat(request)
           .onFailure(e -> rc.fail(upstream(e)))
           .onSuccess(r -> {
             HttpApi.json(rc, 200, ChatCompletionResponses.completion(id, created, r.respondingModel(),
@@ -236,7 +239,7 @@ public final class ChatCompletionsRoutes implements Routes {
     SseWriter sse = SseWriter.start(rc.response());
     sse.data(ChatCompletionResponses.chunk(id, created, call.model(), Json.object().put("role", "assistant")
         .put("content", ""), null));
-    gateway.chatStream(request, delta -> context.runOnContext(v -> sse.data(
+    completions.chatStream(request, delta -> context.runOnContext(v -> sse.data(
             ChatCompletionResponses.chunk(id, created, call.model(), Json.object().put("content", delta), null))))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.failed()) {

@@ -6,6 +6,8 @@ import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
+import dev.fusion.common.contract.Submission;
+import dev.fusion.common.metrics.FusionMetrics;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
@@ -45,6 +47,7 @@ public final class JobSubmitter {
         .thenCompose(x -> publisher.send(topics.events(), id, Events.of(id, EventTypes.CANCELLED,
             d -> d.put("status", FusionResult.CANCELLED)))))
         .map(x -> {
+          ctx.metrics().jobFinished(FusionResult.CANCELLED, null, job.acceptedAtMs());
           JobView cancelled = new JobView(id, job.tenant(), JobStatus.CANCELLED, job.acceptedAtMs(), now, result,
               job.submission(), job.rejudgeOf());
           view.recordLocally(cancelled);
@@ -63,11 +66,19 @@ public final class JobSubmitter {
    * client was refused can never run later.
    */
   public Future<FusionJob> submit(FusionJob job) {
+    Submission how = job.submission();
+    return submit(job, how != null && Submission.KAFKA.equals(how.channel()) ? FusionMetrics.SOURCE_KAFKA
+        : FusionMetrics.SOURCE_HTTP);
+  }
+
+  /** The same, counting the job under {@code source} ({@link FusionMetrics#SOURCE_BATCH}, ...) once accepted. */
+  public Future<FusionJob> submit(FusionJob job, String source) {
     if (ctx.kafkaReachability().isKnownUnreachable()) {
       return Future.failedFuture(kafkaUnavailable());
     }
     return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job))
         .map(ack -> {
+          ctx.metrics().jobAccepted(source);
           view.accepted(job);
           return job;
         })

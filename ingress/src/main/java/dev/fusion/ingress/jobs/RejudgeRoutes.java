@@ -64,6 +64,7 @@ public final class RejudgeRoutes implements Routes {
             "The rejudge could not be stored durably; it was not accepted. Retry later.")))
         .onFailure(rc::fail)
         .onSuccess(ack -> {
+          ctx.metrics().jobAccepted(dev.fusion.common.metrics.FusionMetrics.SOURCE_HTTP);
           view.accepted(job);
           rc.response().putHeader("Location", "/v1/jobs/" + job.jobId());
           HttpApi.json(rc, 202, JobObjects.accepted(job.jobId(), JobStatus.QUEUED, job.acceptedAtMs(), job.rejudgeOf()));

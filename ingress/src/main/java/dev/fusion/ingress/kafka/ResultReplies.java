@@ -80,7 +80,8 @@ public final class ResultReplies implements Service {
     this.worker = new AsyncConsumerWorker<>("result-replies", topic,
         KafkaConfigs.consumer(ctx.config().bootstrapServers(), ctx.config().topicPrefix() + GROUP, "result-replies"),
         this::handle, ctx.deadLetters(), 1000, null)
-        .attemptsPausedWhile(ctx::kafkaKnownUnreachable);
+        .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
+        .metered(ctx.metrics(), dev.fusion.common.metrics.FusionMetrics.STAGE_REPLIES);
   }
 
   CompletionStage<?> handle(String jobId, Read read) {
