@@ -1,6 +1,7 @@
 package dev.fusion.common.kafka;
 
 import dev.fusion.common.Service;
+import dev.fusion.common.logging.JobTrace;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -415,11 +416,15 @@ public final class AsyncConsumerWorker<V> implements Service {
       return;
     }
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    // The handler starts its work with the record's trace current and the job's fields in the MDC.
+    JobTrace.received(record.headers()).enter(key);
     try {
       handler.handle(key, value)
           .whenComplete((ok, error) -> completions.add(new Completion(myEpoch, record, error, null, 0)));
     } catch (RuntimeException e) {
       completions.add(new Completion(myEpoch, record, e, null, 0));
+    } finally {
+      JobTrace.exit();
     }
   }
 

@@ -6,6 +6,7 @@ import dev.fusion.common.contract.Events;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
@@ -63,16 +64,40 @@ public final class JobSubmitter {
    * client was refused can never run later.
    */
   public Future<FusionJob> submit(FusionJob job) {
+    return submit(job, JobTrace.newTrace(job.tenant(), null));
+  }
+
+  /**
+   * As {@link #submit(FusionJob)}, the job's record carrying {@code trace} (ingress's span of the request's
+   * trace, the tenant and batch) in its headers, from where every stage continues it.
+   */
+  public Future<FusionJob> submit(FusionJob job, JobTrace trace) {
+    JobTrace t = trace.withTenant(job.tenant());
+    t.enter(job.jobId());
+    try {
+      LOG.debug("submitting job ({} panel models)", job.analysisModels().size());
+      return send(job, t);
+    } finally {
+      JobTrace.exit();
+    }
+  }
+
+  private Future<FusionJob> send(FusionJob job, JobTrace trace) {
     if (ctx.kafkaReachability().isKnownUnreachable()) {
       return Future.failedFuture(kafkaUnavailable());
     }
-    return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job))
+    return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job, trace.headers()))
         .map(ack -> {
           view.accepted(job);
           return job;
         })
         .recover(e -> {
-          LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          trace.enter(job.jobId()); // Another thread (the producer's): the job's fields for the line.
+          try {
+            LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          } finally {
+            JobTrace.exit();
+          }
           if (dev.fusion.common.kafka.FailureKind.classify(e) == dev.fusion.common.kafka.FailureKind.POISON) {
             // Kafka refused the record itself (too large for the topic): retrying cannot help.
             return Future.failedFuture(new ApiError(413, "invalid_request_error", "request_too_large", "messages",
