@@ -8,6 +8,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.kafka.Topics;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
@@ -97,6 +102,52 @@ class TracesAndLogsEndToEndTest extends PipelineTestBase {
       List<ConsumerRecord<byte[], byte[]>> results = await().atMost(Duration.ofSeconds(30))
           .until(() -> harness.records(topics.results().name(), id), found -> !found.isEmpty());
       assertThat(traceIdOf(results.get(0))).isEqualTo(jobTrace);
+    }
+  }
+
+  @Test
+  void aKafkaRequestsTraceparentIsContinuedToItsResultAndItsReply() throws Exception {
+    try (FusionStack stack = twoTenantStack(harness); var producer = KafkaSubmissionTest.producer();
+        Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            (Object) harness.kafka.bootstrapServers()))) {
+      String replies = stack.config().topicPrefix() + "traced-replies";
+      admin.createTopics(List.of(new NewTopic(replies, 1, (short) 1))).all().get();
+      producer.send(KafkaSubmissionTest.record(stack.context().topics().requests().name(), "corr-t",
+          PipelineHarness.jobBody("hi", "sim/alpha"), "fusion-tenant", "alice", "fusion-correlation-id", "corr-t",
+          "fusion-reply-to", replies, "traceparent", "00-" + TRACE_ID + "-" + CALLER_SPAN + "-01")).get();
+      ConsumerRecord<byte[], byte[]> reply = KafkaSubmissionTest.readKeyed(replies, 1).get("corr-t");
+      assertThat(header(reply, "traceparent")).matches("00-" + TRACE_ID + "-[0-9a-f]{16}-01");
+      String jobId = header(reply, "fusion-job-id");
+      for (String topic : List.of(stack.context().topics().jobs().name(), stack.context().topics().results().name())) {
+        List<ConsumerRecord<byte[], byte[]>> records = await().atMost(Duration.ofSeconds(30))
+            .until(() -> harness.records(topic, jobId), found -> !found.isEmpty());
+        assertThat(traceIdOf(records.get(0))).as(topic).isEqualTo(TRACE_ID);
+      }
+    }
+  }
+
+  @Test
+  void aBatchsJobsCarryTheBatchIdInTheirHeadersAndLogLines() throws Exception {
+    try (LogCapture logs = new LogCapture(); FusionStack stack = harness.newStack(Map.of())) {
+      HttpResponse<String> uploaded = harness.http.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + stack.httpPort() + "/v1/batches?analysis_models=sim/alpha"))
+          .header("content-type", "application/jsonl").POST(HttpRequest.BodyPublishers.ofString(
+              "{\"custom_id\":\"a\",\"prompt\":\"one\"}\n{\"custom_id\":\"b\",\"prompt\":\"two\"}\n")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(uploaded.statusCode()).as(uploaded.body()).isEqualTo(200);
+      String batchId = Json.tree(uploaded.body()).path("id").asText();
+      await().atMost(Duration.ofSeconds(60)).until(() -> harness.getJson(stack, "/v1/batches/" + batchId)
+          .path("status").asText().equals("completed"));
+      Topics topics = stack.context().topics();
+      List<ConsumerRecord<byte[], byte[]>> jobs = harness.records(topics.jobs().name(), null);
+      assertThat(jobs).hasSize(2).allSatisfy(r -> assertThat(header(r, "fusion-batch-id")).isEqualTo(batchId));
+      for (ConsumerRecord<byte[], byte[]> job : jobs) {
+        String jobId = new String(job.key(), StandardCharsets.UTF_8);
+        assertThat(harness.records(topics.results().name(), jobId))
+            .allSatisfy(r -> assertThat(header(r, "fusion-batch-id")).isEqualTo(batchId)).isNotEmpty();
+        assertThat(logs.json()).filteredOn(l -> jobId.equals(l.path("job_id").asText()))
+            .isNotEmpty().allSatisfy(l -> assertThat(l.path("batch_id").asText()).isEqualTo(batchId));
+      }
     }
   }
 
