@@ -35,8 +35,7 @@ final class ChildProcess {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-        "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-DFUSION_LOG_LEVEL=WARN", "-Dfusion.log.format=text",
         "-cp", classpath, "dev.fusion.launcher.Main"));
     cmd.addAll(List.of(args));
     this.command = List.copyOf(cmd);

@@ -19,6 +19,7 @@ import dev.fusion.gateway.ModelGateway;
 import dev.fusion.gateway.ToolExecutor;
 import dev.fusion.gateway.ToolLoop;
 import dev.fusion.common.kafka.PendingSends;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.web.WebTools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.contract.FusionJob;
@@ -30,6 +31,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends a complete panel to the judge model (outside the Streams thread), checks the reply against the
@@ -37,6 +41,7 @@ import java.util.concurrent.CompletionStage;
  * at temperature 0.
  */
 final class JudgeCaller {
+  private static final Logger LOG = LoggerFactory.getLogger(JudgeCaller.class);
   private final StageContext ctx;
   private final ModelGateway gateway;
   private final ToolLoop loop;
@@ -57,16 +62,19 @@ final class JudgeCaller {
     List<PanelAnswer> successful = panel.successful();
     FusionJob job = panel.job();
     String judgeModel = job.judgeModel();
+    // This stage's span of the job's trace: every record it writes for the job carries it.
+    Headers trace = JobTrace.currentOrNew(job.tenant()).headers();
+    LOG.debug("judge: {} of {} panel answers to {}", successful.size(), panel.answers().size(), judgeModel);
     if (successful.isEmpty()) {
       // No judge runs: the reason says what the user must fix when every model failed the same way.
       String reason = FailureReasons.panelFailure(panel.answers().stream().map(PanelAnswer::failureReason).toList());
       return publish(record(panel, null, judgeModel, reason, "no panel model answered", Usage.ZERO, started, true,
-          null, List.of()));
+          null, List.of()), trace);
     }
     CompletableFuture<?> inProgress = ctx.publisher().send(ctx.topics().events(), jobId,
         Events.of(jobId, EventTypes.ANALYSIS_IN_PROGRESS, d -> d.put("model", judgeModel)
             .put("judge_model", judgeModel).put("responses", successful.size())
-            .put("asked", job.analysisModels().size())));
+            .put("asked", job.analysisModels().size())), trace);
     JudgePrompt prompt = JudgePrompt.build(job, panel.answers(), new Random(jobId.hashCode()));
     // The judge always runs at temperature 0; it gets the fusion config's token limit and reasoning, and
     // web tools like the panel.
@@ -76,7 +84,7 @@ final class JudgeCaller {
     Future<AnalysisRecord> judged = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
             step -> stepEvents.add(ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId,
                 EventTypes.ANALYSIS_TOOL_CALL, d -> d.put("model", judgeModel)
-                    .setAll((ObjectNode) Json.MAPPER.valueToTree(step))))))
+                    .setAll((ObjectNode) Json.MAPPER.valueToTree(step))), trace)))
         .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
         .otherwise(e -> e instanceof ToolLoop.Failed f
             ? record(panel, null, judgeModel, callFailureReason(f.modelFailure()),
@@ -86,7 +94,7 @@ final class JudgeCaller {
             : record(panel, null, judgeModel, callFailureReason(e), String.valueOf(e.getMessage()), Usage.ZERO,
                 started, false, prompt.labelToModel(), List.of()));
     return inProgress.thenCompose(x -> judged.toCompletionStage())
-        .thenCompose(r -> stepEvents.all().thenCompose(x -> publish(r)));
+        .thenCompose(r -> stepEvents.all().thenCompose(x -> publish(r, trace)));
   }
 
   /**
@@ -161,14 +169,14 @@ final class JudgeCaller {
         RecordBudget.boundSources(steps));
   }
 
-  private CompletableFuture<?> publish(AnalysisRecord record) {
+  private CompletableFuture<?> publish(AnalysisRecord record, Headers trace) {
     String jobId = record.jobId();
     if (record.panelFailed()) {
       // No judge ran, so there is no analysis event: the fusion call ends failed, with the panel's reason.
       return CompletableFuture.allOf(
-          ctx.publisher().send(ctx.topics().analyses(), jobId, record),
+          ctx.publisher().send(ctx.topics().analyses(), jobId, record, trace),
           ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED,
-              d -> d.put("status", "failed").put("failure_reason", record.judgeFailureReason()))));
+              d -> d.put("status", "failed").put("failure_reason", record.judgeFailureReason())), trace));
     }
     var event = record.analysis() != null
         ? Events.of(jobId, EventTypes.ANALYSIS_COMPLETED, d -> d.put("model", record.judgeModel())
@@ -179,8 +187,8 @@ final class JudgeCaller {
     var fusionCall = Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED, d -> d.put("status",
         record.analysis() != null ? "completed" : "degraded"));
     return CompletableFuture.allOf(
-        ctx.publisher().send(ctx.topics().analyses(), jobId, record),
-        ctx.publisher().send(ctx.topics().events(), jobId, event),
-        ctx.publisher().send(ctx.topics().events(), jobId, fusionCall));
+        ctx.publisher().send(ctx.topics().analyses(), jobId, record, trace),
+        ctx.publisher().send(ctx.topics().events(), jobId, event, trace),
+        ctx.publisher().send(ctx.topics().events(), jobId, fusionCall, trace));
   }
 }

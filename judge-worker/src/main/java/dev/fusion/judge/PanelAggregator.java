@@ -3,6 +3,7 @@ package dev.fusion.judge;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
+import dev.fusion.common.logging.JobTrace;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,8 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Aggregates jobs and panel answers by job ID in a persistent store and forwards a {@link PanelSet}
@@ -36,6 +39,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
    * several times a second for nothing. Deadlines nearer than this get the fast tick.
    */
   static final Duration IDLE_TICK = Duration.ofSeconds(10);
+  private static final Logger LOG = LoggerFactory.getLogger(PanelAggregator.class);
 
   /** What to do when an entry of the due index is reached. */
   enum DueAction { CHECK, PURGE }
@@ -124,6 +128,16 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     if (record.value() == null) {
       throw new IllegalArgumentException("a record without a value");
     }
+    JobTrace received = JobTrace.fromHeaders(record.headers());
+    (received != null ? received : JobTrace.newTrace(null, null)).enter(jobId);
+    try {
+      aggregate(jobId, record, received);
+    } finally {
+      JobTrace.exit();
+    }
+  }
+
+  private void aggregate(String jobId, Record<String, Object> record, JobTrace received) {
     PanelState state = stateOf(jobId);
     if (state == null) {
       state = PanelState.empty();
@@ -131,6 +145,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     if (state.isDone()) {
       return; // A replayed or late record of a panel already handed to the judge.
     }
+    state = state.withTrace(received);
     if (record.value() instanceof FusionJob job) {
       if (state.job() != null) {
         return;
@@ -160,8 +175,13 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     return state != null ? state : states.get(jobId);
   }
 
+  /** Forwards the panel set, its headers continuing the job's trace with the aggregation's own span. */
   private void emit(String jobId, PanelState state, String kind, long now) {
-    context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now));
+    JobTrace trace = state.trace() != null ? state.trace().nextSpan() : JobTrace.newTrace(null, null);
+    trace = trace.withTenant(state.job() == null ? null : state.job().tenant());
+    LOG.debug("aggregation: panel {} with {} of {} answers", kind, state.answers().size(),
+        state.job() == null ? 0 : state.job().panelSize());
+    context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now, trace.headers()));
     PanelState done = PanelState.done(now);
     states.put(jobId, done);
     open.remove(jobId);
@@ -188,7 +208,13 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
       }
       String kind = completion.check(state, now);
       if (kind != null) {
-        emit(jobId, state, kind, now);
+        // At a deadline no record is at hand: the job's fields come from its stored trace.
+        (state.trace() != null ? state.trace() : JobTrace.newTrace(null, null)).enter(jobId);
+        try {
+          emit(jobId, state, kind, now);
+        } finally {
+          JobTrace.exit();
+        }
       }
     }
     retick(now);

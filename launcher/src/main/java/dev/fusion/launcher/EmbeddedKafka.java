@@ -346,7 +346,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /**
      * The broker's {@code LoggingController} logs through log4j-api. Without log4j-core on the class path
-     * (the launcher's runtime; Fusion logs through slf4j-simple) log4j-api prints "ERROR StatusLogger Log4j2
+     * (the launcher's runtime; Fusion logs through slf4j and logback) log4j-api prints "ERROR StatusLogger Log4j2
      * could not find a logging implementation" on start: point it at its own no-frills logger instead,
      * unless the application chose something itself.
      */

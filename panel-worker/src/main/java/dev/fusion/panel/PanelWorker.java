@@ -8,6 +8,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.kafka.ConsumerStage;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.kafka.PendingSends;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.common.metrics.FusionMetrics;
@@ -24,6 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Consumes jobs and asks every panel model concurrently; emits one answer record per model, success or
@@ -31,6 +35,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class PanelWorker extends ConsumerStage<FusionJob> {
   public static final String GROUP = "fusion-panel-worker";
+  private static final Logger LOG = LoggerFactory.getLogger(PanelWorker.class);
 
   private final ToolLoop loop;
   private final ToolExecutor webTools;
@@ -50,12 +55,15 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
       return CompletableFuture.completedFuture(null);
     }
     Topics topics = ctx.topics();
+    // This stage's span of the job's trace: every record it writes for the job carries it.
+    Headers trace = JobTrace.currentOrNew(job.tenant()).headers();
+    LOG.debug("panel: asking {} models", job.analysisModels().size());
     List<CompletableFuture<?>> acks = new ArrayList<>();
     for (int i = 0; i < job.analysisModels().size(); i++) {
       int index = i;
       String model = job.analysisModels().get(i);
       acks.add(ctx.publisher().send(topics.events(), jobId, Events.of(jobId, EventTypes.PANEL_ADDED,
-          d -> d.put("model", model).put("panel_index", index))));
+          d -> d.put("model", model).put("panel_index", index)), trace));
       long started = System.currentTimeMillis();
       // The fusion config's settings, as the reference sends them to each panel call: temperature, the
       // token limit and reasoning; the web tools per the job's or the provider's mode.
@@ -64,11 +72,11 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
       PendingSends stepEvents = new PendingSends();
       CompletableFuture<?> answered = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
               step -> stepEvents.add(ctx.publisher().send(topics.events(), jobId,
-                  toolCallEvent(jobId, model, index, step))))
+                  toolCallEvent(jobId, model, index, step), trace)))
           .map(o -> success(jobId, index, model, o, started))
           .otherwise(e -> failure(jobId, index, model, e, started))
           .toCompletionStage().toCompletableFuture()
-          .thenCompose(answer -> stepEvents.all().thenCompose(x -> publish(jobId, answer)));
+          .thenCompose(answer -> stepEvents.all().thenCompose(x -> publish(jobId, answer, trace)));
       acks.add(answered);
     }
     return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
@@ -82,7 +90,7 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
     });
   }
 
-  private CompletableFuture<?> publish(String jobId, PanelAnswer answer) {
+  private CompletableFuture<?> publish(String jobId, PanelAnswer answer, Headers trace) {
     Topics topics = ctx.topics();
     var event = answer.ok()
         ? Events.of(jobId, EventTypes.PANEL_COMPLETED, d -> {
@@ -110,8 +118,8 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
             d.set("sources", Json.MAPPER.valueToTree(answer.sources()));
           }
         });
-    return CompletableFuture.allOf(ctx.publisher().send(topics.panelAnswers(), jobId, answer),
-        ctx.publisher().send(topics.events(), jobId, event));
+    return CompletableFuture.allOf(ctx.publisher().send(topics.panelAnswers(), jobId, answer, trace),
+        ctx.publisher().send(topics.events(), jobId, event, trace));
   }
 
   /**

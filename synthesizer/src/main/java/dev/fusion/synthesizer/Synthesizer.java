@@ -13,6 +13,7 @@ import dev.fusion.common.contract.FusionTool;
 import dev.fusion.common.contract.OuterCall;
 import dev.fusion.common.kafka.ConsumerStage;
 import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.gateway.ChatRequest;
 import dev.fusion.gateway.ChatResult;
 import dev.fusion.gateway.ToolCall;
@@ -22,6 +23,9 @@ import dev.fusion.gateway.ModelCallException;
 import dev.fusion.gateway.ModelGateway;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.kafka.common.header.Headers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Consumes analyses, streams the final answer from the synthesizer model (forwarding text deltas as
@@ -30,6 +34,7 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
   public static final String GROUP = "fusion-synthesizer";
+  private static final Logger LOG = LoggerFactory.getLogger(Synthesizer.class);
   /** Streamed text is coalesced into at most one delta event per this many milliseconds. */
   static final long DELTA_WINDOW_MS = 50;
 
@@ -47,13 +52,16 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
       return CompletableFuture.completedFuture(null); // Cancelled: its cancelled result is already published.
     }
     FusionJob job = record.job();
+    // This stage's span of the job's trace: every record it writes for the job carries it.
+    Headers trace = JobTrace.currentOrNew(job.tenant()).headers();
+    LOG.debug("synthesis: {} with {}", record.analysis() != null ? "analysis" : "no analysis", job.synthesizerModel());
     if (record.panelFailed() && !job.answersOnFailure()) {
-      return publish(ResultAssembler.assemble(record, null)); // The client asked for a hard failure.
+      return publish(ResultAssembler.assemble(record, null), trace); // The client asked for a hard failure.
     }
     long started = System.currentTimeMillis();
     String model = job.synthesizerModel();
     RecordBudget budget = ctx.config().recordBudget();
-    DeltaBatcher deltas = new DeltaBatcher(jobId, budget);
+    DeltaBatcher deltas = new DeltaBatcher(jobId, budget, trace);
     // The outer model's own settings (the client's top-level ones), not the fusion config's.
     OuterCall outer = job.outer();
     ChatRequest request = new ChatRequest(model, List.of(), outer == null ? null : outer.temperature(),
@@ -66,7 +74,7 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
         .toCompletionStage()
         .thenCompose(s -> ctx.cancellations().isCancelled(jobId)
             ? CompletableFuture.completedFuture(null) // Cancelled while it was written: keep the cancelled result.
-            : deltas.flush(s.answer()).thenCompose(x -> publish(ResultAssembler.assemble(record, s))));
+            : deltas.flush(s.answer()).thenCompose(x -> publish(ResultAssembler.assemble(record, s), trace)));
   }
 
   /**
@@ -99,7 +107,7 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
         List.of());
   }
 
-  private CompletableFuture<?> publish(FusionResult result) {
+  private CompletableFuture<?> publish(FusionResult result, Headers trace) {
     String jobId = result.jobId();
     var terminal = Events.of(jobId, FusionResult.COMPLETED.equals(result.status()) ? EventTypes.COMPLETED
         : EventTypes.FAILED, d -> {
@@ -109,8 +117,8 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
           }
         });
     // The result first: a client that sees the terminal event can always fetch the result.
-    return ctx.publisher().send(ctx.topics().results(), jobId, result)
-        .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal))
+    return ctx.publisher().send(ctx.topics().results(), jobId, result, trace)
+        .thenCompose(x -> ctx.publisher().send(ctx.topics().events(), jobId, terminal, trace))
         .whenComplete((x, error) -> {
           if (error == null) {
             ctx.metrics().jobFinished(result.status(), result.failureReason(), result.acceptedAtMs());
@@ -130,6 +138,7 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
    */
   private final class DeltaBatcher {
     private final String jobId;
+    private final Headers trace;
     /** Text bytes (as JSON) the deltas may carry before the cap's marker would start. */
     private final long sendableBytes;
     private final StringBuilder pending = new StringBuilder();
@@ -139,8 +148,9 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
     private long acceptedBytes;
     private int acceptedChars;
 
-    DeltaBatcher(String jobId, RecordBudget budget) {
+    DeltaBatcher(String jobId, RecordBudget budget, Headers trace) {
       this.jobId = jobId;
+      this.trace = trace;
       this.sendableBytes = budget.maxFinalAnswerBytes() - 2
           - JsonSize.content(RecordBudget.marker("answer", budget.maxFinalAnswerBytes()));
     }
@@ -198,7 +208,7 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
       int i = index++;
       pending.setLength(0);
       var ack = ctx.publisher().send(ctx.topics().events(), jobId,
-          Events.of(jobId, EventTypes.OUTPUT_TEXT_DELTA, d -> d.put("delta", text).put("index", i)));
+          Events.of(jobId, EventTypes.OUTPUT_TEXT_DELTA, d -> d.put("delta", text).put("index", i)), trace);
       sent = CompletableFuture.allOf(sent, ack);
     }
   }

@@ -6,6 +6,7 @@ import dev.fusion.management.ManagementSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import dev.fusion.common.logging.JobTrace;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -466,6 +467,8 @@ public final class AsyncConsumerWorker<V> implements Service {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     Timer timer = stageDuration;
     long startedNanos = timer == null ? 0 : System.nanoTime();
+    // The handler starts its work with the record's trace current and the job's fields in the MDC.
+    JobTrace.received(record.headers()).enter(key);
     try {
       handler.handle(key, value)
           .whenComplete((ok, error) -> {
@@ -476,6 +479,8 @@ public final class AsyncConsumerWorker<V> implements Service {
           });
     } catch (RuntimeException e) {
       completions.add(new Completion(myEpoch, record, e, null, 0));
+    } finally {
+      JobTrace.exit();
     }
   }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * <p>What counts as read: a string literal of a setting's name in main code (every module's
  * {@code src/main/java}), e.g. {@code env.integer("FUSION_PANEL_QUORUM", 1)} or a constant such as
  * {@code INSTANCE_ID_VAR = "FUSION_INSTANCE_ID"}, and the {@code ${FUSION_...}} variables of the
- * {@code fusion} script. A name built at run time from a literal prefix ending in {@code _} is read as a
+ * {@code fusion} script and of the logging configuration (logback.xml). A name built at run time from a literal prefix ending in {@code _} is read as a
  * template: {@code "FUSION_PROVIDER_" + name + "_" ... p + "BASE_URL"} is {@code FUSION_PROVIDER_<NAME>_BASE_URL}
  * (the suffixes are the upper-case literals added with {@code +} in the same file; a prefix without
  * any is not a read). Documented: a
@@ -58,6 +58,7 @@ class ConfigurationReferenceTest {
       read.addAll(namesReadBy(read(source)));
     }
     read.addAll(scriptVariables(read(root.resolve("fusion"))));
+    read.addAll(scriptVariables(read(root.resolve("logging/src/main/resources/logback.xml"))));
     Set<String> documented = documentedVariables(read(root.resolve("docs/configuration.md")));
 
     // Sanity: the scan finds what it must, so an empty scan cannot pass.

@@ -1,5 +1,6 @@
 package dev.fusion.ingress.batch;
 
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
@@ -229,7 +230,8 @@ final class BatchDispatcher {
         return 0;
       }
       b.dispatched++;
-      var sent = submitter.submit(item.job(), dev.fusion.common.metrics.FusionMetrics.SOURCE_BATCH);
+      var sent = submitter.submit(item.job(), dev.fusion.common.metrics.FusionMetrics.SOURCE_BATCH,
+          JobTrace.newTrace(item.job().tenant(), b.batchId));
       var acked = sent.toCompletionStage().toCompletableFuture();
       submitting.add(acked);
       acked.whenComplete((r, e) -> submitting.remove(acked));

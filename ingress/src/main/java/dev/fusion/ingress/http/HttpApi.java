@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.kafka.KafkaReachability;
+import dev.fusion.common.logging.JobTrace;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -175,6 +176,14 @@ public final class HttpApi {
     } catch (CharacterCodingException e) {
       return false;
     }
+  }
+
+  /**
+   * The trace of a job this request submits: the request's W3C {@code traceparent} header continued by
+   * ingress's own span when it is valid, else a new trace.
+   */
+  public static JobTrace trace(RoutingContext rc, String tenant) {
+    return JobTrace.continueOrStart(rc.request().getHeader(JobTrace.TRACEPARENT_HEADER), tenant, null);
   }
 
   public static void json(RoutingContext rc, int status, Object body) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.Submission;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.ApiKeys;
@@ -61,6 +62,12 @@ public final class Idempotency {
    * names an earlier job of this tenant. Validation errors from {@code build} surface as they are.
    */
   public Future<Outcome> submit(String tenant, String key, JsonNode request, Function<Submission, FusionJob> build) {
+    return submit(tenant, key, request, build, JobTrace.newTrace(tenant, null));
+  }
+
+  /** As above, the job carrying {@code trace} (the HTTP request's, see {@link JobSubmitter#submit(FusionJob, JobTrace)}). */
+  public Future<Outcome> submit(String tenant, String key, JsonNode request, Function<Submission, FusionJob> build,
+      JobTrace trace) {
     FusionJob job;
     String hash = key == null ? null : requestHash(request);
     try {
@@ -69,7 +76,7 @@ public final class Idempotency {
       return Future.failedFuture(e);
     }
     if (key == null) {
-      return submitter.submit(job).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
+      return submitter.submit(job, trace).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
     }
     String slot = tenant + "\n" + key;
     Promise<Outcome> promise = Promise.promise();
@@ -83,17 +90,17 @@ public final class Idempotency {
     }
     Future<Outcome> outcome;
     try {
-      outcome = decide(tenant, key, hash, job);
+      outcome = decide(tenant, key, hash, job, trace);
     } catch (RuntimeException e) {
       outcome = Future.failedFuture(e);
     }
     return outcome.andThen(x -> pending.remove(slot, mine)).andThen(promise);
   }
 
-  private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job) {
+  private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job, JobTrace trace) {
     Outcome earlier = earlier(tenant, key, hash);
     return earlier != null ? Future.succeededFuture(earlier)
-        : submitter.submit(job).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
+        : submitter.submit(job, trace).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
   }
 
   /**

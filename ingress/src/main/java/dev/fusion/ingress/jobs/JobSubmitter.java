@@ -8,6 +8,7 @@ import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.contract.Submission;
 import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
@@ -66,24 +67,49 @@ public final class JobSubmitter {
    * client was refused can never run later.
    */
   public Future<FusionJob> submit(FusionJob job) {
+    return submit(job, JobTrace.newTrace(job.tenant(), null));
+  }
+
+  /**
+   * As {@link #submit(FusionJob)}, the job's record carrying {@code trace} (ingress's span of the request's
+   * trace, the tenant and batch) in its headers, from where every stage continues it; counted under the
+   * channel it came by (http or kafka).
+   */
+  public Future<FusionJob> submit(FusionJob job, JobTrace trace) {
     Submission how = job.submission();
     return submit(job, how != null && Submission.KAFKA.equals(how.channel()) ? FusionMetrics.SOURCE_KAFKA
-        : FusionMetrics.SOURCE_HTTP);
+        : FusionMetrics.SOURCE_HTTP, trace);
   }
 
   /** The same, counting the job under {@code source} ({@link FusionMetrics#SOURCE_BATCH}, ...) once accepted. */
-  public Future<FusionJob> submit(FusionJob job, String source) {
+  public Future<FusionJob> submit(FusionJob job, String source, JobTrace trace) {
+    JobTrace t = trace.withTenant(job.tenant());
+    t.enter(job.jobId());
+    try {
+      LOG.debug("submitting job ({} panel models)", job.analysisModels().size());
+      return send(job, source, t);
+    } finally {
+      JobTrace.exit();
+    }
+  }
+
+  private Future<FusionJob> send(FusionJob job, String source, JobTrace trace) {
     if (ctx.kafkaReachability().isKnownUnreachable()) {
       return Future.failedFuture(kafkaUnavailable());
     }
-    return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job))
+    return Future.fromCompletionStage(ctx.publisher().send(ctx.topics().jobs(), job.jobId(), job, trace.headers()))
         .map(ack -> {
           ctx.metrics().jobAccepted(source);
           view.accepted(job);
           return job;
         })
         .recover(e -> {
-          LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          trace.enter(job.jobId()); // Another thread (the producer's): the job's fields for the line.
+          try {
+            LOG.warn("job {} not accepted: Kafka did not acknowledge it: {}", job.jobId(), e.toString());
+          } finally {
+            JobTrace.exit();
+          }
           if (dev.fusion.common.kafka.FailureKind.classify(e) == dev.fusion.common.kafka.FailureKind.POISON) {
             // Kafka refused the record itself (too large for the topic): retrying cannot help.
             return Future.failedFuture(new ApiError(413, "invalid_request_error", "request_too_large", "messages",

@@ -49,7 +49,8 @@ public final class JobsRoutes implements Routes {
     String tenant = Tenants.of(rc);
     String key = Idempotency.key(rc);
     JsonNode body = JobRequests.parseBody(rc.body().asString());
-    idempotency.submit(tenant, key, body, submission -> requests.toJob(body, tenant).withSubmission(submission))
+    idempotency.submit(tenant, key, body, submission -> requests.toJob(body, tenant).withSubmission(submission),
+            HttpApi.trace(rc, tenant))
         .onSuccess(outcome -> {
           rc.response().putHeader("Location", "/v1/jobs/" + outcome.jobId());
           if (outcome.replayed()) {

@@ -1,5 +1,6 @@
 package dev.fusion.ingress.kafka;
 
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.FusionJob;
@@ -172,7 +173,11 @@ public final class RequestsTopicIngest implements Service {
     }
     // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch;
     // one Kafka cannot take now (503: unreachable, not acknowledged) replays it once Kafka is back.
-    return submitter.submit(job).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
+    // The request record's traceparent (a producer's trace), continued by ingress's span, else a new trace.
+    JobTrace requested = JobTrace.fromHeaders(r.headers());
+    JobTrace trace = requested != null ? requested.nextSpan().withTenant(job.tenant())
+        : JobTrace.newTrace(job.tenant(), null);
+    return submitter.submit(job, trace).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
         .exceptionallyCompose(e -> neverWritable(e)
             ? ctx.deadLetters().publish(r, "job not writable: " + FailureKind.describe(e)).thenApply(x -> null)
             : CompletableFuture.failedFuture(e));
@@ -195,7 +200,7 @@ public final class RequestsTopicIngest implements Service {
       return CompletableFuture.completedFuture(null);
     }
     var body = e.body().put("object", "fusion.rejection").put("status", "rejected").put("correlation_id", route[1]);
-    return ResultReplies.send(ctx, route[0], route[1], null, body);
+    return ResultReplies.send(ctx, route[0], route[1], null, body, null);
   }
 
   /** Same record, same job: the topic, partition and offset name it. */

@@ -1,5 +1,6 @@
 package dev.fusion.ingress.kafka;
 
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.Json;
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
@@ -98,22 +99,22 @@ public final class ResultReplies implements Service {
       LOG.warn("result-replies: job {} names a reply topic it may not use; no reply: {}", jobId, forbidden);
       return CompletableFuture.completedFuture(null);
     }
-    return forwardOnce(jobId, result);
+    return forwardOnce(jobId, result, JobTrace.current());
   }
 
   /**
    * Called in record order on the consumer thread, so of two results of one job the first starts first;
    * the second waits for it and sends only if the first was not delivered.
    */
-  private CompletableFuture<?> forwardOnce(String jobId, FusionResult result) {
+  private CompletableFuture<?> forwardOnce(String jobId, FusionResult result, JobTrace trace) {
     CompletableFuture<?> mine = underWay.compute(jobId, (id, earlier) ->
         (earlier == null ? CompletableFuture.completedFuture(null) : earlier.handle((x, e) -> null))
-            .thenCompose(x -> forwardUnlessReplied(jobId, result)));
+            .thenCompose(x -> forwardUnlessReplied(jobId, result, trace)));
     mine.whenComplete((x, e) -> underWay.remove(jobId, mine));
     return mine;
   }
 
-  private CompletableFuture<?> forwardUnlessReplied(String jobId, FusionResult result) {
+  private CompletableFuture<?> forwardUnlessReplied(String jobId, FusionResult result, JobTrace trace) {
     byte[] key = jobId.getBytes(StandardCharsets.UTF_8);
     try {
       if (wasRepliedTo(key)) {
@@ -123,7 +124,7 @@ public final class ResultReplies implements Service {
     } catch (RocksDBException e) {
       return CompletableFuture.failedFuture(new IllegalStateException("reply markers unreadable", e));
     }
-    return send(ctx, result.replyTopic(), result.correlationId(), jobId, result).thenAccept(delivered -> {
+    return send(ctx, result.replyTopic(), result.correlationId(), jobId, result, trace).thenAccept(delivered -> {
       if (delivered) {
         try {
           rememberReplied(key);
@@ -157,11 +158,15 @@ public final class ResultReplies implements Service {
   /**
    * One reply, keyed and headed by the correlation ID (and the job ID when there is one) and marked as
    * forwarded. Best effort: a reply that cannot be delivered is logged and completes with false, so
-   * nothing stalls on it. The caller has checked the topic against {@link ReplyTopics}.
+   * nothing stalls on it. The caller has checked the topic against {@link ReplyTopics}. A reply about a
+   * job carries its {@code traceparent} ({@code trace}, the forwarder's span; null for a rejection).
    */
   static CompletableFuture<Boolean> send(StageContext ctx, String topic, String correlationId, String jobId,
-      Object body) {
+      Object body, JobTrace trace) {
     RecordHeaders headers = new RecordHeaders();
+    if (trace != null) {
+      headers.add(JobTrace.TRACEPARENT_HEADER, trace.traceparent().getBytes(StandardCharsets.ISO_8859_1));
+    }
     headers.add(KafkaRequests.CORRELATION_HEADER, correlationId.getBytes(StandardCharsets.UTF_8));
     if (jobId != null) {
       headers.add(KafkaRequests.JOB_ID_HEADER, jobId.getBytes(StandardCharsets.UTF_8));
