@@ -1,5 +1,7 @@
 package dev.fusion.launcher;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.fusion.common.Json;
 import dev.fusion.launcher.cli.BatchCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,7 +10,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 
@@ -44,5 +48,20 @@ record BatchCli(Path input, Path output, String[] args) {
     batch.err = new PrintStream(err, true, StandardCharsets.UTF_8);
     return new CommandLine(batch).setErr(new PrintWriter(batch.err, true))
         .execute(Stream.concat(Arrays.stream(args), Arrays.stream(moreArgs)).toArray(String[]::new));
+  }
+
+  /** The results file's complete lines so far (one being written right now is left out). */
+  static List<JsonNode> results(Path file) throws IOException {
+    List<JsonNode> out = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      if (!line.isBlank() && line.endsWith("}")) {
+        try {
+          out.add(Json.tree(line));
+        } catch (RuntimeException e) {
+          // a line being written right now
+        }
+      }
+    }
+    return out;
   }
 }

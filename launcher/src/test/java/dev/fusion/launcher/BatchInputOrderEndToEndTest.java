@@ -78,7 +78,7 @@ class BatchInputOrderEndToEndTest extends PipelineTestBase {
 
   /** Every line's result once, in input order; the failed line's in its place, the rejected line's absent. */
   private static void assertInInputOrder(Path output) throws Exception {
-    List<JsonNode> results = lines(output);
+    List<JsonNode> results = BatchCli.results(output);
     assertThat(results.stream().map(r -> r.path("custom_id").asText()).toList()).isEqualTo(expectedIds());
     assertThat(results.get(FAILING).path("error").isObject()).isTrue();
     assertThat(results.get(FAILING + 1).path("response").path("status_code").asInt()).isEqualTo(200);
@@ -93,7 +93,7 @@ class BatchInputOrderEndToEndTest extends PipelineTestBase {
     AtomicInteger exit = new AtomicInteger(-1);
     Thread thread = new Thread(() -> exit.set(cli.run(new ByteArrayOutputStream(), args)), "fusion-batch-cli");
     thread.start();
-    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && lines(cli.output()).size() >= n);
+    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && BatchCli.results(cli.output()).size() >= n);
     stack.crashPanelWorker(); // at once: a graceful stop would let every in-flight line finish first
     try {
       // Interrupted until it stops: JDK 17's HttpClient can swallow an interrupt that lands while a body is read.
@@ -102,25 +102,11 @@ class BatchInputOrderEndToEndTest extends PipelineTestBase {
         return !thread.isAlive();
       });
       assertThat(exit.get()).as("exit code of the interrupted run").isNotZero();
-      List<String> written = lines(cli.output()).stream().map(r -> r.path("custom_id").asText()).toList();
+      List<String> written = BatchCli.results(cli.output()).stream().map(r -> r.path("custom_id").asText()).toList();
       assertThat(written.size()).isBetween(n, expectedIds().size() - 1);
       assertThat(written).isEqualTo(expectedIds().subList(0, written.size()));
     } finally {
       stack.startPanelWorker();
     }
-  }
-
-  private static List<JsonNode> lines(Path file) throws Exception {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(file)) {
-      if (!line.isBlank() && line.endsWith("}")) {
-        try {
-          out.add(Json.tree(line));
-        } catch (RuntimeException e) {
-          // a line being written right now
-        }
-      }
-    }
-    return out;
   }
 }

@@ -57,7 +57,7 @@ class CliEndToEndTest extends PipelineTestBase {
 
       // Run 1: interrupted once some results are written; it re-attaches to its batch next time.
       interruptAfter(stack, cli, 30);
-      int afterFirst = lines(output).size();
+      int afterFirst = BatchCli.results(output).size();
       assertThat(afterFirst).isBetween(30, LINES - 1);
       assertThat(Files.exists(cli.sidecar())).isTrue();
 
@@ -68,7 +68,7 @@ class CliEndToEndTest extends PipelineTestBase {
       assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("skipped: already in");
 
-      List<JsonNode> results = lines(output);
+      List<JsonNode> results = BatchCli.results(output);
       Set<String> ids = new HashSet<>();
       results.forEach(r -> ids.add(r.path("custom_id").asText()));
       assertThat(results).hasSize(LINES);
@@ -91,7 +91,7 @@ class CliEndToEndTest extends PipelineTestBase {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       assertThat(cli.run(err)).isZero();
       assertThat(err.toString(StandardCharsets.UTF_8)).contains("Resuming batch");
-      List<JsonNode> results = lines(cli.output());
+      List<JsonNode> results = BatchCli.results(cli.output());
       assertThat(results).hasSize(LINES);
       assertThat(results.stream().map(r -> r.path("custom_id").asText()).distinct().count()).isEqualTo(LINES);
       // A third run has nothing left to do.
@@ -109,7 +109,7 @@ class CliEndToEndTest extends PipelineTestBase {
     AtomicInteger exit = new AtomicInteger(-1);
     Thread thread = new Thread(() -> exit.set(cli.run(new ByteArrayOutputStream())), "fusion-batch-cli");
     thread.start();
-    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && lines(cli.output()).size() >= n);
+    await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(cli.output()) && BatchCli.results(cli.output()).size() >= n);
     stack.stopPanelWorker();
     try {
       // Interrupted until it stops: JDK 17's HttpClient swallows an interrupt that lands while a response
@@ -123,19 +123,5 @@ class CliEndToEndTest extends PipelineTestBase {
     } finally {
       stack.startPanelWorker();
     }
-  }
-
-  private static List<JsonNode> lines(Path file) throws Exception {
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : Files.readAllLines(file)) {
-      if (!line.isBlank() && line.endsWith("}")) {
-        try {
-          out.add(Json.tree(line));
-        } catch (RuntimeException e) {
-          // a line being written right now
-        }
-      }
-    }
-    return out;
   }
 }
