@@ -33,7 +33,8 @@ import org.openqa.selenium.interactions.Actions;
  * deliberation runs, that model output cannot run script, that keys work, and that the page loads
  * nothing from another origin. One browser session serves every test. Each test saves full-page
  * screenshots, desktop (1280×800) and narrow (390 px), under {@code target/playground-screenshots/}.
- * Skipped, saying why, where no Chromium is installed (CI installs it).
+ * Skipped, saying why, where no Chromium is installed; never skipped where {@code FUSION_TEST_REQUIRE_BROWSER=1}
+ * (CI sets it after installing the packages, so a failed install fails the build instead of hiding the tests).
  */
 @EnabledIf(value = "browserInstalled",
     disabledReason = "no Chromium with its driver: install Debian's chromium and chromium-driver (CI does)")
@@ -63,7 +64,8 @@ class PlaygroundBrowserTest extends PipelineTestBase {
   }
 
   static boolean browserInstalled() {
-    return chromium().isPresent() && chromedriver().isPresent();
+    return "1".equals(System.getenv("FUSION_TEST_REQUIRE_BROWSER"))
+        || chromium().isPresent() && chromedriver().isPresent();
   }
 
   @BeforeAll
