@@ -49,7 +49,7 @@ final class JudgeCaller {
 
   JudgeCaller(StageContext ctx) {
     this.ctx = ctx;
-    this.gateway = ModelGateway.of(ctx).forStage(dev.fusion.common.metrics.FusionMetrics.STAGE_JUDGE);
+    this.gateway = ModelGateway.ofModelStage(ctx).forStage(dev.fusion.common.metrics.FusionMetrics.STAGE_JUDGE);
     this.loop = new ToolLoop(gateway);
     this.webTools = WebTools.of(ctx);
   }

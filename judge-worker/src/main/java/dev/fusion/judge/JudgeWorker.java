@@ -52,7 +52,7 @@ public final class JudgeWorker implements Service {
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
-        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ModelGateway.of(ctx)::saturated)
+        judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ModelGateway.ofModelStage(ctx)::saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
         .metered(ctx.metrics(), FusionMetrics.STAGE_JUDGE);
   }

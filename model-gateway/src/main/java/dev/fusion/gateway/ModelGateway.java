@@ -85,15 +85,26 @@ public final class ModelGateway implements AutoCloseable {
   /**
    * The gateway of a process: one per {@link StageContext}, shared by its stages (so the limits are the
    * process's), made on first use and closed with the context. It counts its calls in the context's
-   * meters, and the process is ready only while it reaches at least one provider.
+   * meters and probes whether its providers answer ({@link #reachesAProvider}).
    */
   public static ModelGateway of(StageContext ctx) {
     return ctx.shared(ModelGateway.class, c -> {
       ModelGateway gateway = new ModelGateway(c.vertx(), c.config().gateway(), c.metrics());
       gateway.reachability = new ProviderReachability(c.vertx(), c.config().gateway().providers()).start();
-      c.addReadinessCheck("model-gateway", gateway::reachesAProvider);
       return gateway;
     });
+  }
+
+  /**
+   * The gateway of a stage whose work is model calls (panel worker, judge worker, synthesizer): the process
+   * is ready only while a provider is reachable. Ingress takes {@link #of} instead: during a provider
+   * outage it stays ready, so job status, results and uploads keep being served and chat completions fail
+   * with their typed error.
+   */
+  public static ModelGateway ofModelStage(StageContext ctx) {
+    ModelGateway gateway = of(ctx);
+    ctx.addReadinessCheck("model-gateway", gateway::reachesAProvider);
+    return gateway;
   }
 
   /**
@@ -237,7 +248,7 @@ public final class ModelGateway implements AutoCloseable {
   private void attemptLoop(CallState state, Provider provider, String model, int attempt, Promise<ChatResult> result) {
     ModelSettings settings = config.modelSettings(model);
     long queuedAt = MonotonicClock.nowMs();
-    admission.acquire(provider, modelKey(model), settings).onComplete(admitted -> {
+    admission.acquire(provider, GatewayConfig.baseModel(model), settings).onComplete(admitted -> {
       if (admitted.failed()) {
         state.record(new AttemptRecord(model, attempt, queuedAt, queuedAt, MonotonicClock.nowMs(),
             FailureReasons.RATE_LIMITED, null, 0));
@@ -285,11 +296,6 @@ public final class ModelGateway implements AutoCloseable {
   }
 
   /** Limits and prices of simulated models apply to the ID without its {@code ;options}. */
-  private static String modelKey(String model) {
-    int semi = model.indexOf(';');
-    return semi > 0 ? model.substring(0, semi) : model;
-  }
-
   /** Closes the transport and the probe; a no-op on a {@link #forStage} view (the gateway owns them). */
   @Override
   public void close() {

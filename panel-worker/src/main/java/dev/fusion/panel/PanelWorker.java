@@ -42,8 +42,8 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
 
   public PanelWorker(StageContext ctx) {
     super(ctx, "panel-worker", GROUP, FusionMetrics.STAGE_PANEL, ctx.topics().jobs(), ctx.config().panelMaxInFlight(),
-        ModelGateway.of(ctx)::saturated);
-    this.loop = new ToolLoop(ModelGateway.of(ctx).forStage(FusionMetrics.STAGE_PANEL));
+        ModelGateway.ofModelStage(ctx)::saturated);
+    this.loop = new ToolLoop(ModelGateway.ofModelStage(ctx).forStage(FusionMetrics.STAGE_PANEL));
     this.webTools = WebTools.of(ctx);
   }
 

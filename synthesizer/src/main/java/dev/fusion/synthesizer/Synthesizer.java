@@ -42,8 +42,8 @@ public final class Synthesizer extends ConsumerStage<AnalysisRecord> {
 
   public Synthesizer(StageContext ctx) {
     super(ctx, "synthesizer", GROUP, FusionMetrics.STAGE_SYNTHESIZER, ctx.topics().analyses(),
-        ctx.config().synthMaxInFlight(), ModelGateway.of(ctx)::saturated);
-    this.gateway = ModelGateway.of(ctx).forStage(FusionMetrics.STAGE_SYNTHESIZER);
+        ctx.config().synthMaxInFlight(), ModelGateway.ofModelStage(ctx)::saturated);
+    this.gateway = ModelGateway.ofModelStage(ctx).forStage(FusionMetrics.STAGE_SYNTHESIZER);
   }
 
   @Override
