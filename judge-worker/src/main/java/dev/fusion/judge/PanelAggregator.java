@@ -128,16 +128,6 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     if (record.value() == null) {
       throw new IllegalArgumentException("a record without a value");
     }
-    JobTrace received = JobTrace.fromHeaders(record.headers());
-    (received != null ? received : JobTrace.newTrace(null, null)).enter(jobId);
-    try {
-      aggregate(jobId, record, received);
-    } finally {
-      JobTrace.exit();
-    }
-  }
-
-  private void aggregate(String jobId, Record<String, Object> record, JobTrace received) {
     PanelState state = stateOf(jobId);
     if (state == null) {
       state = PanelState.empty();
@@ -145,7 +135,10 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
     if (state.isDone()) {
       return; // A replayed or late record of a panel already handed to the judge.
     }
-    state = state.withTrace(received);
+    if (state.trace() == null) {
+      // The job's trace as its first record brings it, kept for the emit (at a deadline no record is at hand).
+      state = state.withTrace(JobTrace.fromHeaders(record.headers()));
+    }
     if (record.value() instanceof FusionJob job) {
       if (state.job() != null) {
         return;
@@ -179,9 +172,15 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   private void emit(String jobId, PanelState state, String kind, long now) {
     JobTrace trace = state.trace() != null ? state.trace().nextSpan() : JobTrace.newTrace(null, null);
     trace = trace.withTenant(state.job() == null ? null : state.job().tenant());
-    LOG.debug("aggregation: panel {} with {} of {} answers", kind, state.answers().size(),
-        state.job() == null ? 0 : state.job().panelSize());
-    context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now, trace.headers()));
+    // The aggregation's one log line about a job is here: the job's fields go in the MDC only for it.
+    trace.enter(jobId);
+    try {
+      LOG.debug("aggregation: panel {} with {} of {} answers", kind, state.answers().size(),
+          state.job() == null ? 0 : state.job().panelSize());
+      context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now, trace.headers()));
+    } finally {
+      JobTrace.exit();
+    }
     PanelState done = PanelState.done(now);
     states.put(jobId, done);
     open.remove(jobId);
@@ -208,13 +207,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
       }
       String kind = completion.check(state, now);
       if (kind != null) {
-        // At a deadline no record is at hand: the job's fields come from its stored trace.
-        (state.trace() != null ? state.trace() : JobTrace.newTrace(null, null)).enter(jobId);
-        try {
-          emit(jobId, state, kind, now);
-        } finally {
-          JobTrace.exit();
-        }
+        emit(jobId, state, kind, now);
       }
     }
     retick(now);

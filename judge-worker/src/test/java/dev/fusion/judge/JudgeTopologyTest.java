@@ -45,11 +45,15 @@ class JudgeTopologyTest {
 
   @BeforeEach
   void driver() {
+    open(DEADLINE);
+  }
+
+  private void open(Duration deadline) {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "judge-topology-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-    driver = new TopologyTestDriver(JudgeTopology.build(topics, new PanelCompletion(DEADLINE, 1),
+    driver = new TopologyTestDriver(JudgeTopology.build(topics, new PanelCompletion(deadline, 1),
         Duration.ofMillis(250), KEEP_DONE), props, Instant.ofEpochMilli(t0));
     jobs = driver.createInputTopic(topics.jobs().name(), new StringSerializer(), topics.jobs().valueSerde().serializer());
     answers = driver.createInputTopic(topics.panelAnswers().name(), new StringSerializer(),
@@ -141,6 +145,23 @@ class JudgeTopologyTest {
     assertThat(set.answers()).extracting(PanelAnswer::ok).containsExactly(true, false, false);
     assertThat(set.answers().get(2).failureReason()).isEqualTo(FailureReasons.TIMEOUT);
     assertThat(panels.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aDeadlineShorterThanTheIdleTickIsMetByTheFastTick() {
+    // The aggregation ticks every 10 s while no deadline is near; a 3 s deadline must not wait for that.
+    driver.close();
+    open(Duration.ofSeconds(3));
+    jobs.pipeInput("job_s", job("job_s", "m0", "m1"));
+    answers.pipeInput("job_s", ok("job_s", 0, "only me"));
+
+    driver.advanceWallClockTime(Duration.ofSeconds(2));
+    assertThat(panels.isEmpty()).isTrue();
+    driver.advanceWallClockTime(Duration.ofSeconds(1));
+
+    PanelSet set = panels.readValue();
+    assertThat(set.completion()).isEqualTo(PanelSet.DEADLINE);
+    assertThat(set.answers()).extracting(PanelAnswer::ok).containsExactly(true, false);
   }
 
   @Test
