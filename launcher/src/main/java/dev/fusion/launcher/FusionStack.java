@@ -93,11 +93,6 @@ public final class FusionStack implements AutoCloseable {
     return management.start(settings).await();
   }
 
-  /** The management endpoint, or null when none was started. */
-  public ManagementServer management() {
-    return management;
-  }
-
   private static <S extends Service> S started(S service) throws Exception {
     service.start();
     return service;

@@ -91,9 +91,9 @@ public final class ManagementServer implements AutoCloseable {
     return out;
   }
 
-  public boolean isReady() {
-    Map<String, Boolean> r = readiness();
-    return !r.isEmpty() && r.values().stream().allMatch(Boolean::booleanValue);
+  /** Ready when there is at least one check and every check holds. */
+  private static boolean allHold(Map<String, Boolean> checks) {
+    return !checks.isEmpty() && checks.values().stream().allMatch(Boolean::booleanValue);
   }
 
   private void handle(HttpServerRequest req) {
@@ -105,7 +105,7 @@ public final class ManagementServer implements AutoCloseable {
       case "/health/live" -> json(req, 200, new JsonObject().put("status", "live"));
       case "/health/ready" -> {
         Map<String, Boolean> r = readiness();
-        boolean ready = !r.isEmpty() && r.values().stream().allMatch(Boolean::booleanValue);
+        boolean ready = allHold(r);
         json(req, ready ? 200 : 503, new JsonObject().put("status", ready ? "ready" : "not_ready")
             .put("checks", new JsonObject(new LinkedHashMap<>(r))));
       }

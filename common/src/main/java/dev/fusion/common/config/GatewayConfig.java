@@ -65,14 +65,23 @@ public record GatewayConfig(
     if (exact != null) {
       return exact;
     }
-    int semi = model.indexOf(';');
-    if (semi > 0) {
-      ModelSettings base = models.get(model.substring(0, semi));
-      if (base != null) {
-        return base;
+    String base = baseModel(model);
+    if (base != model) {
+      ModelSettings settings = models.get(base);
+      if (settings != null) {
+        return settings;
       }
     }
     return ModelSettings.NONE;
+  }
+
+  /**
+   * A model ID without its {@code ;options} suffix (simulated models carry options there): the model its
+   * limits, settings and metrics are kept under. The same instance when there is none.
+   */
+  public static String baseModel(String model) {
+    int semi = model.indexOf(';');
+    return semi > 0 ? model.substring(0, semi) : model;
   }
 
   public GatewayConfig withConnectionPoolSize(int otherPoolSize) {

@@ -114,18 +114,11 @@ public record JobTrace(String traceId, String spanId, String flags, String tenan
     return tenant != null || t == null ? this : new JobTrace(traceId, spanId, flags, clip(t), batchId);
   }
 
-  public JobTrace withBatch(String b) {
-    return new JobTrace(traceId, spanId, flags, tenant, clip(b));
-  }
 
   public String traceparent() {
     return "00-" + traceId + "-" + spanId + "-" + flags;
   }
 
-  /** Whether the caller asked for this trace to be recorded (the sampled flag). */
-  public boolean sampled() {
-    return (Character.digit(flags.charAt(1), 16) & 1) == 1;
-  }
 
   /** Headers for a record this trace's span writes: {@code traceparent}, and the tenant and batch if known. */
   public Headers headers() {

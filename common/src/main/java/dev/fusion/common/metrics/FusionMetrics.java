@@ -182,8 +182,7 @@ public final class FusionMetrics {
     if (known != null) {
       return known;
     }
-    int semi = model.indexOf(';');
-    String bare = semi > 0 ? model.substring(0, semi) : model;
+    String bare = dev.fusion.common.config.GatewayConfig.baseModel(model);
     String label;
     if (labelled.contains(bare)) {
       label = bare;

@@ -21,7 +21,7 @@ import java.util.Set;
  * {@link ReplyTopics}. Pure: unit-testable without a broker.
  */
 public final class KafkaRequests {
-  public static final String TENANT_HEADER = "fusion-tenant";
+  public static final String TENANT_HEADER = dev.fusion.common.logging.JobTrace.TENANT_HEADER;
   public static final String CORRELATION_HEADER = "fusion-correlation-id";
   public static final String REPLY_HEADER = "fusion-reply-to";
   public static final String JOB_ID_HEADER = "fusion-job-id";

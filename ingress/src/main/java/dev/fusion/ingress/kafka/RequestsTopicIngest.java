@@ -174,10 +174,7 @@ public final class RequestsTopicIngest implements Service {
     // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch;
     // one Kafka cannot take now (503: unreachable, not acknowledged) replays it once Kafka is back.
     // The request record's traceparent (a producer's trace), continued by ingress's span, else a new trace.
-    JobTrace requested = JobTrace.fromHeaders(r.headers());
-    JobTrace trace = requested != null ? requested.nextSpan().withTenant(job.tenant())
-        : JobTrace.newTrace(job.tenant(), null);
-    return submitter.submit(job, trace).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
+    return submitter.submit(job, JobTrace.received(r.headers())).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
         .exceptionallyCompose(e -> neverWritable(e)
             ? ctx.deadLetters().publish(r, "job not writable: " + FailureKind.describe(e)).thenApply(x -> null)
             : CompletableFuture.failedFuture(e));
