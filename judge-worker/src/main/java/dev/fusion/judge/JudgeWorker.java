@@ -32,6 +32,11 @@ public final class JudgeWorker implements Service {
   public static final String CALLER_GROUP = "fusion-judge-caller";
 
   private static final Logger LOG = LoggerFactory.getLogger(JudgeWorker.class);
+  /**
+   * How long the stream thread waits for records once none came for {@link IdleBackOffClients#ACTIVE_WINDOW}:
+   * it bounds how late a punctuation (a panel deadline), a commit or a shutdown can be while idle.
+   */
+  static final Duration IDLE_POLL = Duration.ofMillis(250);
 
   private final StageContext ctx;
   private final Path stateDir;
@@ -48,7 +53,7 @@ public final class JudgeWorker implements Service {
     this.stateDir = stateDir(config);
     this.streams = new KafkaStreams(
         JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30)),
-        streamsProps(config, ctx.topics().rejections().name()));
+        streamsProps(config, ctx.topics().rejections().name()), new IdleBackOffClients());
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
@@ -70,9 +75,10 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedRocksDbConfig.class);
     StreamsDeadLetters.configure(p, rejectionsTopic);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
-    // The stream thread commits (and so publishes, under exactly-once) only between polls: a short poll
-    // keeps an idle thread from holding a finished panel back for the default 100 ms.
-    p.put(StreamsConfig.POLL_MS_CONFIG, 5L);
+    // The stream thread commits (and so publishes, under exactly-once) and punctuates only between polls.
+    // This is the wait of an idle thread; while records flow, IdleBackOffClients polls for 5 ms at most,
+    // so a finished panel is not held back, and an idle judge does not loop 200 times a second.
+    p.put(StreamsConfig.POLL_MS_CONFIG, IDLE_POLL.toMillis());
     // Jobs and answers need no cross-topic time ordering (an answer may come before its job), so
     // never hold one partition's records back waiting for the other's.
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);

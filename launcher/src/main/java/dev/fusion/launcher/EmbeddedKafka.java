@@ -236,6 +236,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             p.setProperty("controller.quorum.voters", member.voters()); // static quorum, same on every node
         } else {
             p.setProperty("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+            // The active controller appends a no-op record to the metadata log every 500 ms (Kafka's
+            // default) so that other nodes can tell how current they are; a single node has no one to
+            // tell, and each record cost an idle dev mode a log append and a metadata update.
+            p.setProperty("metadata.max.idle.interval.ms", "0");
         }
         p.setProperty("log.dirs", logDir.toString());
 

@@ -48,6 +48,8 @@ public final class TopicReader {
   private static final Duration DEAD_LETTER_WAIT = Duration.ofMinutes(2);
   /** The poll once caught up: records and stop()'s wakeup end it at once, so it only sets idle wake-ups. */
   private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+  /** How long the broker holds this reader's fetch while there is nothing new. */
+  static final Duration IDLE_FETCH_WAIT = Duration.ofSeconds(5);
 
   /** Applies one polled batch. Must call {@link Rejects#awaitDurable} before it stores the batch's positions. */
   @FunctionalInterface
@@ -109,6 +111,10 @@ public final class TopicReader {
   public void start(String bootstrapServers, List<String> topicNames,
       Function<TopicPartition, Long> storedPosition) {
     var props = KafkaConfigs.consumer(bootstrapServers, null, name);
+    // Data ends a fetch at once; the wait only sets how often an idle reader's fetch comes back empty. A
+    // reader never pauses or joins a group, so no partition waits behind a held fetch (a group member's
+    // newly assigned or resumed partition would: those keep KafkaConfigs' 500 ms).
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, (int) IDLE_FETCH_WAIT.toMillis());
     if (reportedGroup != null) {
       props.put(ConsumerConfig.GROUP_ID_CONFIG, reportedGroup); // Only for the bookmark's commits: assign(), no join.
     }
@@ -211,7 +217,9 @@ public final class TopicReader {
       fatalFailure = "the read loop died: " + FailureKind.describe(e);
       LOG.error("{} stopped (not ready): {}", name, fatalFailure, e);
     } finally {
-      consumer.close();
+      // Nothing to wait for: bookmarks are committed synchronously, and a graceful close would queue its
+      // fetch-session close behind the fetch the broker still holds (up to IDLE_FETCH_WAIT).
+      consumer.close(Duration.ZERO);
       running = false;
     }
   }

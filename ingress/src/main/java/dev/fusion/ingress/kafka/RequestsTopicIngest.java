@@ -57,6 +57,11 @@ public final class RequestsTopicIngest implements Service {
   private final JobSubmitter submitter;
   private final KafkaRequests parser;
   private final Set<String> knownReplyTopics = ConcurrentHashMap.newKeySet();
+  /**
+   * Records and stop()'s wakeup end a poll at once: the timeout only sets how often an idle reader wakes
+   * (at 100 ms, ten times a second for nothing).
+   */
+  private static final Duration POLL = Duration.ofSeconds(1);
   private volatile boolean running;
   private volatile String fatalFailure;
   /** The current consumer has had its first assignment (possibly empty: an idle member is ready). */
@@ -110,7 +115,7 @@ public final class RequestsTopicIngest implements Service {
           }
         });
         while (running) {
-          var records = consumer.poll(Duration.ofMillis(100));
+          var records = consumer.poll(POLL);
           if (records.isEmpty()) {
             continue;
           }
