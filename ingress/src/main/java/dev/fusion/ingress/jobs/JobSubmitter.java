@@ -94,7 +94,9 @@ public final class JobSubmitter {
     t.enter(job.jobId());
     try {
       LOG.debug("submitting job ({} panel models)", job.analysisModels().size());
-      return send(job, source, t).andThen(ar -> span.end(ar.cause()));
+      Future<FusionJob> sent = send(job, source, t);
+      // Unexported, the span has nothing to end: no callback is added.
+      return ctx.tracing().exporting() ? sent.andThen(ar -> span.end(ar.cause())) : sent;
     } catch (RuntimeException e) {
       span.end(e);
       throw e;
