@@ -27,7 +27,10 @@ public record TracingSettings(Map<String, String> variables) {
   /** The spec's default, and the one every collector, Jaeger and Tempo accept on port 4318. */
   public static final String DEFAULT_PROTOCOL = "http/protobuf";
 
-  /** The standard variables Fusion hands to the OpenTelemetry SDK; any other OTEL_* is not read. */
+  /**
+   * The standard variables Fusion reads and hands to the OpenTelemetry SDK (so a test can set them without
+   * the process's environment); the SDK's autoconfiguration may read other standard ones there itself.
+   */
   static final List<String> HONOURED = List.of(
       SDK_DISABLED, TRACES_EXPORTER, SERVICE_NAME, RESOURCE_ATTRIBUTES,
       ENDPOINT, TRACES_ENDPOINT, PROTOCOL, TRACES_PROTOCOL,
