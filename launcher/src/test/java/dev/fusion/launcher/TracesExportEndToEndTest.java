@@ -126,6 +126,40 @@ class TracesExportEndToEndTest extends PipelineTestBase {
   }
 
   @Test
+  void aKafkaRequestsIngressSpanIsAChildOfTheRecordsTraceparent() throws Exception {
+    List<Received> spans;
+    String jobId;
+    String carried;
+    try (OtlpReceiver collector = new OtlpReceiver(harness.vertx); var producer = KafkaSubmissionTest.producer()) {
+      FusionStack stack = JobsTestClient.stack(harness, Map.of(
+          "FUSION_API_KEYS", JobsTestClient.apiKeys("alice", ALICE_KEY),
+          "OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint(), "OTEL_SERVICE_NAME", "fusion-eu")).start();
+      try {
+        String jobs = stack.context().topics().jobs().name();
+        producer.send(KafkaSubmissionTest.record(stack.context().topics().requests().name(), "corr-x",
+            PipelineHarness.jobBody("hi", "sim/alpha"), "fusion-tenant", "alice",
+            "traceparent", "00-" + TRACE_ID + "-" + CALLER_SPAN + "-01")).get();
+        ConsumerRecord<byte[], byte[]> job = await().atMost(Duration.ofSeconds(30))
+            .until(() -> harness.records(jobs, null), found -> !found.isEmpty()).get(0);
+        jobId = new String(job.key(), StandardCharsets.UTF_8);
+        carried = header(job).substring(36, 52);
+        // Export on its schedule (5 s by default), not only at shutdown.
+        spans = await().atMost(Duration.ofSeconds(30)).until(collector::spans,
+            got -> names(got).contains("fusion.ingress"));
+      } finally {
+        stack.close();
+      }
+    }
+    Received ingress = only(spans, "fusion.ingress");
+    assertThat(ingress.kind()).isEqualTo(SpanKind.SPAN_KIND_CONSUMER);
+    assertThat(ingress.traceId()).isEqualTo(TRACE_ID);
+    assertThat(ingress.parentSpanId()).isEqualTo(CALLER_SPAN);
+    assertThat(ingress.spanId()).isEqualTo(carried);
+    assertThat(ingress.service()).as("OTEL_SERVICE_NAME wins").isEqualTo("fusion-eu");
+    assertThat(ingress.attributes()).containsEntry(Tracing.JOB_ID, jobId).containsEntry(Tracing.TENANT, "alice");
+  }
+
+  @Test
   void exportIsOffByDefaultAndWhenTheSdkIsDisabled() throws Exception {
     try (OtlpReceiver collector = new OtlpReceiver(harness.vertx)) {
       FusionStack plain = harness.newStack(Map.of());
