@@ -8,6 +8,7 @@ import dev.fusion.common.kafka.Publisher;
 import dev.fusion.common.kafka.TopicAdmin;
 import dev.fusion.common.kafka.Topics;
 import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.common.tracing.Tracing;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -36,10 +37,17 @@ public final class StageContext implements AutoCloseable {
   private final Object reachabilityLock = new Object();
   private final FusionMetrics metrics = new FusionMetrics();
   private final KafkaClientMetrics producerMetrics;
+  private final Tracing tracing;
   /** Readiness conditions of shared components (the model gateway reaching a provider), by name. */
   private final Map<String, BooleanSupplier> readinessChecks = new java.util.concurrent.ConcurrentSkipListMap<>();
 
+  /** A context whose spans, when exported, are of the service {@code fusion-<clientId>} (unless configured). */
   public StageContext(FusionConfig config, Vertx vertx, String clientId) {
+    this(config, vertx, clientId, "fusion-" + clientId);
+  }
+
+  /** As above, spans exported as of {@code serviceName} unless {@code OTEL_SERVICE_NAME} names another. */
+  public StageContext(FusionConfig config, Vertx vertx, String clientId, String serviceName) {
     this.config = config;
     this.topics = new Topics(config.topicPrefix(), config.recordBudget());
     this.ownsVertx = vertx == null;
@@ -52,11 +60,17 @@ public final class StageContext implements AutoCloseable {
     // Dead letters carry the original bytes only while they fit the producer's own request limit.
     this.deadLetters = new DeadLetterPublisher(publisher, topics, config.recordBudget().producerMaxRequestBytes());
     this.producerMetrics = publisher.bindMetrics(metrics.registry());
+    this.tracing = Tracing.create(config.tracing(), serviceName);
   }
 
   /** The process's meters: Fusion's own, the JVM's and the Kafka clients' (served at {@code /metrics}). */
   public FusionMetrics metrics() {
     return metrics;
+  }
+
+  /** The process's spans: {@link Tracing#OFF} unless the {@code OTEL_*} settings turn export on. */
+  public Tracing tracing() {
+    return tracing;
   }
 
   /**
@@ -190,6 +204,8 @@ public final class StageContext implements AutoCloseable {
     producerMetrics.close();
     publisher.close();
     closeShared();
+    // After the producer and the shared components: spans that ended as their last sends completed are in.
+    tracing.close();
     metrics.process().close();
     if (ownsVertx) {
       vertx.close().await();

@@ -81,11 +81,12 @@ final class JudgeCaller {
     ChatRequest request = new ChatRequest(judgeModel, prompt.messages(), 0.0, job.maxCompletionTokens(),
         AnalysisSchema.responseFormat(), ChatRequest.reasoningExtra(job.reasoning()));
     PendingSends stepEvents = new PendingSends();
+    JobTrace work = gateway.callParent(); // the repair call, if any, is made later on another thread
     Future<AnalysisRecord> judged = loop.call(request, job.webTools(), webTools, job.toolStepLimit(),
             step -> stepEvents.add(ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId,
                 EventTypes.ANALYSIS_TOOL_CALL, d -> d.put("model", judgeModel)
                     .setAll((ObjectNode) Json.MAPPER.valueToTree(step))), trace)))
-        .compose(first -> judgeOrRepair(panel, prompt, request, first, started))
+        .compose(first -> judgeOrRepair(panel, prompt, request, first, started, work))
         .otherwise(e -> e instanceof ToolLoop.Failed f
             ? record(panel, null, judgeModel, callFailureReason(f.modelFailure()),
                 String.valueOf(f.modelFailure().getMessage()), f.usage(), started, false, prompt.labelToModel(),
@@ -114,7 +115,7 @@ final class JudgeCaller {
    * last reply and the synthesizer answers from the raw panel answers.
    */
   private Future<AnalysisRecord> judgeOrRepair(PanelSet panel, JudgePrompt prompt, ChatRequest request,
-      ToolLoop.Outcome judged, long started) {
+      ToolLoop.Outcome judged, long started, JobTrace work) {
     ChatResult first = judged.reply();
     AnalysisRecord firstTry = fromReply(panel, prompt, first, judged.usage(), judged.steps(), started);
     if (firstTry.analysis() != null || !repairable(firstTry.judgeFailureReason())) {
@@ -123,7 +124,7 @@ final class JudgeCaller {
     // The repair needs no web tools: the judge only reformats its own analysis.
     ChatRequest repair = new ChatRequest(request.model(), repairMessages(prompt, first.content(),
         firstTry.judgeError()), 0.0, request.maxCompletionTokens(), request.responseFormat(), request.extra());
-    return gateway.chat(repair)
+    return gateway.chat(repair, work)
         .map(second -> fromReply(panel, prompt, second, judged.usage().plus(second.usage()), judged.steps(), started))
         // The repair call itself failing leaves the first complaint as the honest reason.
         .otherwise(e -> firstTry);

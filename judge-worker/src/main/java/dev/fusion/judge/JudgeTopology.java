@@ -2,6 +2,7 @@ package dev.fusion.judge;
 
 import dev.fusion.common.kafka.JsonSerde;
 import dev.fusion.common.kafka.Topics;
+import dev.fusion.common.tracing.Tracing;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -18,6 +19,12 @@ public final class JudgeTopology {
 
   public static Topology build(Topics topics, PanelCompletion completion, Duration punctuateEvery,
       Duration keepDoneMarkers) {
+    return build(topics, completion, punctuateEvery, keepDoneMarkers, Tracing.OFF);
+  }
+
+  /** As above, each emitted panel set a span of {@code tracing}'s. */
+  public static Topology build(Topics topics, PanelCompletion completion, Duration punctuateEvery,
+      Duration keepDoneMarkers, Tracing tracing) {
     Topology topology = new Topology();
     Deserializer<String> keys = Serdes.String().deserializer();
     @SuppressWarnings({"unchecked", "rawtypes"})
@@ -26,7 +33,7 @@ public final class JudgeTopology {
     Deserializer<Object> answers = (Deserializer) topics.panelAnswers().valueSerde().deserializer();
     topology.addSource("jobs", keys, jobs, topics.jobs().name());
     topology.addSource("answers", keys, answers, topics.panelAnswers().name());
-    topology.addProcessor("aggregate", () -> new PanelAggregator(completion, punctuateEvery, keepDoneMarkers),
+    topology.addProcessor("aggregate", () -> new PanelAggregator(completion, punctuateEvery, keepDoneMarkers, tracing),
         "jobs", "answers");
     topology.addStateStore(Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore(PanelAggregator.STATE_STORE), Serdes.String(),

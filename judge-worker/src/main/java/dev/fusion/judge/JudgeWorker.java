@@ -52,14 +52,16 @@ public final class JudgeWorker implements Service {
     PanelCompletion completion = new PanelCompletion(config.panelDeadline(), config.panelQuorum());
     this.stateDir = stateDir(config);
     this.streams = new KafkaStreams(
-        JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30)),
+        JudgeTopology.build(ctx.topics(), completion, Duration.ofMillis(250), Duration.ofMinutes(30),
+            ctx.tracing()),
         streamsProps(config, ctx.topics().rejections().name()), new IdleBackOffClients());
     JudgeCaller judge = new JudgeCaller(ctx);
     this.caller = new AsyncConsumerWorker<>("judge-caller", ctx.topics().panels(),
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + CALLER_GROUP, "judge-caller"),
         judge::handle, ctx.deadLetters(), config.judgeMaxInFlight(), ModelGateway.ofModelStage(ctx)::saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
-        .metered(ctx.metrics(), FusionMetrics.STAGE_JUDGE);
+        .metered(ctx.metrics(), FusionMetrics.STAGE_JUDGE)
+        .traced(ctx.tracing(), "fusion." + FusionMetrics.STAGE_JUDGE);
   }
 
   static Properties streamsProps(FusionConfig config, String rejectionsTopic) {

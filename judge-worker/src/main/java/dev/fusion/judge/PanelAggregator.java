@@ -4,6 +4,8 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.PanelAnswer;
 import dev.fusion.common.contract.PanelSet;
 import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.tracing.StageSpan;
+import dev.fusion.common.tracing.Tracing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,6 +58,7 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   private final PanelCompletion completion;
   private final Duration punctuateEvery;
   private final Duration keepDoneMarkers;
+  private final Tracing tracing;
   private final NavigableMap<Due, DueAction> due = new TreeMap<>();
   /**
    * The states of this task's open panels as objects, written through to the store: each record of a
@@ -68,7 +71,8 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
   private Cancellable ticker;
   private boolean tickingFast;
 
-  PanelAggregator(PanelCompletion completion, Duration punctuateEvery, Duration keepDoneMarkers) {
+  PanelAggregator(PanelCompletion completion, Duration punctuateEvery, Duration keepDoneMarkers, Tracing tracing) {
+    this.tracing = tracing;
     this.completion = completion;
     this.punctuateEvery = punctuateEvery;
     this.keepDoneMarkers = keepDoneMarkers;
@@ -170,16 +174,24 @@ final class PanelAggregator implements Processor<String, Object, String, PanelSe
 
   /** Forwards the panel set, its headers continuing the job's trace with the aggregation's own span. */
   private void emit(String jobId, PanelState state, String kind, long now) {
-    JobTrace trace = state.trace() != null ? state.trace().nextSpan() : JobTrace.newTrace(null, null);
-    trace = trace.withTenant(state.job() == null ? null : state.job().tenant());
+    String tenant = state.job() == null ? null : state.job().tenant();
+    // The aggregation's span is the emit (the work before it was a store update per record).
+    StageSpan span = tracing.start("fusion.aggregate", Tracing.Kind.INTERNAL, state.trace(), tenant,
+        state.trace() == null ? null : state.trace().batchId(), jobId).attribute(Tracing.OUTCOME, kind);
+    JobTrace trace = span.trace();
     // The aggregation's one log line about a job is here: the job's fields go in the MDC only for it.
     trace.enter(jobId);
+    Throwable failed = null;
     try {
       LOG.debug("aggregation: panel {} with {} of {} answers", kind, state.answers().size(),
           state.job() == null ? 0 : state.job().panelSize());
       context.forward(new Record<>(jobId, completion.toPanelSet(state, kind, now), now, trace.headers()));
+    } catch (RuntimeException e) {
+      failed = e;
+      throw e;
     } finally {
       JobTrace.exit();
+      span.end(failed);
     }
     PanelState done = PanelState.done(now);
     states.put(jobId, done);

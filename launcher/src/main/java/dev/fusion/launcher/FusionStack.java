@@ -40,12 +40,16 @@ public final class FusionStack implements AutoCloseable {
     this(config, vertx, httpPort, IngressOptions.defaults());
   }
 
+  /** The service name of exported spans when every stage runs in one process (dev mode). */
+  public static final String DEV_SERVICE_NAME = "fusion";
+
   public FusionStack(FusionConfig config, Vertx vertx, int httpPort, IngressOptions ingressOptions) {
     this.config = config;
     this.httpPort = httpPort;
     this.ingressOptions = ingressOptions;
     this.vertx = vertx;
-    this.ctx = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "stack");
+    // Every stage in one process: its spans, when exported, are of the service "fusion".
+    this.ctx = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "stack", DEV_SERVICE_NAME);
   }
 
   public FusionStack start() throws Exception {
@@ -64,7 +68,8 @@ public final class FusionStack implements AutoCloseable {
    */
   public Ingress addIngress() throws Exception {
     int n = extraIngresses.size() + 2;
-    StageContext own = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "ingress-" + n);
+    StageContext own = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "ingress-" + n,
+        DEV_SERVICE_NAME);
     extraContexts.add(own);
     Ingress extra = started(new Ingress(own, 0, config.dataDir().resolve("ingress-view-" + n), null,
         ingressOptions));

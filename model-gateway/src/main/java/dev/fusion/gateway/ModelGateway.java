@@ -6,7 +6,10 @@ import dev.fusion.common.config.ModelSettings;
 import dev.fusion.common.config.Provider;
 import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.common.tracing.StageSpan;
+import dev.fusion.common.tracing.Tracing;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -42,6 +45,8 @@ public final class ModelGateway implements AutoCloseable {
   private final FusionMetrics metrics;
   /** The {@code stage} label of calls made through this view. */
   private final String stage;
+  /** Where each call's client span goes; the process's, set by {@link #of}. */
+  private Tracing tracing = Tracing.OFF;
   private final List<Gauge> gauges = new ArrayList<>();
   /** The gateway itself, which owns the transport and the probe; a {@link #forStage} view's is its gateway. */
   private final ModelGateway root;
@@ -78,6 +83,7 @@ public final class ModelGateway implements AutoCloseable {
     this.admission = base.admission;
     this.metrics = base.metrics;
     this.stage = stage;
+    this.tracing = base.tracing;
     this.root = base;
     this.owner = false;
   }
@@ -90,6 +96,7 @@ public final class ModelGateway implements AutoCloseable {
   public static ModelGateway of(StageContext ctx) {
     return ctx.shared(ModelGateway.class, c -> {
       ModelGateway gateway = new ModelGateway(c.vertx(), c.config().gateway(), c.metrics());
+      gateway.tracing = c.tracing();
       gateway.reachability = new ProviderReachability(c.vertx(), c.config().gateway().providers()).start();
       return gateway;
     });
@@ -128,14 +135,27 @@ public final class ModelGateway implements AutoCloseable {
     return config;
   }
 
-  /** A non-streaming completion. */
+  /** A non-streaming completion, a span of the thread's current work ({@link JobTrace#current()}) if traced. */
   public Future<ChatResult> chat(ChatRequest request) {
-    return call(request, null);
+    return call(request, null, callParent());
+  }
+
+  /** A non-streaming completion made in the work of {@code parent} (a span captured when that work began). */
+  public Future<ChatResult> chat(ChatRequest request, JobTrace parent) {
+    return call(request, null, parent);
   }
 
   /** A streaming completion; {@code onDelta} receives content text as it arrives (on an event loop). */
   public Future<ChatResult> chatStream(ChatRequest request, Consumer<String> onDelta) {
-    return call(request, onDelta);
+    return call(request, onDelta, callParent());
+  }
+
+  /**
+   * The span model calls started now belong to, for a caller that makes them later on other threads: the
+   * thread's current work while calls are traced, else null (nothing is looked up).
+   */
+  public JobTrace callParent() {
+    return tracing.exporting() ? JobTrace.current() : null;
   }
 
   /**
@@ -163,11 +183,12 @@ public final class ModelGateway implements AutoCloseable {
 
   // ------------------------------------------------------------------ fallbacks
 
-  private Future<ChatResult> call(ChatRequest request, Consumer<String> onDelta) {
+  private Future<ChatResult> call(ChatRequest request, Consumer<String> onDelta, JobTrace parent) {
     List<String> chain = policy.chain(request.model());
     Promise<ChatResult> result = Promise.promise();
     CallState state = new CallState(request, onDelta, MonotonicClock.nowMs(),
-        metrics == null ? null : metrics.model(request.model(), stage));
+        metrics == null ? null : metrics.model(request.model(), stage),
+        tracing.modelCall(stage, request.model(), parent));
     tryModel(state, chain, 0, null, result);
     return result.future();
   }
@@ -205,18 +226,27 @@ public final class ModelGateway implements AutoCloseable {
     final Consumer<String> onDelta;
     final long startedAtMs;
     final FusionMetrics.ModelMeters meters;
+    final StageSpan span;
     final List<AttemptRecord> history = new ArrayList<>();
     boolean streamedSomething;
 
-    CallState(ChatRequest request, Consumer<String> onDelta, long startedAtMs, FusionMetrics.ModelMeters meters) {
+    CallState(ChatRequest request, Consumer<String> onDelta, long startedAtMs, FusionMetrics.ModelMeters meters,
+        StageSpan span) {
       this.request = request;
       this.onDelta = onDelta;
       this.startedAtMs = startedAtMs;
       this.meters = meters;
+      this.span = span;
     }
 
     /** The call ended: counted once, under the requested model, with its usage when it succeeded. */
     void counted(String outcome, Usage usage) {
+      span.attribute(Tracing.OUTCOME, outcome);
+      if (FusionMetrics.OUTCOME_OK.equals(outcome)) {
+        span.end(null);
+      } else {
+        span.endFailed(outcome);
+      }
       if (meters == null) {
         return;
       }

@@ -10,6 +10,7 @@ import dev.fusion.common.contract.FailureReasons;
 import dev.fusion.common.contract.WebToolsMode;
 import dev.fusion.common.contract.ToolStep;
 import dev.fusion.common.contract.Usage;
+import dev.fusion.common.logging.JobTrace;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
@@ -131,6 +132,8 @@ public final class ToolLoop {
 
     /** The request's own extra fields with the tools offered and {@code tool_choice: "auto"}. */
     final ObjectNode offering;
+    /** The work the loop's calls are spans of (later calls start on event loops, outside it). */
+    final JobTrace parent = gateway.callParent();
 
     Run(ChatRequest request, ToolExecutor tools, int maxSteps, Consumer<ToolStep> onStep) {
       this.base = request;
@@ -157,7 +160,7 @@ public final class ToolLoop {
       ChatRequest request = new ChatRequest(base.model(), base.messages(), base.temperature(),
           base.maxCompletionTokens(), base.responseFormat(), extra, messages);
       calls++;
-      gateway.chat(request).onComplete(ar -> {
+      gateway.chat(request, parent).onComplete(ar -> {
         if (ar.failed()) {
           done.fail(new Failed(asModelFailure(base, ar.cause()), usage, steps));
           return;

@@ -10,7 +10,7 @@ import java.util.Map;
  * gateway, an optional YAML file named by {@code FUSION_CONFIG} (see docs/configuration.md for every
  * key; environment variables override the file). One record serves every service; each reads what it needs.
  * {@code recordBudget} holds the size limits of records and what they allow ingress to accept; {@code web} the
- * web tools' search backend and fetch limits.
+ * web tools' search backend and fetch limits; {@code tracing} whether and where spans are exported (OTLP).
  */
 public record FusionConfig(
     String bootstrapServers,
@@ -34,7 +34,8 @@ public record FusionConfig(
     String simulatorBaseUrl,
     RecordBudget recordBudget,
     Duration kafkaSendTimeout,
-    WebConfig web) {
+    WebConfig web,
+    TracingSettings tracing) {
 
   public static final List<String> SIM_PANEL = List.of("sim/alpha", "sim/beta", "sim/gamma");
   public static final String SIM_JUDGE = "sim/judge";
@@ -82,7 +83,8 @@ public record FusionConfig(
         gateway, simBase, RecordBudget.fromEnv(env),
         // Below a typical client timeout: a submission during an outage fails (503) while its client waits.
         Duration.ofMillis(env.longValue("FUSION_KAFKA_SEND_TIMEOUT_MS", 10_000)),
-        WebConfig.load(env, file));
+        WebConfig.load(env, file),
+        TracingSettings.load(env));
   }
 
   private static boolean streamsExactlyOnce(String guarantee) {

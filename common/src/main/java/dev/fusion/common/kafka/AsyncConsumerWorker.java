@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.tracing.StageSpan;
+import dev.fusion.common.tracing.Tracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -105,6 +107,8 @@ public final class AsyncConsumerWorker<V> implements Service {
   private BooleanSupplier kafkaKnownUnreachable = () -> false;
   private FusionMetrics metrics;
   private String stage;
+  private Tracing tracing = Tracing.OFF;
+  private String spanName;
   /** Time per handled record; null while not metered. */
   private Timer stageDuration;
   private Gauge inFlightGauge;
@@ -452,6 +456,16 @@ public final class AsyncConsumerWorker<V> implements Service {
   }
 
   /** One attempt at a record (first or retry); its outcome comes back as a {@link Completion}. */
+  /**
+   * Spans of this worker's work as {@code spanName}, one per attempt at a record, ended when the handler's
+   * work is done; a child of the record's trace. Call before {@link #start()}.
+   */
+  public AsyncConsumerWorker<V> traced(Tracing tracing, String spanName) {
+    this.tracing = tracing;
+    this.spanName = spanName;
+    return this;
+  }
+
   private void attempt(ConsumerRecord<byte[], byte[]> record) {
     int myEpoch = epoch;
     V value;
@@ -467,17 +481,22 @@ public final class AsyncConsumerWorker<V> implements Service {
     String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
     Timer timer = stageDuration;
     long startedNanos = timer == null ? 0 : System.nanoTime();
-    // The handler starts its work with the record's trace current and the job's fields in the MDC.
-    JobTrace.received(record.headers()).enter(key);
+    // The handler starts its work with its span's trace current and the job's fields in the MDC. (Not
+    // exported, the span is the record's trace continued: JobTrace.received, as without tracing.)
+    StageSpan span = tracing.exporting() ? tracing.start(spanName, JobTrace.fromHeaders(record.headers()), key)
+        : JobTrace.received(record.headers());
+    span.trace().enter(key);
     try {
       handler.handle(key, value)
           .whenComplete((ok, error) -> {
             if (timer != null && error == null) {
               timer.record(System.nanoTime() - startedNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             }
+            span.end(error);
             completions.add(new Completion(myEpoch, record, error, null, 0));
           });
     } catch (RuntimeException e) {
+      span.end(e);
       completions.add(new Completion(myEpoch, record, e, null, 0));
     } finally {
       JobTrace.exit();

@@ -31,7 +31,8 @@ public abstract class ConsumerStage<V> implements Service {
         KafkaConfigs.consumer(config.bootstrapServers(), config.topicPrefix() + group, name), this::handle,
         ctx.deadLetters(), maxInFlight, saturated)
         .attemptsPausedWhile(ctx::kafkaKnownUnreachable)
-        .metered(ctx.metrics(), stage);
+        .metered(ctx.metrics(), stage)
+        .traced(ctx.tracing(), "fusion." + stage);
   }
 
   /** Handles one record; the returned stage completes when all its outputs are acknowledged by Kafka. */

@@ -1,5 +1,6 @@
 package dev.fusion.common.logging;
 
+import dev.fusion.common.tracing.StageSpan;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.common.header.Header;
@@ -18,8 +19,13 @@ import org.slf4j.MDC;
  * ({@code job_id}, {@code tenant}, {@code batch_id}, {@code trace_id}) and makes the trace
  * {@link #current()}; {@link #exit()} removes them. Both are a few map operations: they run per record on
  * the hot path.
+ *
+ * <p>While spans are not exported (the default) a JobTrace is its stage's whole span ({@link StageSpan}):
+ * the IDs it makes are the ones written downstream, and there is nothing to end. When they are
+ * ({@link dev.fusion.common.tracing.Tracing}), the exported span's IDs are taken instead ({@link #of}).
  */
-public record JobTrace(String traceId, String spanId, String flags, String tenant, String batchId) {
+public record JobTrace(String traceId, String spanId, String flags, String tenant, String batchId)
+    implements StageSpan {
   public static final String TRACEPARENT_HEADER = "traceparent";
   public static final String TENANT_HEADER = "fusion-tenant";
   public static final String BATCH_HEADER = "fusion-batch-id";
@@ -102,6 +108,17 @@ public record JobTrace(String traceId, String spanId, String flags, String tenan
       return null;
     }
     return new JobTrace(traceId, spanId, flags, clip(tenant), clip(batchId));
+  }
+
+  /** A trace context of given IDs (an exported span's), the tenant and batch cut to their bound. */
+  public static JobTrace of(String traceId, String spanId, String flags, String tenant, String batchId) {
+    return new JobTrace(traceId, spanId, flags, clip(tenant), clip(batchId));
+  }
+
+  /** Unexported, a trace is its own span. */
+  @Override
+  public JobTrace trace() {
+    return this;
   }
 
   /** The same trace, continued by a new span (a stage's own work). */

@@ -1,11 +1,12 @@
 package dev.fusion.ingress.batch;
 
-import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.BatchItem;
 import dev.fusion.common.contract.BatchState;
 import dev.fusion.common.contract.FusionEvent;
 import dev.fusion.common.contract.FusionResult;
+import dev.fusion.common.tracing.Tracing;
+import dev.fusion.ingress.http.HttpApi;
 import dev.fusion.ingress.jobs.JobSubmitter;
 import dev.fusion.ingress.view.JobListener;
 import dev.fusion.ingress.view.JobView;
@@ -231,7 +232,8 @@ final class BatchDispatcher {
       }
       b.dispatched++;
       var sent = submitter.submit(item.job(), dev.fusion.common.metrics.FusionMetrics.SOURCE_BATCH,
-          JobTrace.newTrace(item.job().tenant(), b.batchId));
+          submitter.tracing().start(HttpApi.INGRESS_SPAN, Tracing.Kind.INTERNAL, null, item.job().tenant(),
+              b.batchId, jobId));
       var acked = sent.toCompletionStage().toCompletableFuture();
       submitting.add(acked);
       acked.whenComplete((r, e) -> submitting.remove(acked));

@@ -294,7 +294,7 @@ public final class ChatCompletionsRoutes implements Routes {
     // Subscribe before submitting, and read the view after: nothing of the job can slip between the two.
     follower.subscribe(job.jobId(), job.acceptedAtMs());
     Context context = rc.vertx().getOrCreateContext();
-    idempotency.submit(tenant, key, body, submission -> job.withSubmission(submission), HttpApi.trace(rc, tenant))
+    idempotency.submit(tenant, key, body, submission -> job.withSubmission(submission), HttpApi.trace(ctx.tracing(), rc, tenant))
         .onComplete(ar -> context.runOnContext(v -> {
           if (ar.failed()) {
             follower.end();

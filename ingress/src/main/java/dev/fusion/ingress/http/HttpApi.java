@@ -5,6 +5,8 @@ import dev.fusion.common.Json;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.kafka.KafkaReachability;
 import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.tracing.StageSpan;
+import dev.fusion.common.tracing.Tracing;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -179,12 +181,16 @@ public final class HttpApi {
   }
 
   /**
-   * The trace of a job this request submits: the request's W3C {@code traceparent} header continued by
-   * ingress's own span when it is valid, else a new trace.
+   * Ingress's span of a request that submits a job: a child of the request's W3C {@code traceparent}
+   * header when it is valid, else a new trace. Its trace is what the job's record carries.
    */
-  public static JobTrace trace(RoutingContext rc, String tenant) {
-    return JobTrace.continueOrStart(rc.request().getHeader(JobTrace.TRACEPARENT_HEADER), tenant, null);
+  public static StageSpan trace(Tracing tracing, RoutingContext rc, String tenant) {
+    JobTrace parent = JobTrace.parse(rc.request().getHeader(JobTrace.TRACEPARENT_HEADER), tenant, null);
+    return tracing.start(INGRESS_SPAN, Tracing.Kind.SERVER, parent, tenant, null, null);
   }
+
+  /** The name of ingress's span of a request (HTTP, a Kafka request record, a batch line). */
+  public static final String INGRESS_SPAN = "fusion.ingress";
 
   public static void json(RoutingContext rc, int status, Object body) {
     rc.response().setStatusCode(status).putHeader("content-type", "application/json")

@@ -6,6 +6,7 @@ import dev.fusion.common.Json;
 import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.Submission;
 import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.tracing.StageSpan;
 import dev.fusion.ingress.IngressOptions;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.ApiKeys;
@@ -65,14 +66,18 @@ public final class Idempotency {
     return submit(tenant, key, request, build, JobTrace.newTrace(tenant, null));
   }
 
-  /** As above, the job carrying {@code trace} (the HTTP request's, see {@link JobSubmitter#submit(FusionJob, JobTrace)}). */
+  /**
+   * As above, the job carrying {@code trace} (ingress's span of the HTTP request, see
+   * {@link JobSubmitter#submit(FusionJob, StageSpan)}), which ends when the request is decided.
+   */
   public Future<Outcome> submit(String tenant, String key, JsonNode request, Function<Submission, FusionJob> build,
-      JobTrace trace) {
+      StageSpan trace) {
     FusionJob job;
     String hash = key == null ? null : requestHash(request);
     try {
       job = build.apply(Submission.http(key, hash));
     } catch (ApiError e) {
+      trace.end(e);
       return Future.failedFuture(e);
     }
     if (key == null) {
@@ -84,6 +89,7 @@ public final class Idempotency {
     Pending earlier = pending.putIfAbsent(slot, mine);
     if (earlier != null) {
       // The same key is being submitted right now on this instance: share its outcome.
+      trace.job(job.jobId()).end(null);
       return earlier.requestHash().equals(hash)
           ? earlier.outcome().map(o -> new Outcome(o.jobId(), o.createdAtMs(), true))
           : Future.failedFuture(mismatch());
@@ -97,10 +103,19 @@ public final class Idempotency {
     return outcome.andThen(x -> pending.remove(slot, mine)).andThen(promise);
   }
 
-  private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job, JobTrace trace) {
-    Outcome earlier = earlier(tenant, key, hash);
-    return earlier != null ? Future.succeededFuture(earlier)
-        : submitter.submit(job, trace).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
+  private Future<Outcome> decide(String tenant, String key, String hash, FusionJob job, StageSpan trace) {
+    Outcome earlier;
+    try {
+      earlier = earlier(tenant, key, hash);
+    } catch (RuntimeException e) {
+      trace.end(e);
+      throw e;
+    }
+    if (earlier != null) {
+      trace.job(earlier.jobId()).end(null); // a replay: nothing submitted
+      return Future.succeededFuture(earlier);
+    }
+    return submitter.submit(job, trace).map(j -> new Outcome(j.jobId(), j.acceptedAtMs(), false));
   }
 
   /**

@@ -7,8 +7,10 @@ import dev.fusion.common.contract.FusionJob;
 import dev.fusion.common.contract.FusionResult;
 import dev.fusion.common.contract.JobCancellation;
 import dev.fusion.common.contract.Submission;
-import dev.fusion.common.metrics.FusionMetrics;
 import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.metrics.FusionMetrics;
+import dev.fusion.common.tracing.StageSpan;
+import dev.fusion.common.tracing.Tracing;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.view.JobStatus;
 import dev.fusion.ingress.view.JobView;
@@ -70,24 +72,34 @@ public final class JobSubmitter {
     return submit(job, JobTrace.newTrace(job.tenant(), null));
   }
 
+  /** The process's spans: what ingress's span of a request (or a batch line) is started with. */
+  public Tracing tracing() {
+    return ctx.tracing();
+  }
+
   /**
    * As {@link #submit(FusionJob)}, the job's record carrying {@code trace} (ingress's span of the request's
    * trace, the tenant and batch) in its headers, from where every stage continues it; counted under the
-   * channel it came by (http or kafka).
+   * channel it came by (http or kafka). The span ends when the job is accepted or refused.
    */
-  public Future<FusionJob> submit(FusionJob job, JobTrace trace) {
+  public Future<FusionJob> submit(FusionJob job, StageSpan trace) {
     Submission how = job.submission();
     return submit(job, how != null && Submission.KAFKA.equals(how.channel()) ? FusionMetrics.SOURCE_KAFKA
         : FusionMetrics.SOURCE_HTTP, trace);
   }
 
   /** The same, counting the job under {@code source} ({@link FusionMetrics#SOURCE_BATCH}, ...) once accepted. */
-  public Future<FusionJob> submit(FusionJob job, String source, JobTrace trace) {
-    JobTrace t = trace.withTenant(job.tenant());
+  public Future<FusionJob> submit(FusionJob job, String source, StageSpan span) {
+    JobTrace t = span.job(job.jobId()).trace().withTenant(job.tenant());
     t.enter(job.jobId());
     try {
       LOG.debug("submitting job ({} panel models)", job.analysisModels().size());
-      return send(job, source, t);
+      Future<FusionJob> sent = send(job, source, t);
+      // Unexported, the span has nothing to end: no callback is added.
+      return ctx.tracing().exporting() ? sent.andThen(ar -> span.end(ar.cause())) : sent;
+    } catch (RuntimeException e) {
+      span.end(e);
+      throw e;
     } finally {
       JobTrace.exit();
     }

@@ -50,7 +50,7 @@ public final class JobsRoutes implements Routes {
     String key = Idempotency.key(rc);
     JsonNode body = JobRequests.parseBody(rc.body().asString());
     idempotency.submit(tenant, key, body, submission -> requests.toJob(body, tenant).withSubmission(submission),
-            HttpApi.trace(rc, tenant))
+            HttpApi.trace(submitter.tracing(), rc, tenant))
         .onSuccess(outcome -> {
           rc.response().putHeader("Location", "/v1/jobs/" + outcome.jobId());
           if (outcome.replayed()) {

@@ -60,8 +60,9 @@ public final class RejudgeRoutes implements Routes {
     FusionJob job = rejudgeJob(original, request, Tenants.of(rc), limits);
     PanelSet panel = reusedPanel(job, original.result());
     // The new job's trace starts here (the request's traceparent, if valid): its panel set carries it.
-    var trace = HttpApi.trace(rc, job.tenant()).headers();
-    Future.fromCompletionStage(ctx.publisher().send(ctx.topics().panels(), job.jobId(), panel, trace))
+    var span = HttpApi.trace(ctx.tracing(), rc, job.tenant()).job(job.jobId());
+    Future.fromCompletionStage(ctx.publisher().send(ctx.topics().panels(), job.jobId(), panel, span.trace().headers()))
+        .andThen(ar -> span.end(ar.cause()))
         .recover(e -> Future.failedFuture(new ApiError(503, "service_unavailable", "kafka_unavailable", null,
             "The rejudge could not be stored durably; it was not accepted. Retry later.")))
         .onFailure(rc::fail)

@@ -1,6 +1,5 @@
 package dev.fusion.ingress.kafka;
 
-import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.Service;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.contract.FusionJob;
@@ -8,8 +7,11 @@ import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Readiness;
+import dev.fusion.common.logging.JobTrace;
+import dev.fusion.common.tracing.Tracing;
 import dev.fusion.ingress.http.ApiError;
 import dev.fusion.ingress.http.ApiKeys;
+import dev.fusion.ingress.http.HttpApi;
 import dev.fusion.ingress.jobs.JobSubmitter;
 import dev.fusion.ingress.view.JobsView;
 import java.nio.charset.StandardCharsets;
@@ -179,7 +181,9 @@ public final class RequestsTopicIngest implements Service {
     // A job Kafka can never take (too large) is poison for its request, not a reason to replay the batch;
     // one Kafka cannot take now (503: unreachable, not acknowledged) replays it once Kafka is back.
     // The request record's traceparent (a producer's trace), continued by ingress's span, else a new trace.
-    return submitter.submit(job, JobTrace.received(r.headers())).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
+    JobTrace parent = JobTrace.fromHeaders(r.headers());
+    return submitter.submit(job, submitter.tracing().start(HttpApi.INGRESS_SPAN, Tracing.Kind.CONSUMER, parent,
+            parent == null ? null : parent.tenant(), null, jobId)).toCompletionStage().toCompletableFuture().<Object>thenApply(j -> j)
         .exceptionallyCompose(e -> neverWritable(e)
             ? ctx.deadLetters().publish(r, "job not writable: " + FailureKind.describe(e)).thenApply(x -> null)
             : CompletableFuture.failedFuture(e));
