@@ -455,7 +455,6 @@ public final class AsyncConsumerWorker<V> implements Service {
     attempt(record);
   }
 
-  /** One attempt at a record (first or retry); its outcome comes back as a {@link Completion}. */
   /**
    * Spans of this worker's work as {@code spanName}, one per attempt at a record, ended when the handler's
    * work is done; a child of the record's trace. Call before {@link #start()}.
@@ -466,6 +465,7 @@ public final class AsyncConsumerWorker<V> implements Service {
     return this;
   }
 
+  /** One attempt at a record (first or retry); its outcome comes back as a {@link Completion}. */
   private void attempt(ConsumerRecord<byte[], byte[]> record) {
     int myEpoch = epoch;
     V value;
