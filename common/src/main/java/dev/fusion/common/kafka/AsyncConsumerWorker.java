@@ -27,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -350,8 +349,9 @@ public final class AsyncConsumerWorker<V> implements Service {
   /** One consumer incarnation; returns true when it ended on a failure of the consumer that is worth a reopen. */
   private boolean runOnce() {
     boolean failed = false;
+    TrackedRebalanceListener rebalances = new TrackedRebalanceListener(new Rebalance());
     try {
-      consumer.subscribe(List.of(topic.name()), new Rebalance());
+      consumer.subscribe(List.of(topic.name()), rebalances);
       while (running && fatalFailure == null) {
         drainCompletions();
         startDueRetries();
@@ -388,11 +388,7 @@ public final class AsyncConsumerWorker<V> implements Service {
       } catch (RuntimeException e) {
         LOG.warn("{}: final commit failed; unfinished work will be replayed", name, e);
       }
-      try {
-        consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
-      } catch (RuntimeException e) {
-        LOG.debug("{}: consumer close failed", name, e);
-      }
+      ConsumerThreads.close(consumer, rebalances, Duration.ofSeconds(5), name);
     }
     return failed;
   }

@@ -1,11 +1,47 @@
 package dev.fusion.common.kafka;
 
 import java.time.Duration;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Stopping a thread that owns a Kafka consumer, the same way wherever Fusion runs one. */
 public final class ConsumerThreads {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsumerThreads.class);
+
   private ConsumerThreads() {}
+
+  /** How long a closing member lets a rebalance it is in the middle of finish. */
+  private static final Duration SETTLE_LIMIT = Duration.ofSeconds(2);
+  private static final Duration SETTLE_POLL = Duration.ofMillis(20);
+
+  /**
+   * Closes a group consumer from its own thread without leaving in the middle of a rebalance: another
+   * member joining revokes partitions from this one, and the revocation and the assignment after it each
+   * wait for a poll. {@code close()} would drop what is queued and Kafka logs that as an ERROR (harmless:
+   * close revokes whatever is still assigned). So it polls, every partition paused (no records), until
+   * the rebalance is complete or two seconds passed, then closes. Never throws: the consumer is being
+   * abandoned either way.
+   */
+  public static void close(Consumer<?, ?> consumer, TrackedRebalanceListener rebalances, Duration timeout,
+      String name) {
+    try {
+      consumer.pause(consumer.assignment());
+      consumer.poll(Duration.ZERO); // Runs what is queued already: usually nothing, at no wait.
+      long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
+      while (rebalances.midRebalance() && System.nanoTime() < deadline) {
+        consumer.poll(SETTLE_POLL);
+      }
+    } catch (RuntimeException e) { // A pending wakeup, a consumer that failed or never subscribed.
+      LOG.debug("{}: closing without waiting for a rebalance to finish", name, e);
+    }
+    try {
+      consumer.close(CloseOptions.timeout(timeout));
+    } catch (RuntimeException e) {
+      LOG.debug("{}: consumer close failed", name, e);
+    }
+  }
 
   /**
    * Wakes the consumer out of {@code poll} (the only thread-safe call on it) and waits up to

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
@@ -13,13 +17,16 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -30,6 +37,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shared consumer loops against a real broker: the async worker under poison, retriable and fatal
@@ -185,7 +193,7 @@ class ConsumerLoopsTest {
   void failuresWhileKafkaIsKnownUnreachableDoNotCountSoAnOutageDeadLettersNothing() throws Exception {
     topics = kafka.newTopics(1);
     kafka.send(topics.jobs().name(), "k0", job("flaky-forever"));
-    java.util.concurrent.atomic.AtomicBoolean outage = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicBoolean outage = new AtomicBoolean(true);
 
     // Given an outage, far more failures than the 2 attempts allowed are only retried
     start("g-outage", 2, Duration.ofMillis(10)).attemptsPausedWhile(outage::get);
@@ -321,5 +329,82 @@ class ConsumerLoopsTest {
     assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
     assertThat(reader.isReady()).isFalse();
     assertThat(reader.stoppedBecause()).isEqualTo("stopped");
+  }
+
+  /**
+   * Another member joining revokes partitions from this one; the revocation waits in the consumer's
+   * queue for its next poll. Closing then must run it, not drop it (which Kafka logs as an ERROR).
+   */
+  @Test
+  void aMemberClosingWhileItsGroupRebalancesRunsTheQueuedRevocationInsteadOfDroppingIt() throws Exception {
+    topics = kafka.newTopics(2);
+    String group = kafka.newPrefix() + "rebalancing";
+    List<TopicPartition> revoked = new CopyOnWriteArrayList<>();
+    ListAppender<ILoggingEvent> kafkaLog = new ListAppender<>();
+    Logger kafkaLogger = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer");
+    kafkaLog.start();
+    kafkaLogger.addAppender(kafkaLog);
+    KafkaConsumer<byte[], byte[]> first = new KafkaConsumer<>(KafkaConfigs.consumer(kafka.bootstrap(), group, "first"));
+    KafkaConsumer<byte[], byte[]> second = new KafkaConsumer<>(KafkaConfigs.consumer(kafka.bootstrap(), group, "second"));
+    var secondPolls = new AtomicBoolean(true);
+    TrackedRebalanceListener secondRebalances = new TrackedRebalanceListener(new ConsumerRebalanceListener() {
+      @Override
+      public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+      @Override
+      public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+    });
+    Thread secondThread = new Thread(() -> {
+      while (secondPolls.get()) {
+        second.poll(Duration.ofMillis(100));
+      }
+      ConsumerThreads.close(second, secondRebalances, Duration.ofSeconds(5), "second");
+    });
+    try {
+      // Given a member that owns both partitions
+      TrackedRebalanceListener rebalances = new TrackedRebalanceListener(new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+          revoked.addAll(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+      });
+      first.subscribe(List.of(topics.jobs().name()), rebalances);
+      await().atMost(WAIT).until(() -> {
+        first.poll(Duration.ofMillis(100));
+        return first.assignment().size() == 2;
+      });
+
+      // When a second member joins and the first has its revocation queued, not yet run, as it closes
+      second.subscribe(List.of(topics.jobs().name()), secondRebalances);
+      secondThread.start();
+      // (Its reconciliation starts on a poll; the revocation it queues runs on the poll after that.)
+      await().atMost(WAIT).until(() -> {
+        if (queuedForTheApplicationThread(first) > 0) {
+          return true;
+        }
+        first.poll(Duration.ZERO);
+        return false;
+      });
+      ConsumerThreads.close(first, rebalances, Duration.ofSeconds(5), "first");
+
+      // Then the revocation ran, and nothing was dropped with an error
+      assertThat(revoked).isNotEmpty();
+      assertThat(kafkaLog.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
+          .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+    } finally {
+      kafkaLogger.detachAppender(kafkaLog);
+      secondPolls.set(false);
+      secondThread.join(WAIT.toMillis());
+    }
+  }
+
+  /** Events the consumer's network thread queued for its next poll (Kafka's own gauge of the queue). */
+  private static double queuedForTheApplicationThread(KafkaConsumer<?, ?> consumer) {
+    return consumer.metrics().entrySet().stream()
+        .filter(e -> e.getKey().name().equals("background-event-queue-size"))
+        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).max().orElse(0);
   }
 }

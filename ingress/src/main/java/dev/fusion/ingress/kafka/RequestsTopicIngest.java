@@ -7,6 +7,7 @@ import dev.fusion.common.kafka.ConsumerThreads;
 import dev.fusion.common.kafka.FailureKind;
 import dev.fusion.common.kafka.KafkaConfigs;
 import dev.fusion.common.kafka.Readiness;
+import dev.fusion.common.kafka.TrackedRebalanceListener;
 import dev.fusion.common.logging.JobTrace;
 import dev.fusion.common.tracing.Tracing;
 import dev.fusion.ingress.http.ApiError;
@@ -64,6 +65,8 @@ public final class RequestsTopicIngest implements Service {
    * (at 100 ms, ten times a second for nothing).
    */
   private static final Duration POLL = Duration.ofSeconds(1);
+  /** Under stop()'s 15 s wait for the thread (Kafka's default is 30 s), so a close to a dead broker ends first. */
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
   private volatile boolean running;
   private volatile String fatalFailure;
   /** The current consumer has had its first assignment (possibly empty: an idle member is ready). */
@@ -106,16 +109,17 @@ public final class RequestsTopicIngest implements Service {
     while (running) {
       consumer = new KafkaConsumer<>(KafkaConfigs.consumer(ctx.config().bootstrapServers(),
           ctx.config().topicPrefix() + GROUP, "requests-ingest"));
-      try {
-        consumer.subscribe(List.of(ctx.topics().requests().name()), new ConsumerRebalanceListener() {
-          @Override
-          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+      var rebalances = new TrackedRebalanceListener(new ConsumerRebalanceListener() {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
 
-          @Override
-          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            assigned = true;
-          }
-        });
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          assigned = true;
+        }
+      });
+      try {
+        consumer.subscribe(List.of(ctx.topics().requests().name()), rebalances);
         while (running) {
           var records = consumer.poll(POLL);
           if (records.isEmpty()) {
@@ -147,7 +151,7 @@ public final class RequestsTopicIngest implements Service {
         }
       } finally {
         assigned = false; // Not ready while the consumer is reopened, until it is assigned again.
-        consumer.close();
+        ConsumerThreads.close(consumer, rebalances, CLOSE_TIMEOUT, name());
       }
       if (running) {
         try {
