@@ -93,6 +93,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--out", description = "directory for the JSON report")
   Path out;
 
+  @Option(names = "--management-port", description = "serve the stack's health and /metrics on this port while"
+      + " the bench runs (to watch queues and in-flight work); off by default")
+  Integer managementPort;
+
   @Override
   public Integer call() throws Exception {
     double r;
@@ -166,6 +170,9 @@ public final class BenchCommand implements Callable<Integer> {
       env.putIfAbsent("FUSION_HTTP_PORT", "0");
       FusionConfig config = FusionConfig.fromEnv(env);
       try (FusionStack stack = new FusionStack(config, vertx, 0).start()) {
+        if (managementPort != null) {
+          System.out.printf("metrics on http://127.0.0.1:%d/metrics%n", stack.startManagement(managementPort));
+        }
         String url = "http://127.0.0.1:" + stack.httpPort();
         if (scenario.equals("batch")) {
           return runBatch(url, kafka.bootstrapServers(), lat);
