@@ -23,10 +23,15 @@ final class WireFormat {
    * a conflict; a stream asks for its usage in the last chunk.
    */
   static ObjectNode requestBody(Provider provider, String model, ChatRequest request, boolean stream) {
-    ObjectNode body = request.extra() == null ? Json.object() : request.extra().deepCopy();
+    // The body is serialized at once and dropped, and only its own top-level fields are set here: it
+    // shares the request's nodes (messages, offered tools) instead of deep-copying them on every call.
+    ObjectNode body = Json.object();
+    if (request.extra() != null) {
+      body.setAll(request.extra());
+    }
     body.put("model", provider.wireModel(model));
     if (request.wireMessages() != null) {
-      body.set("messages", request.wireMessages().deepCopy());
+      body.set("messages", request.wireMessages());
     } else {
       ArrayNode messages = body.putArray("messages");
       for (ChatMessage m : request.messages()) {

@@ -67,7 +67,7 @@ public final class WebTools implements ToolExecutor, AutoCloseable {
 
   /**
    * The two OpenAI function-tool definitions, web_search then web_fetch: one shared tree, built once (every
-   * panel and judge call offers them; request bodies are written from a copy of what a call holds).
+   * panel and judge call offers them; request bodies share it and are serialized at once, never changed).
    */
   @Override
   public ArrayNode definitions() {
