@@ -12,16 +12,7 @@ import dev.fusion.judge.PanelState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -29,13 +20,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * step of the judge stage (state update, completion check, state serialization as the store does), and
  * parsing a streamed completion.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class HotPathBenchmarks {
+public class HotPathBenchmarks extends MicroBenchmark {
   private final JsonSerde<PanelAnswer> answers = new JsonSerde<>(PanelAnswer.class);
   private final JsonSerde<PanelState> states = new JsonSerde<>(PanelState.class);
   private final PanelCompletion completion = new PanelCompletion(Duration.ofMinutes(3), 1);

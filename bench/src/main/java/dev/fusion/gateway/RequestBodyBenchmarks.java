@@ -2,34 +2,20 @@ package dev.fusion.gateway;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fusion.bench.MicroBenchmark;
 import dev.fusion.common.Json;
 import dev.fusion.common.config.Provider;
 import dev.fusion.common.contract.ChatMessage;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The bytes of one model call's request as the gateway writes them for a panel call of the tool loop:
  * the two web tools offered (definitions of the size Fusion's are), {@code tool_choice}, a system and a
  * user message. In the gateway's package because the wire format is not public API.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class RequestBodyBenchmarks {
+public class RequestBodyBenchmarks extends MicroBenchmark {
   private final Provider provider = new Provider("simulator", "http://127.0.0.1:1/v1", null, null, List.of("sim/"),
       true, 0, null, false, Map.of());
   private final ChatRequest toolLoopCall = toolLoopCall();
