@@ -28,11 +28,12 @@ public final class ConsumerThreads {
       String name) {
     try {
       consumer.pause(consumer.assignment());
-      consumer.poll(Duration.ZERO); // Runs what is queued already: usually nothing, at no wait.
+      // A poll also starts the reconciliation of an assignment the broker changed since the last one, and
+      // what that queues comes a moment later: poll again while anything is queued or half done.
       long deadline = System.nanoTime() + SETTLE_LIMIT.toNanos();
-      while (rebalances.midRebalance() && System.nanoTime() < deadline) {
+      do {
         consumer.poll(SETTLE_POLL);
-      }
+      } while ((rebalances.midRebalance() || queuedForPoll(consumer) > 0) && System.nanoTime() < deadline);
     } catch (RuntimeException e) { // A pending wakeup, a consumer that failed or never subscribed.
       LOG.debug("{}: closing without waiting for a rebalance to finish", name, e);
     }
@@ -41,6 +42,17 @@ public final class ConsumerThreads {
     } catch (RuntimeException e) {
       LOG.debug("{}: consumer close failed", name, e);
     }
+  }
+
+  /** Events the consumer's network thread queued for its next poll (Kafka's own gauge; 0 where there is none). */
+  static double queuedForPoll(Consumer<?, ?> consumer) {
+    double queued = 0;
+    for (var e : consumer.metrics().entrySet()) {
+      if (e.getKey().name().equals("background-event-queue-size") && e.getValue().metricValue() instanceof Number n) {
+        queued = Math.max(queued, n.doubleValue());
+      }
+    }
+    return queued;
   }
 
   /**

@@ -389,7 +389,7 @@ class ConsumerLoopsTest {
       secondThread.start();
       // (Its reconciliation starts on a poll; the revocation it queues runs on the poll after that.)
       await().atMost(WAIT).until(() -> {
-        if (queuedForTheApplicationThread(first) > 0) {
+        if (ConsumerThreads.queuedForPoll(first) > 0) {
           return true;
         }
         first.poll(Duration.ZERO);
@@ -406,12 +406,5 @@ class ConsumerLoopsTest {
       secondPolls.set(false);
       secondThread.join(WAIT.toMillis());
     }
-  }
-
-  /** Events the consumer's network thread queued for its next poll (Kafka's own gauge of the queue). */
-  private static double queuedForTheApplicationThread(KafkaConsumer<?, ?> consumer) {
-    return consumer.metrics().entrySet().stream()
-        .filter(e -> e.getKey().name().equals("background-event-queue-size"))
-        .mapToDouble(e -> ((Number) e.getValue().metricValue()).doubleValue()).max().orElse(0);
   }
 }
