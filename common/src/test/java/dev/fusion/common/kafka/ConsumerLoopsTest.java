@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.fusion.common.Json;
 import dev.fusion.common.contract.ChatMessage;
 import dev.fusion.common.contract.FusionJob;
@@ -37,7 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /**
  * The shared consumer loops against a real broker: the async worker under poison, retriable and fatal
@@ -346,11 +341,8 @@ class ConsumerLoopsTest {
   void aMemberClosingWhileItsGroupRebalancesRunsTheQueuedRevocationInsteadOfDroppingIt() throws Exception {
     topics = kafka.newTopics(2);
     String group = kafka.newPrefix() + "rebalancing";
-    List<TopicPartition> revoked = new CopyOnWriteArrayList<>();
-    ListAppender<ILoggingEvent> kafkaLog = new ListAppender<>();
-    Logger kafkaLogger = (Logger) LoggerFactory.getLogger("org.apache.kafka.clients.consumer");
-    kafkaLog.start();
-    kafkaLogger.addAppender(kafkaLog);
+    List<List<TopicPartition>> revocations = new CopyOnWriteArrayList<>();
+    AtomicInteger assignments = new AtomicInteger();
     KafkaConsumer<byte[], byte[]> first = new KafkaConsumer<>(KafkaConfigs.consumer(kafka.bootstrap(), group, "first"));
     KafkaConsumer<byte[], byte[]> second = new KafkaConsumer<>(KafkaConfigs.consumer(kafka.bootstrap(), group, "second"));
     var secondPolls = new AtomicBoolean(true);
@@ -372,11 +364,13 @@ class ConsumerLoopsTest {
       TrackedRebalanceListener rebalances = new TrackedRebalanceListener(new ConsumerRebalanceListener() {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-          revoked.addAll(partitions);
+          revocations.add(List.copyOf(partitions));
         }
 
         @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+          assignments.incrementAndGet();
+        }
       });
       first.subscribe(List.of(topics.jobs().name()), rebalances);
       await().atMost(WAIT).until(() -> {
@@ -397,12 +391,11 @@ class ConsumerLoopsTest {
       });
       ConsumerThreads.close(first, rebalances, Duration.ofSeconds(5), "first");
 
-      // Then the revocation ran, and nothing was dropped with an error
-      assertThat(revoked).isNotEmpty();
-      assertThat(kafkaLog.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.ERROR))
-          .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
+      // Then the rebalance ran to its end before the close: the partition moved was revoked on its own,
+      // and the assignment after it ran (a plain close drops both, and Kafka logs that as an ERROR)
+      assertThat(revocations.get(0)).hasSize(1);
+      assertThat(assignments).hasValue(2);
     } finally {
-      kafkaLogger.detachAppender(kafkaLog);
       secondPolls.set(false);
       secondThread.join(WAIT.toMillis());
     }

@@ -46,6 +46,29 @@ class BenignKafkaErrorsTest {
   }
 
   @Test
+  void aRebalanceStepDroppedByTheConsumersCloseIsDroppedAndARealCallbackFailureIsNot() {
+    LoggerContext context = new LoggerContext();
+    BenignKafkaErrors filter = new BenignKafkaErrors();
+    filter.start();
+    context.addTurboFilter(filter);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logged);
+    Logger membership = context.getLogger("org.apache.kafka.clients.consumer.internals.ConsumerMembershipManager");
+    var closed = new org.apache.kafka.common.errors.TimeoutException(
+        "PartitionsRemovedEvent could not be completed before the consumer closed");
+
+    membership.error("onPartitionsRevoked callback invocation failed for partitions [t.fusion.requests-2]", closed);
+    membership.error("Reconciliation failed.", new CompletionException(closed));
+    membership.error("onPartitionsRevoked callback invocation failed for partitions [p-0]",
+        new IllegalStateException("the listener threw")); // a real failure
+    membership.error("Reconciliation failed.", new org.apache.kafka.common.errors.TimeoutException("commit timed out"));
+
+    assertThat(logged.list).extracting(e -> e.getThrowableProxy().getClassName())
+        .containsExactly("java.lang.IllegalStateException", "org.apache.kafka.common.errors.TimeoutException");
+  }
+
+  @Test
   void theShippedConfigurationInstallsTheFilter() {
     LoggerContext shipped = (LoggerContext) LoggerFactory.getILoggerFactory();
     assertThat(shipped.getTurboFilterList()).hasAtLeastOneElementOfType(BenignKafkaErrors.class);
