@@ -12,20 +12,15 @@ import org.apache.kafka.common.errors.NotControllerException;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-/** The one broker error dropped as benign is exactly that one; the shipped configuration installs the filter. */
+/** The Kafka errors dropped as benign are exactly those; the shipped configuration installs the filter. */
 class BenignKafkaErrorsTest {
   private static final String REGISTRATION = "Unexpected error handling request RequestHeader(apiKey="
       + "CONTROLLER_REGISTRATION, apiVersion=0, clientId=1, correlationId=0, headerVersion=2) -- ...";
 
   @Test
   void aControllerRegistrationRefusedWhileTheControllerBecomesActiveIsDroppedAndNothingElse() {
-    LoggerContext context = new LoggerContext();
-    BenignKafkaErrors filter = new BenignKafkaErrors();
-    filter.start();
-    context.addTurboFilter(filter);
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logged);
+    LoggerContext context = filteredContextLoggingTo(logged);
     Logger controllerApis = context.getLogger("kafka.server.ControllerApis");
     var notController = new CompletionException(new NotControllerException("The active controller appears to be node 1."));
 
@@ -47,13 +42,8 @@ class BenignKafkaErrorsTest {
 
   @Test
   void aRebalanceStepDroppedByTheConsumersCloseIsDroppedAndARealCallbackFailureIsNot() {
-    LoggerContext context = new LoggerContext();
-    BenignKafkaErrors filter = new BenignKafkaErrors();
-    filter.start();
-    context.addTurboFilter(filter);
     ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logged);
+    LoggerContext context = filteredContextLoggingTo(logged);
     Logger membership = context.getLogger("org.apache.kafka.clients.consumer.internals.ConsumerMembershipManager");
     var closed = new org.apache.kafka.common.errors.TimeoutException(
         "PartitionsRemovedEvent could not be completed before the consumer closed");
@@ -66,6 +56,17 @@ class BenignKafkaErrorsTest {
 
     assertThat(logged.list).extracting(e -> e.getThrowableProxy().getClassName())
         .containsExactly("java.lang.IllegalStateException", "org.apache.kafka.common.errors.TimeoutException");
+  }
+
+  /** A fresh logging context with only the filter installed, every event it lets through kept in {@code logged}. */
+  private static LoggerContext filteredContextLoggingTo(ListAppender<ILoggingEvent> logged) {
+    LoggerContext context = new LoggerContext();
+    BenignKafkaErrors filter = new BenignKafkaErrors();
+    filter.start();
+    context.addTurboFilter(filter);
+    logged.start();
+    context.getLogger(Logger.ROOT_LOGGER_NAME).addAppender(logged);
+    return context;
   }
 
   @Test
