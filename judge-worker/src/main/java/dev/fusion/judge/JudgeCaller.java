@@ -174,10 +174,9 @@ final class JudgeCaller {
     String jobId = record.jobId();
     if (record.panelFailed()) {
       // No judge ran, so there is no analysis event: the fusion call ends failed, with the panel's reason.
-      return CompletableFuture.allOf(
-          ctx.publisher().send(ctx.topics().analyses(), jobId, record, trace),
-          ctx.publisher().send(ctx.topics().events(), jobId, Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED,
-              d -> d.put("status", "failed").put("failure_reason", record.judgeFailureReason())), trace));
+      return ctx.publisher().sendAfterEvents(ctx.topics().events(), ctx.topics().analyses(), jobId, record, trace,
+          Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED,
+              d -> d.put("status", "failed").put("failure_reason", record.judgeFailureReason())));
     }
     var event = record.analysis() != null
         ? Events.of(jobId, EventTypes.ANALYSIS_COMPLETED, d -> d.put("model", record.judgeModel())
@@ -187,9 +186,7 @@ final class JudgeCaller {
             .put("reason", record.judgeFailureReason()).put("error", record.judgeError()));
     var fusionCall = Events.of(jobId, EventTypes.FUSION_CALL_COMPLETED, d -> d.put("status",
         record.analysis() != null ? "completed" : "degraded"));
-    return CompletableFuture.allOf(
-        ctx.publisher().send(ctx.topics().analyses(), jobId, record, trace),
-        ctx.publisher().send(ctx.topics().events(), jobId, event, trace),
-        ctx.publisher().send(ctx.topics().events(), jobId, fusionCall, trace));
+    return ctx.publisher().sendAfterEvents(ctx.topics().events(), ctx.topics().analyses(), jobId, record, trace,
+        event, fusionCall);
   }
 }

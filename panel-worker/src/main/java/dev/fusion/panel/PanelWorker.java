@@ -118,8 +118,7 @@ public final class PanelWorker extends ConsumerStage<FusionJob> {
             d.set("sources", Json.MAPPER.valueToTree(answer.sources()));
           }
         });
-    return CompletableFuture.allOf(ctx.publisher().send(topics.panelAnswers(), jobId, answer, trace),
-        ctx.publisher().send(topics.events(), jobId, event, trace));
+    return ctx.publisher().sendAfterEvents(topics.events(), topics.panelAnswers(), jobId, answer, trace, event);
   }
 
   /**

@@ -61,6 +61,22 @@ public final class Publisher implements AutoCloseable {
   }
 
   /**
+   * Sends the events and, once Kafka has acknowledged every one, the record the next stage acts on. A
+   * job's events are in the log before anything that could lead to its terminal event: an event stream
+   * ends on that event, so an event written after it (sent alongside, in a later request) would never
+   * reach a subscriber.
+   */
+  @SafeVarargs
+  public final <K, E, V> CompletableFuture<RecordMetadata> sendAfterEvents(TopicSpec<K, E> eventsTopic,
+      TopicSpec<K, V> topic, K key, V value, Headers headers, E... events) {
+    CompletableFuture<?>[] sent = new CompletableFuture<?>[events.length];
+    for (int i = 0; i < events.length; i++) {
+      sent[i] = send(eventsTopic, key, events[i], headers);
+    }
+    return CompletableFuture.allOf(sent).thenCompose(x -> send(topic, key, value, headers));
+  }
+
+  /**
    * While this says Kafka answers, an event loop sends directly: with the cluster's metadata at hand and
    * the broker reachable, {@code send()} only appends to the producer's buffer, and the hop to the
    * handoff thread for every send cost a third of the pipeline's throughput (BENCHMARKS.md, seventh

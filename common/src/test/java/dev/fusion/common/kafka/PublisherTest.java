@@ -2,6 +2,7 @@ package dev.fusion.common.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.fusion.common.config.RecordBudget;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -34,6 +35,36 @@ class PublisherTest {
           .hasCauseInstanceOf(org.apache.kafka.common.errors.TimeoutException.class);
     } finally {
       vertx.close().await();
+    }
+  }
+
+  /**
+   * A job's events must be in the log before the record that leads to its terminal event (an event stream
+   * ends there). So the record goes out only once every event was acknowledged: when an event cannot be
+   * written, the record is not written either and the send fails.
+   */
+  @Test
+  void aRecordSentAfterEventsIsWrittenOnlyOnceEveryEventWasAcknowledged() throws Exception {
+    try (InJvmKafka kafka = InJvmKafka.start();
+        Publisher publisher = new Publisher(kafka.bootstrap(), "publisher-test")) {
+      Topics topics = kafka.newTopics(1);
+      byte[] record = "the record".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+      // Given events that are written: the record follows them
+      publisher.sendAfterEvents(topics.rejections(), topics.requests(), "job-1", record, null,
+          "event-1".getBytes(java.nio.charset.StandardCharsets.UTF_8)).get(30, TimeUnit.SECONDS);
+      assertThat(kafka.readAll(topics.rejections().name())).hasSize(1);
+      assertThat(kafka.readAll(topics.requests().name())).hasSize(1);
+
+      // When one event is larger than any request the producer may send
+      byte[] oversized = new byte[RecordBudget.DEFAULT.producerMaxRequestBytes() + 1];
+      CompletableFuture<?> send = publisher.sendAfterEvents(topics.rejections(), topics.requests(), "job-2", record,
+          null, "event-2".getBytes(java.nio.charset.StandardCharsets.UTF_8), oversized);
+
+      // Then the send fails and the record was never written
+      Assertions.assertThatThrownBy(() -> send.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+          .hasCauseInstanceOf(org.apache.kafka.common.errors.RecordTooLargeException.class);
+      assertThat(kafka.readAll(topics.requests().name())).hasSize(1);
     }
   }
 }
