@@ -52,14 +52,13 @@ class ConsumerLoopsTest {
 
   @BeforeAll
   static void broker() {
-    kafka = InJvmKafka.start();
+    kafka = InJvmKafka.shared();
     publisher = new Publisher(kafka.bootstrap(), "worker-test");
   }
 
   @AfterAll
   static void closeBroker() {
     publisher.close();
-    kafka.close();
   }
 
   @AfterEach

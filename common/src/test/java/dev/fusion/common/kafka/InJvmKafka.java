@@ -41,6 +41,21 @@ public final class InJvmKafka extends KafkaTestTopics {
     this.server = server;
   }
 
+  private static InJvmKafka shared;
+
+  /**
+   * One broker for every test class of this JVM that asks for it (tests keep apart by topic prefix):
+   * started on first use, stopped when the JVM exits; never close it.
+   */
+  public static synchronized InJvmKafka shared() {
+    if (shared == null) {
+      InJvmKafka started = start();
+      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "in-jvm-kafka-shutdown"));
+      shared = started;
+    }
+    return shared;
+  }
+
   /** Formats a temporary directory and starts the broker; returns once it answers. */
   public static InJvmKafka start() {
     try {

@@ -45,8 +45,8 @@ class PublisherTest {
    */
   @Test
   void aRecordSentAfterEventsIsWrittenOnlyOnceEveryEventWasAcknowledged() throws Exception {
-    try (InJvmKafka kafka = InJvmKafka.start();
-        Publisher publisher = new Publisher(kafka.bootstrap(), "publisher-test")) {
+    InJvmKafka kafka = InJvmKafka.shared();
+    try (Publisher publisher = new Publisher(kafka.bootstrap(), "publisher-test")) {
       Topics topics = kafka.newTopics(1);
       byte[] record = "the record".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
