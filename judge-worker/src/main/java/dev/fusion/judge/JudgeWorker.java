@@ -87,7 +87,7 @@ public final class JudgeWorker implements Service {
     p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 0);
     // How long the broker holds an empty fetch; arriving data ends it at once. 500 ms (Kafka's default), not
     // 50: an idle judge sent twenty fetches a second.
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 500);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), KafkaConfigs.fetchWaitMs());
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     KafkaConfigs.streamsSizes(p, config.recordBudget());
     KafkaConfigs.streamsMembership(p, "judge-aggregation");

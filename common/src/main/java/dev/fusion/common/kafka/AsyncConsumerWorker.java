@@ -71,10 +71,11 @@ public final class AsyncConsumerWorker<V> implements Service {
   private static final long POLL_NANOS = POLL.toNanos();
   /**
    * The poll while nothing is in flight or waiting: no completion can come back then, and a record that
-   * arrives (or stop()'s wakeup) ends the poll at once, so waking 50 times a second only burned an idle
-   * worker's CPU.
+   * arrives (or stop()'s wakeup) ends the poll at once, so waking more often only burned an idle
+   * worker's CPU. What it can delay: the last commit after work finished, and a revocation queued for
+   * an idle member (a rebalance step runs on the member's next poll).
    */
-  private static final Duration IDLE_POLL = Duration.ofMillis(250);
+  private static final Duration IDLE_POLL = Duration.ofSeconds(1);
   private static final long COMMIT_EVERY_MS = 200;
   /**
    * The longest wait before a record's next attempt or a consumer's reopening. Short: after an outage

@@ -83,10 +83,34 @@ public final class KafkaConfigs {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // How long the broker holds a fetch while there is nothing to read; data ends it at once (fetch.min.bytes
     // is 1). Kafka's default: at 100 ms an idle dev mode's dozen consumers sent 120 fetches a second.
-    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, fetchWaitMs());
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
     return p;
+  }
+
+  /** How long the broker may hold a fetch of a group member (and the Streams app) that finds nothing to read. */
+  public static final String FETCH_WAIT_VAR = "FUSION_CONSUMER_FETCH_WAIT_MS";
+  private static final int MAX_FETCH_WAIT_MS = 10_000;
+
+  /**
+   * {@value #FETCH_WAIT_VAR}, default 500 ms. Records end a held fetch at once, so the wait costs no
+   * latency; what it delays is a partition newly assigned to a member (a rebalance, a failover) while
+   * that member's fetch is held, because the consumer sends one fetch per broker at a time. Longer waits
+   * mean fewer fetches while idle; dev mode, one process with nothing to fail over to, uses 2 s.
+   */
+  public static int fetchWaitMs() {
+    String raw = setting(FETCH_WAIT_VAR, "500");
+    try {
+      int ms = Integer.parseInt(raw);
+      if (ms >= 1 && ms <= MAX_FETCH_WAIT_MS) {
+        return ms;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(FETCH_WAIT_VAR + " must be a whole number of milliseconds from 1 to "
+        + MAX_FETCH_WAIT_MS + ", got '" + raw + "'");
   }
 
   /** Environment variables (a JVM system property of the same name wins) that shape group membership. */

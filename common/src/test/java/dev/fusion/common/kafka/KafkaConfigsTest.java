@@ -13,6 +13,22 @@ class KafkaConfigsTest {
     System.clearProperty(KafkaConfigs.INSTANCE_ID_VAR);
     System.clearProperty(KafkaConfigs.STATIC_MEMBERSHIP_VAR);
     System.clearProperty(KafkaConfigs.GROUP_PROTOCOL_VAR);
+    System.clearProperty(KafkaConfigs.FETCH_WAIT_VAR);
+  }
+
+  @Test
+  void theFetchWaitIsHalfASecondUnlessSetAndANonsenseValueIsRefusedByName() {
+    assertThat(KafkaConfigs.consumer("b:9092", "g", "c").get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)).isEqualTo(500);
+
+    System.setProperty(KafkaConfigs.FETCH_WAIT_VAR, "2000");
+    assertThat(KafkaConfigs.consumer("b:9092", "g", "c").get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)).isEqualTo(2000);
+
+    for (String bad : new String[] {"0", "10001", "2s", "-5"}) {
+      System.setProperty(KafkaConfigs.FETCH_WAIT_VAR, bad);
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> KafkaConfigs.consumer("b:9092", "g", "c"))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.FETCH_WAIT_VAR)
+          .hasMessageContaining(bad);
+    }
   }
 
   @Test
