@@ -52,13 +52,19 @@ public final class FusionStack implements AutoCloseable {
     this.ctx = new StageContext(config, vertx, "fusion-" + config.topicPrefix() + "stack", DEV_SERVICE_NAME);
   }
 
+  /**
+   * Starts every stage and returns once all are ready. The stages meet only on topics, so they start side
+   * by side, each waiting for its own first assignment: a start takes the slowest stage's time, not the
+   * sum (ingress reports not ready until every stage is). When one fails, the others are stopped again.
+   */
   public FusionStack start() throws Exception {
     ctx.ensureTopics();
-    panel = started(new PanelWorker(ctx));
-    judge = started(new JudgeWorker(ctx));
-    synthesizer = started(new Synthesizer(ctx));
-    ingress = started(new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth,
-        ingressOptions));
+    panel = new PanelWorker(ctx);
+    judge = new JudgeWorker(ctx);
+    synthesizer = new Synthesizer(ctx);
+    ingress = new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth,
+        ingressOptions);
+    StageLifecycle.startTogether(List.of(panel, judge, synthesizer, ingress));
     return this;
   }
 
@@ -154,7 +160,9 @@ public final class FusionStack implements AutoCloseable {
 
   @Override
   public void close() {
-    // Not ready from here on; then HTTP, then the stages, in pipeline order; the broker is the caller's to stop last.
+    // Not ready from here on; then HTTP, so no new job comes in; then the stages side by side: each finishes
+    // or abandons its own in-flight work, and what it leaves is replayed whatever the others do. The broker
+    // is the caller's to stop last.
     if (management != null) {
       management.shuttingDown();
     }
@@ -163,11 +171,8 @@ public final class FusionStack implements AutoCloseable {
     if (ingress != null) {
       ingress.stop();
     }
-    for (Service s : new Service[] {panel, judge, synthesizer}) {
-      if (s != null) {
-        s.stop();
-      }
-    }
+    StageLifecycle.stopTogether(java.util.stream.Stream.of(panel, judge, synthesizer)
+        .filter(java.util.Objects::nonNull).map(Service.class::cast).toList());
     if (management != null) {
       management.close();
     }
