@@ -32,12 +32,6 @@ public final class JudgeWorker implements Service {
   public static final String CALLER_GROUP = "fusion-judge-caller";
 
   private static final Logger LOG = LoggerFactory.getLogger(JudgeWorker.class);
-  /**
-   * How long the stream thread waits for records once none came for {@link IdleBackOffClients#ACTIVE_WINDOW}:
-   * it bounds how late a punctuation (a panel deadline), a commit or a shutdown can be while idle.
-   */
-  static final Duration IDLE_POLL = Duration.ofMillis(250);
-
   private final StageContext ctx;
   private final Path stateDir;
   private final KafkaStreams streams;
@@ -78,9 +72,10 @@ public final class JudgeWorker implements Service {
     StreamsDeadLetters.configure(p, rejectionsTopic);
     p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 32L * 1024 * 1024);
     // The stream thread commits (and so publishes, under exactly-once) and punctuates only between polls.
-    // This is the wait of an idle thread; while records flow, IdleBackOffClients polls for 5 ms at most,
-    // so a finished panel is not held back, and an idle judge does not loop 200 times a second.
-    p.put(StreamsConfig.POLL_MS_CONFIG, IDLE_POLL.toMillis());
+    // This is the wait of an idle thread (FUSION_STREAMS_IDLE_POLL_MS): it bounds how late an idle judge
+    // punctuates (a panel deadline), commits or stops. While records flow, IdleBackOffClients polls for
+    // 5 ms at most, so a finished panel is not held back, and an idle judge does not loop 200 times a second.
+    p.put(StreamsConfig.POLL_MS_CONFIG, KafkaConfigs.streamsIdlePoll().toMillis());
     // Jobs and answers need no cross-topic time ordering (an answer may come before its job), so
     // never hold one partition's records back waiting for the other's.
     p.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /** The stream thread's poll: brief while records flow, the configured idle wait once they stopped. */
 class IdleBackOffClientsTest {
-  private static final Duration IDLE = JudgeWorker.IDLE_POLL;
+  private static final Duration IDLE = dev.fusion.common.kafka.KafkaConfigs.streamsIdlePoll();
 
   @Test
   void whileRecordsFlowThePollIsBrief() {

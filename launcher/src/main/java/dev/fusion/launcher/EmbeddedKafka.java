@@ -60,6 +60,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Set for a member of a multi-node cluster (static voter set); null for the single-node broker. */
     private final ClusterMember member;
 
+    private Duration groupHeartbeat = DEFAULT_GROUP_HEARTBEAT;
     private KafkaRaftServer server;
     private int port = -1;
     private int controllerPort = -1;
@@ -107,6 +108,25 @@ public final class EmbeddedKafka implements AutoCloseable {
         int nodes() {
             return voters.split(",").length;
         }
+    }
+
+    /** How often members of KIP-848 groups heartbeat unless {@link #groupHeartbeat} says otherwise. */
+    static final Duration DEFAULT_GROUP_HEARTBEAT = Duration.ofSeconds(1);
+
+    /**
+     * Sets the heartbeat interval of KIP-848 group members (broker-side), from 0.5 s up to half the 6 s
+     * session timeout; before {@link #start()}. Longer means fewer requests from idle members and a
+     * rebalance that takes longer to reach them; a dead member is noticed after the session timeout either way.
+     */
+    public synchronized EmbeddedKafka groupHeartbeat(Duration interval) {
+        if (server != null) {
+            throw new IllegalStateException("set the group heartbeat before start()");
+        }
+        if (interval.toMillis() < 500 || interval.toMillis() > 3000) {
+            throw new IllegalArgumentException("group heartbeat must be from 500 ms to 3 s, got " + interval.toMillis() + " ms");
+        }
+        this.groupHeartbeat = interval;
+        return this;
     }
 
     /** A broker in a fresh temporary directory on a free port; {@link #close()} deletes the directory. */
@@ -221,7 +241,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private Properties brokerProperties(Path logDir) {
+    Properties brokerProperties(Path logDir) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", Integer.toString(member != null ? member.nodeId() : NODE_ID));
@@ -255,7 +275,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("default.replication.factor", replication);
         p.setProperty("min.insync.replicas", minIsr);
         p.setProperty("group.initial.rebalance.delay.ms", "0");
-        recoverySettings(p);
+        recoverySettings(p, groupHeartbeat);
         p.setProperty("num.partitions", "1");
         // Topics exist because someone created them: a metadata request for a misspelt name (a reply
         // topic, a consumer's subscription) must not create it. Fusion creates its own topics at start-up.
@@ -271,13 +291,14 @@ public final class EmbeddedKafka implements AutoCloseable {
      * How fast the group coordinator notices a dead member (docs/architecture.md, Recovery). KIP-848
      * consumer groups take their session timeout and heartbeat interval from the broker, not the client:
      * the defaults (45 s, 5 s) kept a killed worker's partitions idle for ~45 s. 6 s with a 1 s heartbeat
-     * moves them within about 7 s and still rides out a long GC pause. Classic groups (the Streams app)
+     * (2 s in dev mode, {@link #groupHeartbeat}) moves them within about 7 s and still rides out a long GC
+     * pause. Classic groups (the Streams app)
      * ask for their own session timeout, which must be at least {@code group.min.session.timeout.ms}.
      */
-    static void recoverySettings(Properties p) {
+    static void recoverySettings(Properties p, Duration heartbeat) {
         p.setProperty("group.consumer.session.timeout.ms", "6000");
         p.setProperty("group.consumer.min.session.timeout.ms", "3000");
-        p.setProperty("group.consumer.heartbeat.interval.ms", "1000");
+        p.setProperty("group.consumer.heartbeat.interval.ms", Long.toString(heartbeat.toMillis()));
         p.setProperty("group.consumer.min.heartbeat.interval.ms", "500");
         p.setProperty("group.min.session.timeout.ms", "3000");
     }

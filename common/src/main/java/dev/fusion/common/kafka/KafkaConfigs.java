@@ -100,17 +100,33 @@ public final class KafkaConfigs {
    * mean fewer fetches while idle; dev mode, one process with nothing to fail over to, uses 2 s.
    */
   public static int fetchWaitMs() {
-    String raw = setting(FETCH_WAIT_VAR, "500");
+    return (int) millis(FETCH_WAIT_VAR, 500, 1, MAX_FETCH_WAIT_MS);
+  }
+
+  public static final String STREAMS_IDLE_POLL_VAR = "FUSION_STREAMS_IDLE_POLL_MS";
+
+  /**
+   * {@value #STREAMS_IDLE_POLL_VAR}, default 250 ms, 5–5000: how long the judge aggregation's stream
+   * thread waits for records once none came for a while. A record ends the wait at once; what it bounds is
+   * how late an idle judge punctuates (a panel deadline), commits or stops. Dev mode uses 1 s.
+   */
+  public static Duration streamsIdlePoll() {
+    return Duration.ofMillis(millis(STREAMS_IDLE_POLL_VAR, 250, 5, 5000));
+  }
+
+  /** A whole number of milliseconds from {@code min} to {@code max}; anything else is refused by name. */
+  private static long millis(String var, long fallback, long min, long max) {
+    String raw = setting(var, Long.toString(fallback));
     try {
-      int ms = Integer.parseInt(raw);
-      if (ms >= 1 && ms <= MAX_FETCH_WAIT_MS) {
+      long ms = Long.parseLong(raw);
+      if (ms >= min && ms <= max) {
         return ms;
       }
     } catch (NumberFormatException e) {
-      // reported below
+      // refused below
     }
-    throw new IllegalArgumentException(FETCH_WAIT_VAR + " must be a whole number of milliseconds from 1 to "
-        + MAX_FETCH_WAIT_MS + ", got '" + raw + "'");
+    throw new IllegalArgumentException(var + " must be a whole number of milliseconds from " + min + " to "
+        + max + ", got '" + raw + "'");
   }
 
   /** Environment variables (a JVM system property of the same name wins) that shape group membership. */

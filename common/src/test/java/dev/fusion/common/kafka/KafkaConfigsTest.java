@@ -14,6 +14,7 @@ class KafkaConfigsTest {
     System.clearProperty(KafkaConfigs.STATIC_MEMBERSHIP_VAR);
     System.clearProperty(KafkaConfigs.GROUP_PROTOCOL_VAR);
     System.clearProperty(KafkaConfigs.FETCH_WAIT_VAR);
+    System.clearProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR);
   }
 
   @Test
@@ -27,6 +28,21 @@ class KafkaConfigsTest {
       System.setProperty(KafkaConfigs.FETCH_WAIT_VAR, bad);
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> KafkaConfigs.consumer("b:9092", "g", "c"))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.FETCH_WAIT_VAR)
+          .hasMessageContaining(bad);
+    }
+  }
+
+  @Test
+  void theStreamsIdlePollIsAQuarterSecondUnlessSetAndANonsenseValueIsRefusedByName() {
+    assertThat(KafkaConfigs.streamsIdlePoll()).isEqualTo(java.time.Duration.ofMillis(250));
+
+    System.setProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR, "1000");
+    assertThat(KafkaConfigs.streamsIdlePoll()).isEqualTo(java.time.Duration.ofSeconds(1));
+
+    for (String bad : new String[] {"4", "5001", "1s"}) {
+      System.setProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR, bad);
+      org.assertj.core.api.Assertions.assertThatThrownBy(KafkaConfigs::streamsIdlePoll)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.STREAMS_IDLE_POLL_VAR)
           .hasMessageContaining(bad);
     }
   }
