@@ -1,6 +1,7 @@
 package dev.fusion.ingress;
 
 import dev.fusion.common.Service;
+import dev.fusion.common.Services;
 import dev.fusion.common.StageContext;
 import dev.fusion.ingress.batch.BatchRoutes;
 import dev.fusion.ingress.batch.BatchService;
@@ -114,10 +115,13 @@ public final class Ingress implements Service {
       throw new IllegalStateException("ingress: the jobs view did not catch up with the topics within "
           + VIEW_CATCH_UP.toMinutes() + " minutes");
     }
-    batches.start();
-    replies.start();
-    if (requestsIngest != null) {
-      requestsIngest.start();
+    // The view is what the others read; then the batch store, the reply forwarder and the requests-topic
+    // reader, each waiting for its own assignment or catch-up, start side by side.
+    try {
+      Services.startTogether(parts());
+    } catch (Exception e) {
+      view.stop(); // a failed start leaves nothing running
+      throw e;
     }
     retention.start();
     http.listen(port).await();
@@ -140,13 +144,14 @@ public final class Ingress implements Service {
   public void stop() {
     started = false;
     http.close().await();
-    batches.stop();
     retention.close();
-    if (requestsIngest != null) {
-      requestsIngest.stop();
-    }
-    replies.stop();
+    Services.stopTogether(parts());
     view.stop();
+  }
+
+  /** What starts once the view caught up, and stops before it. */
+  private List<Service> parts() {
+    return requestsIngest == null ? List.of(batches, replies) : List.of(batches, replies, requestsIngest);
   }
 
   /** Not while Kafka is unreachable: reads are still served, but nothing can be accepted. */

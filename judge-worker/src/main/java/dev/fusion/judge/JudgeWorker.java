@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import dev.fusion.gateway.ModelGateway;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -123,11 +124,18 @@ public final class JudgeWorker implements Service {
     long started = System.currentTimeMillis();
     try {
       streams.start();
-      Readiness.require("judge aggregation", KafkaConfigs.startTimeout(),
-          () -> streams.state() == KafkaStreams.State.RUNNING, this::streamsFailure);
+      // The caller reads the aggregation's output topic, not its stores: it joins its group while Streams
+      // rebalances and restores, so a start waits for the slower of the two, not both in turn.
+      caller.start();
+      try {
+        Readiness.require("judge aggregation", KafkaConfigs.startTimeout(),
+            () -> streams.state() == KafkaStreams.State.RUNNING, this::streamsFailure);
+      } catch (RuntimeException e) {
+        caller.stop();
+        throw e;
+      }
       LOG.info("judge aggregation RUNNING after {} ms; {} records restored from changelogs ({})",
           System.currentTimeMillis() - started, restores.restored(), stateDir);
-      caller.start();
     } catch (RuntimeException e) {
       closeStreams();
       throw e;
@@ -151,8 +159,11 @@ public final class JudgeWorker implements Service {
 
   @Override
   public void stop() {
-    caller.stop();
+    // Independent, and each waits for its consumers' close: side by side.
+    CompletableFuture<Void> callerStopped =
+        CompletableFuture.runAsync(caller::stop, r -> new Thread(r, "judge-caller-stop").start());
     closeStreams();
+    callerStopped.join();
   }
 
   private void closeStreams() {

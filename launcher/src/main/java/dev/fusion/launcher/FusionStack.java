@@ -1,6 +1,7 @@
 package dev.fusion.launcher;
 
 import dev.fusion.common.Service;
+import dev.fusion.common.Services;
 import dev.fusion.common.StageContext;
 import dev.fusion.common.config.FusionConfig;
 import dev.fusion.ingress.Ingress;
@@ -64,7 +65,7 @@ public final class FusionStack implements AutoCloseable {
     synthesizer = new Synthesizer(ctx);
     ingress = new Ingress(ctx, httpPort, config.dataDir().resolve("ingress-view"), this::stageHealth,
         ingressOptions);
-    StageLifecycle.startTogether(List.of(panel, judge, synthesizer, ingress));
+    Services.startTogether(List.of(panel, judge, synthesizer, ingress));
     return this;
   }
 
@@ -171,7 +172,7 @@ public final class FusionStack implements AutoCloseable {
     if (ingress != null) {
       ingress.stop();
     }
-    StageLifecycle.stopTogether(java.util.stream.Stream.of(panel, judge, synthesizer)
+    Services.stopTogether(java.util.stream.Stream.of(panel, judge, synthesizer)
         .filter(java.util.Objects::nonNull).map(Service.class::cast).toList());
     if (management != null) {
       management.close();

@@ -33,6 +33,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The shared consumer loops against a real broker: the async worker under poison, retriable and fatal
@@ -40,6 +42,7 @@ import org.junit.jupiter.api.Test;
  * (a group consumer assigned, a reader caught up) or throws saying why, and {@code isReady()} tells the
  * truth.
  */
+@Execution(ExecutionMode.CONCURRENT) // Each test has its own topics and groups on the shared broker.
 class ConsumerLoopsTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static InJvmKafka kafka;

@@ -27,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -35,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * record to the results topic, as the synthesizer would, so what the route makes of each result is
  * asserted exactly. What the route submits is read back from the jobs topic.
  */
+@Execution(ExecutionMode.CONCURRENT) // One ingress; each test's prompt is its own, so is its job.
 class ChatCompletionsRoutesTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   @RegisterExtension

@@ -1,6 +1,5 @@
-package dev.fusion.launcher;
+package dev.fusion.common;
 
-import dev.fusion.common.Service;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -10,19 +9,19 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Starts and stops several stages of one process side by side. A stage's start mostly waits (for its
- * consumers' first assignment, for Streams to run), so one after another cost the sum of the waits at
- * every start of dev mode and of every end-to-end test's pipeline.
+ * Starts and stops several services of one process side by side: the stages of dev mode, the parts of
+ * ingress. A start mostly waits (for a consumer's first assignment, for Streams to run), so one after
+ * another cost the sum of the waits at every start of dev mode and of every end-to-end test's pipeline.
  */
-final class StageLifecycle {
-  private StageLifecycle() {}
+public final class Services {
+  private Services() {}
 
   /**
    * Starts every service, each on its own thread, and returns once all are ready. When any fails, the
    * ones that started are stopped again (a failed start leaves nothing running, {@link Service#start})
    * and the first failure is thrown, later ones attached as suppressed.
    */
-  static void startTogether(List<? extends Service> services) throws Exception {
+  public static void startTogether(List<? extends Service> services) throws Exception {
     List<Throwable> failures = run(services, "start", Service::start);
     if (failures.stream().allMatch(f -> f == null)) {
       return;
@@ -48,7 +47,7 @@ final class StageLifecycle {
   }
 
   /** Stops every service, each on its own thread; throws the first failure once all have stopped. */
-  static void stopTogether(List<? extends Service> services) {
+  public static void stopTogether(List<? extends Service> services) {
     List<Throwable> failures = run(services, "stop", Service::stop);
     RuntimeException first = null;
     for (Throwable failure : failures) {

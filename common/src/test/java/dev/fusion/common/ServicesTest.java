@@ -1,16 +1,15 @@
-package dev.fusion.launcher;
+package dev.fusion.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.fusion.common.Service;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-class StageLifecycleTest {
+class ServicesTest {
   /** A stage whose start runs {@code onStart}; records whether it is running. */
   private static final class Stage implements Service {
     interface Step {
@@ -64,11 +63,11 @@ class StageLifecycleTest {
       assertThat(aBegun.await(30, TimeUnit.SECONDS)).as("a began while b was starting").isTrue();
     });
 
-    StageLifecycle.startTogether(List.of(a, b));
+    Services.startTogether(List.of(a, b));
 
     assertThat(a.isReady()).isTrue();
     assertThat(b.isReady()).isTrue();
-    StageLifecycle.stopTogether(List.of(a, b));
+    Services.stopTogether(List.of(a, b));
     assertThat(a.stopped).isTrue();
     assertThat(b.stopped).isTrue();
   }
@@ -81,7 +80,7 @@ class StageLifecycleTest {
     });
     Stage ok2 = new Stage("ok2", () -> { });
 
-    assertThatThrownBy(() -> StageLifecycle.startTogether(List.of(ok1, failing, ok2)))
+    assertThatThrownBy(() -> Services.startTogether(List.of(ok1, failing, ok2)))
         .isInstanceOf(IllegalStateException.class).hasMessage("panel-worker: not ready within 120000 ms");
 
     assertThat(ok1.stopped).isTrue();
@@ -114,7 +113,7 @@ class StageLifecycleTest {
       }
     };
 
-    assertThatThrownBy(() -> StageLifecycle.stopTogether(List.of(throwing, ok, other)))
+    assertThatThrownBy(() -> Services.stopTogether(List.of(throwing, ok, other)))
         .hasMessage("stop failed");
     assertThat(ok.stopped).isTrue();
     assertThat(other.stopped).isTrue();
