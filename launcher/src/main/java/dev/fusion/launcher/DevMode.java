@@ -83,14 +83,17 @@ public final class DevMode {
 
   /** Dev mode's group heartbeat: one process, so nothing to fail over to sooner (see {@link #broker}). */
   static final java.time.Duration GROUP_HEARTBEAT = java.time.Duration.ofSeconds(2);
+  /** Dev mode's broker request handlers: one process's requests, mostly none. */
+  static final int REQUEST_HANDLERS = 2;
 
   /**
    * Dev mode's broker: as every embedded broker, with group members heartbeating every 2 s instead of 1 s
-   * (half the idle requests of the stages' five group consumers); a dead member is still noticed after
-   * the same 6 s session timeout.
+   * (half the idle requests of the stages' five group consumers; a dead member is still noticed after the
+   * same 6 s session timeout) and two request handler threads instead of four (each idle one wakes
+   * three times a second to look for a request).
    */
   static EmbeddedKafka broker(Path dataDir, int port) {
-    return new EmbeddedKafka(dataDir, port).groupHeartbeat(GROUP_HEARTBEAT);
+    return new EmbeddedKafka(dataDir, port).groupHeartbeat(GROUP_HEARTBEAT).requestHandlers(REQUEST_HANDLERS);
   }
 
   /**

@@ -61,6 +61,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final ClusterMember member;
 
     private Duration groupHeartbeat = DEFAULT_GROUP_HEARTBEAT;
+    private int requestHandlers = DEFAULT_REQUEST_HANDLERS;
     private KafkaRaftServer server;
     private int port = -1;
     private int controllerPort = -1;
@@ -126,6 +127,24 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalArgumentException("group heartbeat must be from 500 ms to 3 s, got " + interval.toMillis() + " ms");
         }
         this.groupHeartbeat = interval;
+        return this;
+    }
+
+    /** Request handler threads ({@code num.io.threads}, of the broker and of the controller each) by default. */
+    static final int DEFAULT_REQUEST_HANDLERS = 4;
+
+    /**
+     * Sets how many threads handle requests (1-8), before {@link #start()}. Each idle handler wakes a few
+     * times a second to look for a request, so a broker that mostly waits needs few.
+     */
+    public synchronized EmbeddedKafka requestHandlers(int threads) {
+        if (server != null) {
+            throw new IllegalStateException("set the request handlers before start()");
+        }
+        if (threads < 1 || threads > 8) {
+            throw new IllegalArgumentException("request handlers must be from 1 to 8, got " + threads);
+        }
+        this.requestHandlers = threads;
         return this;
     }
 
@@ -282,7 +301,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("auto.create.topics.enable", "false");
         // A dev broker on a small machine: fewer threads than the production defaults.
         p.setProperty("num.network.threads", "2");
-        p.setProperty("num.io.threads", "4");
+        p.setProperty("num.io.threads", Integer.toString(requestHandlers));
         p.setProperty("num.recovery.threads.per.data.dir", "1");
         return p;
     }

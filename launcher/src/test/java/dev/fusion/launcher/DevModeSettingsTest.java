@@ -39,14 +39,18 @@ class DevModeSettingsTest {
   }
 
   @Test
-  void devModesBrokerHeartbeatsEveryTwoSecondsWithTheSameSessionTimeout(@TempDir Path dir) {
+  void devModesBrokerHeartbeatsEveryTwoSecondsWithTheSameSessionTimeoutAndHasTwoRequestHandlers(@TempDir Path dir) {
     Properties dev = DevMode.broker(dir, 0).brokerProperties(dir.resolve("log"));
     assertThat(dev.getProperty("group.consumer.heartbeat.interval.ms")).isEqualTo("2000");
     assertThat(dev.getProperty("group.consumer.session.timeout.ms")).isEqualTo("6000");
+    assertThat(dev.getProperty("num.io.threads")).isEqualTo("2");
     Properties other = new EmbeddedKafka(dir, 0).brokerProperties(dir.resolve("log"));
     assertThat(other.getProperty("group.consumer.heartbeat.interval.ms")).isEqualTo("1000");
+    assertThat(other.getProperty("num.io.threads")).isEqualTo("4");
 
     assertThatThrownBy(() -> new EmbeddedKafka(dir, 0).groupHeartbeat(Duration.ofMillis(100)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100 ms");
+    assertThatThrownBy(() -> new EmbeddedKafka(dir, 0).requestHandlers(0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 0");
   }
 }
