@@ -29,7 +29,7 @@ public final class ServiceMain {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       management.shuttingDown();
-      haltAfter(settings, service.name());
+      haltAfter(settings.shutdownTimeout(), service.name());
       LOG.info("stopping {} (within {} ms)", service.name(), settings.shutdownTimeout().toMillis());
       long t0 = System.currentTimeMillis();
       service.stop();
@@ -51,16 +51,19 @@ public final class ServiceMain {
     return checks;
   }
 
-  /** Bounds the shutdown: past the timeout the process halts (the shutdown hook itself cannot be interrupted). */
-  private static void haltAfter(ManagementSettings settings, String name) {
+  /**
+   * Bounds a shutdown that has begun: past {@code timeout} the process halts (a shutdown hook itself
+   * cannot be interrupted). Call it first thing in the shutdown hook.
+   */
+  public static void haltAfter(java.time.Duration timeout, String name) {
     Thread watchdog = new Thread(() -> {
       try {
-        Thread.sleep(settings.shutdownTimeout().toMillis());
+        Thread.sleep(timeout.toMillis());
       } catch (InterruptedException e) {
         return;
       }
       LOG.error("{} did not stop within {} ms ({}); halting, unfinished work will be replayed", name,
-          settings.shutdownTimeout().toMillis(), ManagementSettings.SHUTDOWN_TIMEOUT_VAR);
+          timeout.toMillis(), ManagementSettings.SHUTDOWN_TIMEOUT_VAR);
       Runtime.getRuntime().halt(1);
     }, "shutdown-watchdog");
     watchdog.setDaemon(true);

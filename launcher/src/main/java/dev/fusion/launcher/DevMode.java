@@ -59,16 +59,22 @@ public final class DevMode {
     dev.fusion.ingress.IngressOptions ingressOptions = dev.fusion.ingress.IngressOptions.fromEnv(vars);
     FusionStack stack = new FusionStack(config, vertx, config.httpPort(), ingressOptions).start();
     // One management endpoint (health, metrics) for every stage of this process.
-    int managementPort = stack.startManagement(dev.fusion.management.ManagementSettings.fromEnv(vars));
+    dev.fusion.management.ManagementSettings management = dev.fusion.management.ManagementSettings.fromEnv(vars);
+    int managementPort = stack.startManagement(management);
     LOG.info("management endpoint: http://localhost:{}/metrics, /health/live, /health/ready", managementPort);
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      // Bounded as every stage's process is (FUSION_SHUTDOWN_TIMEOUT_MS): a second Ctrl-C does nothing
+      // while shutdown hooks run, so a stop that hangs would otherwise need kill -9.
+      dev.fusion.common.ServiceMain.haltAfter(management.shutdownTimeout(), "dev mode");
+      long t0 = System.currentTimeMillis();
       LOG.info("stopping: HTTP and stages, then the simulator, then Kafka");
       stack.close();
       simulator.close();
       vertx.close().await();
       kafka.close();
+      LOG.info("dev mode stopped in {} ms", System.currentTimeMillis() - t0);
       stopped.countDown();
     }, "fusion-dev-shutdown"));
 
