@@ -145,8 +145,11 @@ public final class Ingress implements Service {
     started = false;
     http.close().await();
     retention.close();
-    Services.stopTogether(parts());
-    view.stop();
+    try {
+      Services.stopTogether(parts());
+    } finally {
+      view.stop(); // even when a part's stop failed: the view's consumer must not outlive ingress
+    }
   }
 
   /** What starts once the view caught up, and stops before it. */
