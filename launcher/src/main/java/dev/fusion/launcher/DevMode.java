@@ -114,9 +114,14 @@ public final class DevMode {
     idleDefault(env, dev.fusion.common.kafka.KafkaConfigs.STREAMS_IDLE_POLL_VAR, "1000");
   }
 
+  /** Sets dev mode's value unless the user set one; a blank value is unset, as KafkaConfigs reads it. */
   private static void idleDefault(Map<String, String> vars, String name, String value) {
-    if (vars.get(name) == null && System.getProperty(name) == null) {
+    if (blank(vars.get(name)) && blank(System.getProperty(name))) {
       System.setProperty(name, value);
     }
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isBlank();
   }
 }

@@ -36,6 +36,11 @@ class DevModeSettingsTest {
     System.setProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR, "300");
     DevMode.idleDefaults(Map.of());
     assertThat(KafkaConfigs.streamsIdlePoll()).isEqualTo(Duration.ofMillis(300));
+    clear();
+
+    // Given a blank value, which KafkaConfigs reads as unset, dev mode's value applies
+    DevMode.idleDefaults(Map.of(KafkaConfigs.FETCH_WAIT_VAR, " "));
+    assertThat(KafkaConfigs.fetchWaitMs()).isEqualTo(2000);
   }
 
   @Test

@@ -49,6 +49,25 @@ public final class Env {
     }
   }
 
+  /** A duration in milliseconds from {@code min} to {@code max}; anything else is refused by name. */
+  public java.time.Duration millis(String name, long fallback, long min, long max) {
+    return java.time.Duration.ofMillis(millisInRange(name, get(name, Long.toString(fallback)), min, max));
+  }
+
+  /** {@code raw} as a whole number of milliseconds from {@code min} to {@code max}, else refused naming {@code name}. */
+  public static long millisInRange(String name, String raw, long min, long max) {
+    try {
+      long ms = Long.parseLong(raw);
+      if (ms >= min && ms <= max) {
+        return ms;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException(name + " must be a whole number of milliseconds from " + min + " to "
+        + max + ", got '" + raw + "'");
+  }
+
   public List<String> list(String name, List<String> fallback) {
     String v = get(name, null);
     if (v == null) {

@@ -77,7 +77,8 @@ public record FusionConfig(
         env.integer("FUSION_SYNTH_MAX_IN_FLIGHT", 2_000),
         Duration.ofMillis(env.longValue("FUSION_PANEL_DEADLINE_MS", 180_000)),
         env.integer("FUSION_PANEL_QUORUM", 1),
-        Duration.ofMillis(env.longValue("FUSION_STREAMS_COMMIT_MS", 20)),
+        // Short for exactly-once, where a panel is visible downstream only at a commit (docs/architecture.md).
+        env.millis("FUSION_STREAMS_COMMIT_MS", 20, 1, 60_000),
         streamsExactlyOnce(env.get("FUSION_STREAMS_GUARANTEE", "at_least_once")),
         panel, judge, synth, simulated && panel.stream().allMatch(m -> m.startsWith("sim/")),
         gateway, simBase, RecordBudget.fromEnv(env),

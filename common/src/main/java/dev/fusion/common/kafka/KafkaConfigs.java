@@ -1,5 +1,6 @@
 package dev.fusion.common.kafka;
 
+import dev.fusion.common.config.Env;
 import dev.fusion.common.config.RecordBudget;
 import java.time.Duration;
 import java.util.Properties;
@@ -116,17 +117,7 @@ public final class KafkaConfigs {
 
   /** A whole number of milliseconds from {@code min} to {@code max}; anything else is refused by name. */
   private static long millis(String var, long fallback, long min, long max) {
-    String raw = setting(var, Long.toString(fallback));
-    try {
-      long ms = Long.parseLong(raw);
-      if (ms >= min && ms <= max) {
-        return ms;
-      }
-    } catch (NumberFormatException e) {
-      // refused below
-    }
-    throw new IllegalArgumentException(var + " must be a whole number of milliseconds from " + min + " to "
-        + max + ", got '" + raw + "'");
+    return Env.millisInRange(var, setting(var, Long.toString(fallback)), min, max);
   }
 
   /** Environment variables (a JVM system property of the same name wins) that shape group membership. */
@@ -169,7 +160,8 @@ public final class KafkaConfigs {
     if (instance != null) {
       p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, instance + "-" + memberName);
     }
-    int sessionMs = Integer.parseInt(setting(STREAMS_SESSION_TIMEOUT_VAR, "6000"));
+    // The broker refuses a session timeout outside its group.min/max.session.timeout.ms (defaults 6 s-30 min).
+    int sessionMs = (int) millis(STREAMS_SESSION_TIMEOUT_VAR, 6000, 1000, 1_800_000);
     p.put("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionMs);
     p.put("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(500, sessionMs / 4));
     p.put("num.standby.replicas", Integer.parseInt(setting(STREAMS_STANDBY_VAR, "1")));
@@ -185,10 +177,10 @@ public final class KafkaConfigs {
   /**
    * How long a service's {@code start()} may wait to become ready (its first partition assignment, its
    * readers caught up, Streams RUNNING with its stores restored) before the start fails
-   * ({@value #START_TIMEOUT_VAR}, default 120 s).
+   * ({@value #START_TIMEOUT_VAR}, default 120 s, 1 s to 1 h).
    */
   public static Duration startTimeout() {
-    return Duration.ofMillis(Long.parseLong(setting(START_TIMEOUT_VAR, "120000")));
+    return Duration.ofMillis(millis(START_TIMEOUT_VAR, 120_000, 1000, 3_600_000));
   }
 
   private static String setting(String name, String fallback) {

@@ -15,6 +15,8 @@ class KafkaConfigsTest {
     System.clearProperty(KafkaConfigs.GROUP_PROTOCOL_VAR);
     System.clearProperty(KafkaConfigs.FETCH_WAIT_VAR);
     System.clearProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR);
+    System.clearProperty(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR);
+    System.clearProperty(KafkaConfigs.START_TIMEOUT_VAR);
   }
 
   @Test
@@ -82,5 +84,31 @@ class KafkaConfigsTest {
     assertThat(p.get(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG)).isEqualTo("judge-1-judge-aggregation");
     assertThat(p.get("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(6000);
     assertThat(p.get("num.standby.replicas")).isEqualTo(1);
+  }
+
+  @Test
+  void theStartTimeoutAndTheStreamsSessionTimeoutAreRefusedByNameOutOfRange() {
+    assertThat(KafkaConfigs.startTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
+    System.setProperty(KafkaConfigs.START_TIMEOUT_VAR, "30000");
+    assertThat(KafkaConfigs.startTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
+    for (String bad : new String[] {"0", "3600001", "2m"}) {
+      System.setProperty(KafkaConfigs.START_TIMEOUT_VAR, bad);
+      org.assertj.core.api.Assertions.assertThatThrownBy(KafkaConfigs::startTimeout)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.START_TIMEOUT_VAR)
+          .hasMessageContaining(bad);
+    }
+
+    System.setProperty(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR, "10000");
+    var p = new java.util.Properties();
+    KafkaConfigs.streamsMembership(p, "judge-aggregation");
+    assertThat(p.get("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10000);
+    assertThat(p.get("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)).isEqualTo(2500);
+    for (String bad : new String[] {"999", "1800001", "six"}) {
+      System.setProperty(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR, bad);
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> KafkaConfigs.streamsMembership(new java.util.Properties(), "judge-aggregation"))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR)
+          .hasMessageContaining(bad);
+    }
   }
 }
