@@ -1,5 +1,6 @@
 package dev.fusion.common.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,8 @@ public final class Env {
   }
 
   /** A duration in milliseconds from {@code min} to {@code max}; anything else is refused by name. */
-  public java.time.Duration millis(String name, long fallback, long min, long max) {
-    return java.time.Duration.ofMillis(millisInRange(name, get(name, Long.toString(fallback)), min, max));
+  public Duration millis(String name, long fallback, long min, long max) {
+    return Duration.ofMillis(millisInRange(name, get(name, Long.toString(fallback)), min, max));
   }
 
   /** {@code raw} as a whole number of milliseconds from {@code min} to {@code max}, else refused naming {@code name}. */

@@ -26,12 +26,8 @@ class KafkaConfigsTest {
     System.setProperty(KafkaConfigs.FETCH_WAIT_VAR, "2000");
     assertThat(KafkaConfigs.consumer("b:9092", "g", "c").get(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG)).isEqualTo(2000);
 
-    for (String bad : new String[] {"0", "10001", "2s", "-5"}) {
-      System.setProperty(KafkaConfigs.FETCH_WAIT_VAR, bad);
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> KafkaConfigs.consumer("b:9092", "g", "c"))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.FETCH_WAIT_VAR)
-          .hasMessageContaining(bad);
-    }
+    assertRefusedByName(KafkaConfigs.FETCH_WAIT_VAR, () -> KafkaConfigs.consumer("b:9092", "g", "c"),
+        "0", "10001", "2s", "-5");
   }
 
   @Test
@@ -41,12 +37,7 @@ class KafkaConfigsTest {
     System.setProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR, "1000");
     assertThat(KafkaConfigs.streamsIdlePoll()).isEqualTo(java.time.Duration.ofSeconds(1));
 
-    for (String bad : new String[] {"4", "5001", "1s"}) {
-      System.setProperty(KafkaConfigs.STREAMS_IDLE_POLL_VAR, bad);
-      org.assertj.core.api.Assertions.assertThatThrownBy(KafkaConfigs::streamsIdlePoll)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.STREAMS_IDLE_POLL_VAR)
-          .hasMessageContaining(bad);
-    }
+    assertRefusedByName(KafkaConfigs.STREAMS_IDLE_POLL_VAR, KafkaConfigs::streamsIdlePoll, "4", "5001", "1s");
   }
 
   @Test
@@ -91,24 +82,24 @@ class KafkaConfigsTest {
     assertThat(KafkaConfigs.startTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
     System.setProperty(KafkaConfigs.START_TIMEOUT_VAR, "30000");
     assertThat(KafkaConfigs.startTimeout()).isEqualTo(java.time.Duration.ofSeconds(30));
-    for (String bad : new String[] {"0", "3600001", "2m"}) {
-      System.setProperty(KafkaConfigs.START_TIMEOUT_VAR, bad);
-      org.assertj.core.api.Assertions.assertThatThrownBy(KafkaConfigs::startTimeout)
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.START_TIMEOUT_VAR)
-          .hasMessageContaining(bad);
-    }
+    assertRefusedByName(KafkaConfigs.START_TIMEOUT_VAR, KafkaConfigs::startTimeout, "0", "3600001", "2m");
 
     System.setProperty(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR, "10000");
     var p = new java.util.Properties();
     KafkaConfigs.streamsMembership(p, "judge-aggregation");
     assertThat(p.get("consumer." + ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG)).isEqualTo(10000);
     assertThat(p.get("consumer." + ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG)).isEqualTo(2500);
-    for (String bad : new String[] {"999", "1800001", "six"}) {
-      System.setProperty(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR, bad);
-      org.assertj.core.api.Assertions.assertThatThrownBy(
-              () -> KafkaConfigs.streamsMembership(new java.util.Properties(), "judge-aggregation"))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR)
-          .hasMessageContaining(bad);
+    assertRefusedByName(KafkaConfigs.STREAMS_SESSION_TIMEOUT_VAR,
+        () -> KafkaConfigs.streamsMembership(new java.util.Properties(), "judge-aggregation"), "999", "1800001", "six");
+  }
+
+  /** Each of {@code bad}, set as {@code var}, makes {@code read} throw a message naming the variable and the value. */
+  private static void assertRefusedByName(String var, org.assertj.core.api.ThrowableAssert.ThrowingCallable read,
+      String... bad) {
+    for (String value : bad) {
+      System.setProperty(var, value);
+      org.assertj.core.api.Assertions.assertThatThrownBy(read)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(var).hasMessageContaining(value);
     }
   }
 }
